@@ -1,0 +1,196 @@
+// The `rsync-live` command line: watch, run, serve, sersync. A thin shell over the engine: parses arguments,
+// builds pair configs, prints one line per batch and every error, and maps SIGINT/SIGTERM to a clean stop.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Engine, loadConfigFile, type EnginePairConfig } from '../engine/index.js';
+import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config.js';
+import { formatBatch } from './format.js';
+
+const USAGE = `Usage:
+  rsync-live watch <folder> <target>... [options]   mirror a folder in real time
+  rsync-live run --config FILE [--once]              run every pair of a JSON config file
+  rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT]   engine + web UI on loopback
+  rsync-live sersync -r -o confxml.xml [-n N] [-m plugin]       run a sersync configuration
+
+Targets: rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path (ssh),
+         or an absolute local directory.
+
+watch options:
+  --password-file FILE   daemon password file (mode 0600); RSYNC_PASSWORD is honoured too
+  --exclude REGEX        skip paths whose relative path matches (sersync style, repeatable)
+  --exclude-glob GLOB    skip paths matching a glob (repeatable)
+  --no-delete            never delete on the target (backup mode)
+  --versions             keep replaced and deleted files on the target in .rsync-live-versions/DATE
+  --delay MS             quiet period before a batch is sent (default 50)
+  --max-delay MS         longest a change waits while events keep coming (default 1000)
+  --bwlimit KIB          bandwidth limit per rsync run, KiB/s
+  --timeout SEC          rsync I/O timeout (default 60)
+  --rsync-option OPT     extra rsync option, e.g. --rsync-option=--numeric-ids (repeatable)
+  --watcher NAME         inotify (default) or chokidar
+  --no-initial-sync      skip the start-up full sync
+  --once                 run one full sync per target and exit with rsync's status
+  -q, --quiet            print errors only
+`;
+
+export class UsageError extends Error {}
+
+type Log = (line: string) => void;
+
+export interface CliIo {
+  out: Log;
+  err: Log;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+function intOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} takes a whole number, got "${value}"`);
+  return Number(value);
+}
+
+export function watchConfig(argv: string[], io: Pick<CliIo, 'env' | 'cwd'>): { config: EnginePairConfig; once: boolean; quiet: boolean } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'password-file': { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      'exclude-glob': { type: 'string', multiple: true },
+      'no-delete': { type: 'boolean' },
+      versions: { type: 'boolean' },
+      delay: { type: 'string' },
+      'max-delay': { type: 'string' },
+      bwlimit: { type: 'string' },
+      timeout: { type: 'string' },
+      'rsync-option': { type: 'string', multiple: true },
+      watcher: { type: 'string' },
+      'no-initial-sync': { type: 'boolean' },
+      once: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+  });
+  const [folder, ...targets] = positionals;
+  if (!folder || targets.length === 0) throw new UsageError('watch needs a folder and at least one target');
+  if (values['no-delete'] && values.versions) throw new UsageError('--no-delete and --versions exclude each other');
+  const passwordFile = values['password-file'] ? path.resolve(io.cwd, values['password-file']) : undefined;
+  const envPassword = passwordFile ? undefined : io.env.RSYNC_PASSWORD;
+  const input: PairConfigInput = {
+    id: 'watch',
+    name: path.basename(path.resolve(io.cwd, folder)),
+    folder: path.resolve(io.cwd, folder),
+    targets: targets.map((url, index) => ({ id: `t${index + 1}`, url, ...(passwordFile ? { passwordFile } : {}) })),
+    deletion: values['no-delete'] ? 'keep' : values.versions ? 'versions' : 'mirror',
+    excludes: { regex: values.exclude ?? [], glob: values['exclude-glob'] ?? [], defaultTemporary: true },
+    delayMs: intOption(values.delay, 'delay'),
+    maxDelayMs: intOption(values['max-delay'], 'max-delay'),
+    fullSync: { onStart: !values['no-initial-sync'], schedule: null, excludes: [] },
+    rsync: {
+      extraArgs: values['rsync-option'] ?? [],
+      timeoutSec: intOption(values.timeout, 'timeout') ?? 60,
+      contimeoutSec: 15,
+      bwlimitKiB: intOption(values.bwlimit, 'bwlimit') ?? 0,
+    },
+    watcher: values.watcher as 'inotify' | 'chokidar' | undefined,
+  };
+  const parsed = pairSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(formatIssues(parsed.error));
+  const config: EnginePairConfig = {
+    ...parsed.data,
+    targets: parsed.data.targets.map((target) => (envPassword ? { ...target, password: envPassword } : target)),
+  };
+  return { config, once: values.once ?? false, quiet: values.quiet ?? false };
+}
+
+/** Runs pairs until a signal (or, with once, until every full sync is done). Returns the exit status. */
+export async function runPairs(
+  configs: EnginePairConfig[],
+  options: { once: boolean; quiet: boolean },
+  io: CliIo,
+  stopSignal: Promise<string>,
+): Promise<number> {
+  const engine = new Engine();
+  const labels = new Map<string, string>();
+  let worstExit = 0;
+  engine.on('log', (entry) => {
+    if (entry.level === 'info' && !options.quiet) io.out(entry.pairId ? `[${entry.pairId}] ${entry.message}` : entry.message);
+  });
+  engine.on('failure', ({ pairId, error }) => {
+    io.err(`error: [${pairId}] ${error.message}`);
+    if (options.once) worstExit = worstExit || (error.exitCode ?? 1);
+  });
+  engine.on('batch-end', (summary) => {
+    if (options.once && !summary.ok) worstExit = worstExit || (summary.exitCode ?? 1);
+    if (!options.quiet || !summary.ok) {
+      const key = `${summary.pairId}/${summary.targetId}`;
+      if (!labels.has(key)) {
+        const target = engine.state().pairs.find((p) => p.id === summary.pairId)?.targets.find((t) => t.id === summary.targetId);
+        labels.set(key, target?.url ?? summary.targetId);
+      }
+      io.out(formatBatch(summary, labels.get(key) as string));
+    }
+  });
+  for (const config of configs) await engine.addPair(config, { watch: !options.once });
+  if (options.once) {
+    await engine.whenIdle();
+    const state = engine.state();
+    for (const pair of state.pairs) {
+      if (pair.watcher.error) worstExit = worstExit || 1;
+      for (const target of pair.targets) if (target.error) worstExit = worstExit || (target.error.exitCode ?? 1);
+    }
+    await engine.stop();
+    return worstExit;
+  }
+  const signal = await stopSignal;
+  io.out(`received ${signal}: stopping (waiting up to 10 s for transfers in flight)`);
+  await Promise.race([engine.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  return 0;
+}
+
+function signalPromise(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'watch': {
+        const { config, once, quiet } = watchConfig(rest, io);
+        return await runPairs([config], { once, quiet }, io, signalPromise());
+      }
+      case 'run': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { config: { type: 'string', short: 'c' }, once: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
+        });
+        if (!values.config) throw new UsageError('run needs --config FILE');
+        const file = await loadConfigFile(path.resolve(io.cwd, values.config));
+        if (file.pairs.length === 0) throw new UsageError(`config ${values.config} has no pairs`);
+        return await runPairs(file.pairs, { once: values.once ?? false, quiet: values.quiet ?? false }, io, signalPromise());
+      }
+      case 'serve':
+      case 'sersync':
+        io.err(`rsync-live ${command} is not available in this version yet`);
+        return 2;
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`rsync-live: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.err(`rsync-live: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,128 @@
+// Coalesces watcher events per path (a Map keyed by path, O(1) per event) and releases them after a quiet
+// period, or after a maximum latency while events keep coming. create+modify+modify becomes one upsert,
+// create then delete becomes nothing, and a directory delete swallows older queued events below it.
+import type { Clock } from './clock.js';
+import { ancestors, type RelPath } from './byte-path.js';
+
+export type WatchEventKind = 'created' | 'changed' | 'removed';
+
+export interface WatchEvent {
+  kind: WatchEventKind;
+  path: RelPath;
+  /** Known to be a directory (created or removed). */
+  dir?: boolean;
+}
+
+export type Change = 'upsert' | 'delete';
+
+export interface PathChange {
+  path: RelPath;
+  change: Change;
+  dir: boolean;
+}
+
+interface Entry {
+  change: Change;
+  /** The path did not exist before this window: a delete cancels it out. */
+  created: boolean;
+  dir: boolean;
+  seq: number;
+}
+
+export interface CoalescerOptions {
+  delayMs: number;
+  maxDelayMs: number;
+  clock: Clock;
+  onFlush: (changes: PathChange[]) => void;
+}
+
+export class Coalescer {
+  readonly #entries = new Map<RelPath, Entry>();
+  readonly #options: CoalescerOptions;
+  #seq = 0;
+  #firstAt = 0;
+  #lastAt = 0;
+  #timer: unknown = null;
+
+  constructor(options: CoalescerOptions) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  add(event: WatchEvent): void {
+    const now = this.#options.clock.now();
+    if (this.#entries.size === 0) this.#firstAt = now;
+    this.#lastAt = now;
+    const seq = ++this.#seq;
+    const previous = this.#entries.get(event.path);
+    const dir = event.dir ?? previous?.dir ?? false;
+    if (event.kind === 'removed') {
+      if (previous?.created) this.#entries.delete(event.path);
+      else this.#entries.set(event.path, { change: 'delete', created: false, dir, seq });
+    } else {
+      const created = previous ? previous.created : event.kind === 'created';
+      this.#entries.set(event.path, { change: 'upsert', created: previous?.change === 'delete' ? false : created, dir, seq });
+    }
+    if (this.#entries.size === 0) this.#cancelTimer();
+    else this.#arm();
+  }
+
+  /** Releases everything now (used on stop and by "sync now"). */
+  flush(): void {
+    this.#cancelTimer();
+    if (this.#entries.size === 0) return;
+    const entries = [...this.#entries];
+    this.#entries.clear();
+    const deletedDirs = new Map<RelPath, number>();
+    for (const [path, entry] of entries) if (entry.change === 'delete') deletedDirs.set(path, entry.seq);
+    const changes: PathChange[] = [];
+    for (const [path, entry] of entries) {
+      if (deletedDirs.size > 0 && this.#swallowed(path, entry.seq, deletedDirs)) continue;
+      changes.push({ path, change: entry.change, dir: entry.dir });
+    }
+    this.#options.onFlush(changes);
+  }
+
+  close(): void {
+    this.#cancelTimer();
+    this.#entries.clear();
+  }
+
+  #swallowed(path: RelPath, seq: number, deleted: Map<RelPath, number>): boolean {
+    for (const dir of ancestors(path)) {
+      const deletedAt = deleted.get(dir);
+      if (deletedAt !== undefined && deletedAt > seq) return true;
+    }
+    return false;
+  }
+
+  #due(): number {
+    return Math.min(this.#lastAt + this.#options.delayMs, this.#firstAt + this.#options.maxDelayMs);
+  }
+
+  #arm(): void {
+    // One timer for the whole window: re-armed lazily when it fires early, never per event.
+    if (this.#timer !== null) return;
+    this.#schedule(this.#due());
+  }
+
+  #schedule(due: number): void {
+    const clock = this.#options.clock;
+    this.#timer = clock.setTimeout(() => this.#onTimer(), Math.max(0, due - clock.now()));
+  }
+
+  #onTimer(): void {
+    this.#timer = null;
+    const due = this.#due();
+    if (this.#options.clock.now() >= due) this.flush();
+    else if (this.#entries.size > 0) this.#schedule(due);
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== null) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

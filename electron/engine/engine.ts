@@ -1,0 +1,105 @@
+// The engine's public face: a typed event emitter that starts and stops pairs and reports their state. The
+// CLI, the headless server and the Electron main process are thin shells over this class.
+import { EventEmitter } from 'node:events';
+import type { EngineEvents, EngineState } from '../shared/state.js';
+import { systemClock, type Clock } from './clock.js';
+import { Pair, type EnginePairConfig } from './pair.js';
+
+export interface EngineOptions {
+  /** rsync executable (default "rsync" from PATH). */
+  rsync?: string;
+  clock?: Clock;
+  /** Full sync interval for folders the watcher cannot cover (watch limit), default 5 minutes. */
+  fallbackFullSyncMs?: number;
+  /** Most paths in one rsync run. */
+  maxBatch?: number;
+}
+
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly #pairs = new Map<string, Pair>();
+  readonly #options: Required<EngineOptions>;
+
+  constructor(options: EngineOptions = {}) {
+    super();
+    this.#options = {
+      rsync: options.rsync ?? 'rsync',
+      clock: options.clock ?? systemClock,
+      fallbackFullSyncMs: options.fallbackFullSyncMs ?? 5 * 60_000,
+      maxBatch: options.maxBatch ?? 20_000,
+    };
+  }
+
+  /** Starts a pair. A pair whose folder or targets are wrong still appears, in the error state. */
+  async addPair(config: EnginePairConfig, options: { watch?: boolean } = {}): Promise<void> {
+    if (this.#pairs.has(config.id)) throw new Error(`a pair with id "${config.id}" already exists`);
+    const pair = new Pair(config, {
+      rsync: this.#options.rsync,
+      clock: this.#options.clock,
+      fallbackFullSyncMs: this.#options.fallbackFullSyncMs,
+      maxBatch: this.#options.maxBatch,
+      emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),
+    });
+    this.#pairs.set(config.id, pair);
+    await pair.start(options.watch ?? true);
+  }
+
+  async removePair(id: string): Promise<void> {
+    const pair = this.#pairs.get(id);
+    if (!pair) return;
+    this.#pairs.delete(id);
+    await pair.stop();
+    this.emit('state', id);
+  }
+
+  /** Applies a changed configuration: the pair restarts with it (its start-up sync catches up). */
+  async updatePair(config: EnginePairConfig): Promise<void> {
+    await this.removePair(config.id);
+    await this.addPair(config);
+  }
+
+  pairIds(): string[] {
+    return [...this.#pairs.keys()];
+  }
+
+  pairConfig(id: string): EnginePairConfig | undefined {
+    return this.#pairs.get(id)?.config;
+  }
+
+  state(): EngineState {
+    return { version: 1, pairs: [...this.#pairs.values()].map((pair) => pair.state()) };
+  }
+
+  fullSync(pairId?: string, targetId?: string): void {
+    for (const pair of this.#select(pairId)) pair.fullSync('requested', targetId);
+  }
+
+  retryNow(pairId?: string, targetId?: string): void {
+    for (const pair of this.#select(pairId)) pair.retryNow(targetId);
+  }
+
+  pause(pairId?: string): void {
+    for (const pair of this.#select(pairId)) pair.pause();
+  }
+
+  resume(pairId?: string): void {
+    for (const pair of this.#select(pairId)) pair.resume();
+  }
+
+  /** Resolves when everything changed so far has been sent, or its target is failing, paused or stopped. */
+  async whenIdle(pairId?: string): Promise<void> {
+    await Promise.all(this.#select(pairId).map((pair) => pair.whenIdle()));
+  }
+
+  /** Stops watching and waits for the runs in flight to finish. */
+  async stop(): Promise<void> {
+    const pairs = [...this.#pairs.values()];
+    this.#pairs.clear();
+    await Promise.all(pairs.map((pair) => pair.stop()));
+  }
+
+  #select(pairId?: string): Pair[] {
+    if (pairId === undefined) return [...this.#pairs.values()];
+    const pair = this.#pairs.get(pairId);
+    return pair ? [pair] : [];
+  }
+}

@@ -1,0 +1,77 @@
+// Which relative paths a pair ignores: default editor temporary files, user regexes (sersync style, full match
+// on the relative path or any of its ancestors) and user globs (gitignore-like). Also renders the same rules
+// as rsync filter arguments for full syncs.
+import picomatch from 'picomatch';
+import { ancestors, display, type RelPath } from './byte-path.js';
+import type { ExcludesConfig } from '../shared/config.js';
+
+/** vim's write test file, swap files, backups, emacs lock files, LibreOffice lock files. Not all dotfiles. */
+export const DEFAULT_TEMPORARY_GLOBS = ['4913', '*.swp', '*.swx', '*~', '.#*', '.~lock.*#'] as const;
+
+export interface ExcludeMatcher {
+  (rel: RelPath): boolean;
+}
+
+export class ExcludeError extends Error {}
+
+function compileRegex(source: string): RegExp {
+  try {
+    return new RegExp(`^(?:${source})$`, 'u');
+  } catch (error) {
+    throw new ExcludeError(
+      `exclude regex ${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`,
+    );
+  }
+}
+
+function compileGlob(glob: string): (text: string) => boolean {
+  const anchored = glob.includes('/');
+  const pattern = glob.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (pattern === '') throw new ExcludeError(`exclude glob ${JSON.stringify(glob)} matches nothing`);
+  return picomatch(pattern, { dot: true, basename: !anchored });
+}
+
+export function excludeGlobs(config: Pick<ExcludesConfig, 'glob' | 'defaultTemporary'>): string[] {
+  return [...(config.defaultTemporary ? DEFAULT_TEMPORARY_GLOBS : []), ...config.glob];
+}
+
+/**
+ * Builds the matcher. A path is excluded when it, or any directory above it, matches a rule, so an excluded
+ * directory takes its whole subtree with it at every depth.
+ */
+export function compileExcludes(config: ExcludesConfig, extraGlobs: readonly string[] = []): ExcludeMatcher {
+  const regexes = config.regex.map(compileRegex);
+  const globs = [...excludeGlobs(config), ...extraGlobs].map(compileGlob);
+  if (regexes.length === 0 && globs.length === 0) return () => false;
+  const matchOne = (rel: string): boolean => {
+    const text = display(rel);
+    return regexes.some((re) => re.test(text)) || globs.some((glob) => glob(text));
+  };
+  return (rel: RelPath) => {
+    if (matchOne(rel)) return true;
+    for (const dir of ancestors(rel)) if (matchOne(dir)) return true;
+    return false;
+  };
+}
+
+/**
+ * rsync --exclude arguments for the glob rules (rsync's own pattern rules agree with ours for these forms:
+ * no "/" = any depth, leading "/" or inner "/" = anchored at the transfer root).
+ */
+export function rsyncExcludeArgs(globs: readonly string[]): string[] {
+  return globs.map((glob) => {
+    const trimmed = glob.replace(/\/+$/, '');
+    const anchored = trimmed.includes('/') && !trimmed.startsWith('/') ? `/${trimmed}` : trimmed;
+    return `--exclude=${anchored}`;
+  });
+}
+
+/**
+ * A literal path as an rsync filter pattern that matches exactly that path: rsync honours backslash escapes
+ * only in patterns that contain a wildcard, so escape only then.
+ */
+export function literalRsyncPattern(rel: string): string {
+  const anchored = `/${rel}`;
+  if (!/[*?[]/.test(anchored)) return anchored;
+  return anchored.replace(/[\\*?[]/g, (ch) => `\\${ch}`);
+}

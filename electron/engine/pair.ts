@@ -1,0 +1,463 @@
+// One pair: a folder, its watcher and coalescer, and one independent TargetQueue per target. Turns queue
+// jobs into rsync runs (argv, file list, password) and reports progress, errors and state to the engine.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Cron } from 'croner';
+import type { PairConfig, RsyncOptions, TargetConfig } from '../shared/config.js';
+import type { BatchSummary, EngineEvents, PairState, PairStatus, SyncError, TargetState } from '../shared/state.js';
+import { absolute, ancestors, display, type RelPath } from './byte-path.js';
+import type { Clock } from './clock.js';
+import { Coalescer, type PathChange } from './coalescer.js';
+import { compileExcludes, excludeGlobs, literalRsyncPattern, type ExcludeMatcher } from './excludes.js';
+import { checkPasswordFile } from './password-file.js';
+import { buildArgs, encodeFileList, encodeRules, VERSIONS_DIR } from './rsync/command.js';
+import { classifyFailure } from './rsync/exit-codes.js';
+import { runRsync } from './rsync/runner.js';
+import { describeTarget, parseTarget, type Target } from './rsync/target.js';
+import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
+import { findExcluded } from './tree-walk.js';
+import { createWatcher, type Watcher } from './watcher/index.js';
+
+export interface EngineTargetConfig extends TargetConfig {
+  /** Daemon password held in memory only (the desktop app decrypts it from safeStorage). */
+  password?: string;
+}
+
+export interface EnginePairConfig extends Omit<PairConfig, 'targets'> {
+  targets: EngineTargetConfig[];
+}
+
+export interface PairContext {
+  rsync: string;
+  clock: Clock;
+  emit: <K extends keyof EngineEvents>(event: K, ...args: EngineEvents[K]) => void;
+  /** Periodic full sync interval when the watcher cannot cover the folder (watch limit), in ms. */
+  fallbackFullSyncMs: number;
+  maxBatch: number;
+}
+
+interface TargetRuntime {
+  id: string;
+  config: EngineTargetConfig;
+  target: Target;
+  label: string;
+  options: RsyncOptions;
+  queue: TargetQueue;
+  today: { date: string; files: number; bytes: number };
+  current: TargetState['current'];
+  configError: SyncError | null;
+}
+
+export function targetId(config: TargetConfig, index: number): string {
+  return config.id ?? `t${index + 1}`;
+}
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export class Pair {
+  readonly config: EnginePairConfig;
+  readonly #ctx: PairContext;
+  readonly #root: Buffer;
+  readonly #excluded: ExcludeMatcher;
+  readonly #targets: TargetRuntime[] = [];
+  readonly #coalescer: Coalescer;
+  #watcher: Watcher | null = null;
+  #watcherError: SyncError | null = null;
+  #cron: Cron | null = null;
+  #fallbackTimer: NodeJS.Timeout | null = null;
+  #started = false;
+  #stopped = false;
+
+  constructor(config: EnginePairConfig, ctx: PairContext) {
+    this.config = config;
+    this.#ctx = ctx;
+    this.#root = Buffer.from(config.folder.replace(/\/+$/, '') || '/', 'utf8');
+    const versionsRule = config.deletion === 'versions' ? [VERSIONS_DIR] : [];
+    this.#excluded = compileExcludes(config.excludes, versionsRule);
+    this.#coalescer = new Coalescer({
+      delayMs: config.delayMs,
+      maxDelayMs: config.maxDelayMs,
+      clock: ctx.clock,
+      onFlush: (changes) => this.#dispatch(changes),
+    });
+    config.targets.forEach((targetConfig, index) => this.#addTarget(targetConfig, index));
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  #addTarget(config: EngineTargetConfig, index: number): void {
+    const id = targetId(config, index);
+    let target: Target;
+    let configError: SyncError | null = null;
+    try {
+      target = parseTarget(config.url);
+    } catch (error) {
+      target = { kind: 'local', path: '/nonexistent' };
+      configError = this.#makeError('bad-config', (error as Error).message);
+    }
+    const label = configError ? config.url : describeTarget(target);
+    const runtime: TargetRuntime = {
+      id,
+      config,
+      target,
+      label,
+      options: { ...this.config.rsync, ...config.rsync },
+      today: { date: day(this.#ctx.clock.now()), files: 0, bytes: 0 },
+      current: null,
+      configError,
+      queue: new TargetQueue({
+        concurrency: config.concurrency,
+        maxBatch: this.#ctx.maxBatch,
+        clock: this.#ctx.clock,
+        execute: (job, runId) => this.#execute(runtime, job, runId),
+        onChange: () => this.#ctx.emit('state', this.id),
+        onError: (error) => {
+          this.#ctx.emit('failure', { pairId: this.id, targetId: id, error });
+          this.#log('error', `${label}: ${error.message}`);
+        },
+        onRecovered: () => {
+          this.#ctx.emit('recovered', { pairId: this.id, targetId: id });
+          this.#log('info', `${label}: back in sync`);
+        },
+      }),
+    };
+    this.#targets.push(runtime);
+  }
+
+  #makeError(kind: SyncError['kind'], message: string, cls: SyncError['class'] = 'config'): SyncError {
+    const at = new Date(this.#ctx.clock.now()).toISOString();
+    return { kind, class: cls, message, exitCode: null, since: at, at, attempts: 1, nextRetryAt: null };
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.#ctx.emit('log', { level, pairId: this.id, message });
+  }
+
+  /** Checks the folder and targets, starts watching, then queues the start-up full sync per target. */
+  async start(watch = true): Promise<void> {
+    const folderProblem = await this.#checkFolder();
+    if (folderProblem) {
+      this.#watcherError = this.#makeError(folderProblem.kind, folderProblem.message);
+      this.#ctx.emit('failure', { pairId: this.id, targetId: null, error: this.#watcherError });
+      this.#log('error', folderProblem.message);
+      this.#ctx.emit('state', this.id);
+      return;
+    }
+    for (const runtime of this.#targets) {
+      if (runtime.configError) continue;
+      const problem = await this.#checkTarget(runtime);
+      if (problem) runtime.configError = this.#makeError('bad-config', problem);
+    }
+    for (const runtime of this.#targets) {
+      if (runtime.configError) {
+        this.#ctx.emit('failure', { pairId: this.id, targetId: runtime.id, error: runtime.configError });
+        this.#log('error', runtime.configError.message);
+      }
+    }
+    if (watch) await this.#startWatcher();
+    this.#started = true;
+    for (const runtime of this.#targets) {
+      if (this.config.paused) runtime.queue.pause();
+      if (this.config.fullSync.onStart || !watch) runtime.queue.requestFullSync('start-up');
+      runtime.queue.markStarted();
+    }
+    if (watch && this.config.fullSync.schedule) {
+      this.#cron = new Cron(this.config.fullSync.schedule, { protect: true }, () => this.fullSync('schedule'));
+    }
+    this.#ctx.emit('state', this.id);
+  }
+
+  async #startWatcher(): Promise<void> {
+    this.#watcher = createWatcher(this.config.watcher, {
+      root: this.#root,
+      folder: this.config.folder,
+      ignored: this.#excluded,
+    });
+    this.#watcher.on('event', (event) => this.#coalescer.add(event));
+    this.#watcher.on('rescan', (reason) => this.fullSync(`watcher: ${reason}`));
+    this.#watcher.on('error', (info) => {
+      this.#watcherError = this.#makeError(info.kind, info.message, info.kind === 'watcher' ? 'transient' : 'config');
+      this.#ctx.emit('failure', { pairId: this.id, targetId: null, error: this.#watcherError });
+      this.#log('error', info.message);
+      if (info.kind === 'watch-limit') this.#startFallback();
+      this.#ctx.emit('state', this.id);
+    });
+    await this.#watcher.start();
+    this.#log('info', `watching ${this.config.folder} (${this.#watcher.directories} directories, ${this.#watcher.backend})`);
+  }
+
+  async #checkFolder(): Promise<{ kind: SyncError['kind']; message: string } | null> {
+    const folder = this.config.folder;
+    if (!path.isAbsolute(folder)) {
+      return { kind: 'bad-config', message: `folder ${folder} is not an absolute path: give the full path, e.g. ${path.resolve(folder)}` };
+    }
+    try {
+      const stat = await fs.stat(folder);
+      if (!stat.isDirectory()) return { kind: 'bad-config', message: `folder ${folder} is a file, not a directory: pick a directory` };
+    } catch (error) {
+      return {
+        kind: 'source-missing',
+        message: `folder ${folder} does not exist (${(error as NodeJS.ErrnoException).code}): create it or fix the pair's folder`,
+      };
+    }
+    return null;
+  }
+
+  async #checkTarget(runtime: TargetRuntime): Promise<string | null> {
+    const { target, config } = runtime;
+    if (config.passwordFile) {
+      try {
+        await checkPasswordFile(config.passwordFile);
+      } catch (error) {
+        return `${runtime.label}: ${(error as Error).message}`;
+      }
+    }
+    if (target.kind === 'local') {
+      const folder = path.resolve(this.config.folder);
+      const dest = path.resolve(target.path);
+      if (dest === folder || dest.startsWith(`${folder}/`)) {
+        return `target ${target.path} is inside the folder ${this.config.folder}: that would copy the backup into itself; pick a directory outside it`;
+      }
+    }
+    return null;
+  }
+
+  #startFallback(): void {
+    if (this.#fallbackTimer) return;
+    this.#fallbackTimer = setInterval(() => this.fullSync('periodic full sync (watch limit)'), this.#ctx.fallbackFullSyncMs);
+    this.#fallbackTimer.unref();
+  }
+
+  #dispatch(changes: PathChange[]): void {
+    const wanted = this.config.deletion === 'keep' ? changes.filter((c) => c.change !== 'delete') : changes;
+    if (wanted.length === 0) return;
+    for (const runtime of this.#targets) if (!runtime.configError) runtime.queue.enqueue(wanted);
+  }
+
+  fullSync(reason: string, targetId?: string): void {
+    if (!this.#started || this.#stopped) return;
+    this.#coalescer.flush();
+    for (const runtime of this.#targets) {
+      if (runtime.configError) continue;
+      if (targetId === undefined || runtime.id === targetId) runtime.queue.requestFullSync(reason);
+    }
+  }
+
+  retryNow(targetId?: string): void {
+    for (const runtime of this.#targets) {
+      if (targetId !== undefined && runtime.id !== targetId) continue;
+      runtime.queue.retryNow();
+    }
+  }
+
+  pause(): void {
+    for (const runtime of this.#targets) runtime.queue.pause();
+  }
+
+  resume(): void {
+    for (const runtime of this.#targets) runtime.queue.resume();
+  }
+
+  /** Resolves when every event so far has been sent (or its target is failing, paused or stopped). */
+  async whenIdle(): Promise<void> {
+    this.#coalescer.flush();
+    await Promise.all(this.#targets.map((runtime) => runtime.queue.whenIdle()));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#cron?.stop();
+    if (this.#fallbackTimer) clearInterval(this.#fallbackTimer);
+    await this.#watcher?.close();
+    this.#coalescer.flush();
+    await Promise.all(this.#targets.map((runtime) => runtime.queue.close()));
+  }
+
+  /** Pending paths per target, for persistence and diagnostics. */
+  pendingPaths(): Map<string, RelPath[]> {
+    return new Map(this.#targets.map((runtime) => [runtime.id, runtime.queue.pendingPaths()]));
+  }
+
+  state(): PairState {
+    const targets = this.#targets.map((runtime) => this.#targetState(runtime));
+    return {
+      id: this.id,
+      name: this.config.name ?? path.basename(this.config.folder),
+      folder: this.config.folder,
+      status: this.#status(targets),
+      deletion: this.config.deletion,
+      watcher: {
+        backend: this.#watcher?.backend ?? this.config.watcher,
+        directories: this.#watcher?.directories ?? 0,
+        ready: this.#started,
+        error: this.#watcherError,
+      },
+      targets,
+    };
+  }
+
+  #status(targets: TargetState[]): PairStatus {
+    if (this.#watcherError && this.#watcherError.class === 'config') return 'error';
+    if (targets.some((t) => t.status === 'error' || t.status === 'stopped')) return 'error';
+    if (!this.#started && !this.#watcherError) return 'starting';
+    if (targets.length > 0 && targets.every((t) => t.status === 'paused')) return 'paused';
+    if (targets.some((t) => t.status === 'syncing' || t.status === 'starting')) return 'syncing';
+    return 'idle';
+  }
+
+  #targetState(runtime: TargetRuntime): TargetState {
+    const queue = runtime.queue;
+    const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      id: runtime.id,
+      url: runtime.config.url,
+      kind: runtime.target.kind,
+      status: runtime.configError ? 'stopped' : queue.status,
+      queued: queue.queued,
+      inFlight: queue.inFlight,
+      runs: queue.runs,
+      fullSyncRunning: queue.fullSyncRunning,
+      lastSuccessAt: iso(queue.lastSuccessAt),
+      lastFullSyncAt: iso(queue.lastFullSyncAt),
+      error: runtime.configError ?? queue.error,
+      today: { ...runtime.today },
+      current: runtime.current,
+    };
+  }
+
+  async #execute(runtime: TargetRuntime, job: Job, runId: number): Promise<JobOutcome> {
+    const started = this.#ctx.clock.now();
+    const today = day(started);
+    let input: Buffer | null = null;
+    let excludeLiterals = false;
+    let pathCount = 0;
+    if (job.kind === 'paths') {
+      const paths = collapse(job.changes);
+      pathCount = paths.length;
+      input = encodeFileList(paths);
+    } else if (this.config.excludes.regex.length > 0) {
+      const excluded = await findExcluded(this.#root, this.#excluded);
+      excludeLiterals = excluded.length > 0;
+      if (excludeLiterals) input = encodeRules(excluded.map(literalRsyncPattern));
+    }
+    const fullSyncExtra = job.kind === 'full' && job.reason === 'schedule' ? this.config.fullSync.excludes : [];
+    const args = buildArgs({
+      kind: job.kind,
+      folder: this.config.folder,
+      target: runtime.target,
+      deletion: this.config.deletion,
+      options: runtime.options,
+      passwordFile: runtime.config.passwordFile ?? null,
+      excludeGlobs: [...excludeGlobs(this.config.excludes), ...fullSyncExtra],
+      excludeLiterals,
+      today,
+    });
+    this.#ctx.emit('batch-start', { pairId: this.id, targetId: runtime.id, runId, kind: job.kind, paths: pathCount });
+    let files = 0;
+    let deleted = 0;
+    let bytes = 0;
+    let lastFile = '';
+    const result = await runRsync({
+      rsync: this.#ctx.rsync,
+      args,
+      input,
+      password: runtime.config.password ?? null,
+      onItem: (item) => {
+        if (item.type === 'file') {
+          if (!item.transferred && !item.deleted) return;
+          if (item.deleted) deleted++;
+          else if (!item.isDir) files++;
+          bytes += item.bytes;
+          lastFile = display(item.path);
+          this.#ctx.emit('file', { pairId: this.id, targetId: runtime.id, runId, path: lastFile, bytes: item.bytes, deleted: item.deleted });
+        } else {
+          runtime.current = { file: lastFile, bytes: item.bytes, total: null, percent: item.percent };
+          this.#ctx.emit('progress', { pairId: this.id, targetId: runtime.id, runId, ...runtime.current });
+        }
+      },
+    });
+    runtime.current = null;
+    if (runtime.today.date !== today) runtime.today = { date: today, files: 0, bytes: 0 };
+    runtime.today.files += files;
+    runtime.today.bytes += bytes;
+    const ok = result.exitCode === 0;
+    const error = ok
+      ? null
+      : classifyFailure({
+          target: runtime.label,
+          user: runtime.target.kind === 'local' ? null : runtime.target.user,
+          exitCode: result.exitCode,
+          stderr: result.stderr,
+          ...(result.spawnError ? { spawnError: result.spawnError } : {}),
+        });
+    const outcome: JobOutcome = { ok, exitCode: result.exitCode, error };
+    if (!ok && job.kind === 'paths' && result.exitCode === 24) outcome.retry = await this.#recheck(job.changes);
+    const summary: BatchSummary = {
+      pairId: this.id,
+      targetId: runtime.id,
+      runId,
+      kind: job.kind,
+      paths: pathCount,
+      files,
+      deleted,
+      bytes,
+      ms: this.#ctx.clock.now() - started,
+      exitCode: result.exitCode,
+      ok,
+      error: null,
+      at: new Date(this.#ctx.clock.now()).toISOString(),
+    };
+    this.#ctx.emit('batch-end', summary);
+    return outcome;
+  }
+
+  /** After "vanished" (exit 24): what exists is sent again, what is gone is deleted at its top-most missing ancestor. */
+  async #recheck(changes: PathChange[]): Promise<PathChange[]> {
+    const result = new Map<RelPath, PathChange>();
+    const exists = async (rel: RelPath): Promise<boolean> => {
+      try {
+        await fs.lstat(absolute(this.#root, rel));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const change of changes) {
+      if (await exists(change.path)) {
+        result.set(change.path, { path: change.path, change: 'upsert', dir: change.dir });
+        continue;
+      }
+      let top = change.path;
+      for (const dir of ancestors(change.path)) {
+        if (await exists(dir)) break;
+        top = dir;
+      }
+      result.set(top, { path: top, change: 'delete', dir: top !== change.path || change.dir });
+    }
+    return [...result.values()];
+  }
+}
+
+/** The file list for a run: deletions below a deleted directory are covered by it and left out. */
+export function collapse(changes: readonly PathChange[]): RelPath[] {
+  const deletedDirs = new Set<RelPath>();
+  for (const change of changes) if (change.change === 'delete') deletedDirs.add(change.path);
+  const paths: RelPath[] = [];
+  for (const change of changes) {
+    let covered = false;
+    if (deletedDirs.size > 0 && change.change === 'delete') {
+      for (const dir of ancestors(change.path)) {
+        if (deletedDirs.has(dir)) {
+          covered = true;
+          break;
+        }
+      }
+    }
+    if (!covered) paths.push(change.path);
+  }
+  return paths;
+}

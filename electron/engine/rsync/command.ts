@@ -1,0 +1,78 @@
+// Builds rsync's argv and the NUL-separated file list for one run. Pure: no I/O, no secrets (a password
+// reaches rsync through a 0600 file named here or through RSYNC_PASSWORD in its environment, set by the runner).
+import type { DeletionPolicy, RsyncOptions } from '../../shared/config.js';
+import { toBuffer, type RelPath } from '../byte-path.js';
+import { rsyncExcludeArgs } from '../excludes.js';
+import { destinationArg, type Target } from './target.js';
+
+export const OUT_MARKER = 'RL>';
+/** Itemized changes, sizes and the name last (names may hold "|"; rsync escapes control bytes as \#ooo). */
+export const OUT_FORMAT = `${OUT_MARKER}%i|%l|%b|%n`;
+/** Kept on the target in "versions" mode, and never synced or deleted itself. */
+export const VERSIONS_DIR = '.rsync-live-versions';
+
+export type JobKind = 'paths' | 'full';
+
+export interface CommandSpec {
+  kind: JobKind;
+  /** Absolute folder path (text). */
+  folder: string;
+  target: Target;
+  deletion: DeletionPolicy;
+  options: RsyncOptions;
+  passwordFile: string | null;
+  /** Glob excludes (rsync semantics), used by full syncs. */
+  excludeGlobs: readonly string[];
+  /** Literal relative paths excluded by regex rules, used by full syncs. */
+  excludeLiterals?: boolean;
+  /** Date stamp for the versions folder (YYYY-MM-DD). */
+  today: string;
+}
+
+export function buildArgs(spec: CommandSpec): string[] {
+  const { target, options, deletion } = spec;
+  const args = ['-a', '--no-human-readable', `--out-format=${OUT_FORMAT}`, '--info=progress2'];
+  if (spec.kind === 'paths') {
+    args.push('--from0', '--files-from=-');
+    args.push(deletion === 'keep' ? '--ignore-missing-args' : '--delete-missing-args');
+    if (deletion !== 'keep') args.push('--force');
+  } else {
+    if (deletion !== 'keep') args.push('--delete', '--force');
+    args.push(...rsyncExcludeArgs(spec.excludeGlobs));
+    if (spec.excludeLiterals) args.push('--from0', '--exclude-from=-');
+  }
+  if (deletion === 'versions') {
+    args.push('--backup', `--backup-dir=${VERSIONS_DIR}/${spec.today}`, `--exclude=/${VERSIONS_DIR}`);
+  }
+  if (target.kind === 'daemon') {
+    args.push('--sockopts=TCP_NODELAY');
+    if (options.contimeoutSec > 0) args.push(`--contimeout=${options.contimeoutSec}`);
+    if (spec.passwordFile) args.push(`--password-file=${spec.passwordFile}`);
+  }
+  if (target.kind === 'local' || target.path !== '') args.push('--mkpath');
+  if (options.timeoutSec > 0) args.push(`--timeout=${options.timeoutSec}`);
+  if (options.bwlimitKiB > 0) args.push(`--bwlimit=${options.bwlimitKiB}`);
+  args.push(...options.extraArgs);
+  args.push(spec.folder.endsWith('/') ? spec.folder : `${spec.folder}/`, destinationArg(target));
+  return args;
+}
+
+const NUL = Buffer.from([0]);
+
+/**
+ * The --files-from list: NUL-terminated, byte-exact. rsync drops entries starting with "#" or ";" as
+ * comments even with --from0, so those are written as "./#name".
+ */
+export function encodeFileList(paths: readonly RelPath[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const path of paths) {
+    const first = path.charCodeAt(0);
+    parts.push(toBuffer(first === 0x23 || first === 0x3b ? `./${path}` : path), NUL);
+  }
+  return Buffer.concat(parts);
+}
+
+/** NUL-terminated exclude rules for literal paths (used with --exclude-from=- --from0). */
+export function encodeRules(rules: readonly string[]): Buffer {
+  return Buffer.concat(rules.flatMap((rule) => [toBuffer(rule), NUL]));
+}

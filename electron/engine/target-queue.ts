@@ -1,0 +1,317 @@
+// One target's queue: pending paths (Map keyed by path, newest change wins), runs in flight (bounded
+// concurrency, never two runs touching the same path or a path and its ancestor), full syncs (exclusive),
+// retries with backoff. A path leaves the queue only when a run that covered it succeeded.
+import { ancestors, isWithin, type RelPath } from './byte-path.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import type { Clock } from './clock.js';
+import type { PathChange } from './coalescer.js';
+import type { Classified } from './rsync/exit-codes.js';
+import type { SyncError, TargetStatus } from '../shared/state.js';
+
+export type Job = { kind: 'paths'; changes: PathChange[] } | { kind: 'full'; reason: string };
+
+export interface JobOutcome {
+  ok: boolean;
+  exitCode: number | null;
+  error: Classified | null;
+  /** On failure, the paths to retry; absent means all of the job's paths. */
+  retry?: PathChange[];
+}
+
+export interface TargetQueueOptions {
+  concurrency: number;
+  maxBatch: number;
+  clock: Clock;
+  backoff?: BackoffOptions;
+  random?: () => number;
+  execute: (job: Job, runId: number) => Promise<JobOutcome>;
+  /** Something observable changed (queue depth, status, error). */
+  onChange: () => void;
+  onError: (error: SyncError) => void;
+  onRecovered: () => void;
+}
+
+interface Run {
+  id: number;
+  job: Job;
+  paths: RelPath[];
+}
+
+let nextRunId = 1;
+
+export class TargetQueue {
+  readonly #options: TargetQueueOptions;
+  readonly #pending = new Map<RelPath, PathChange>();
+  readonly #inFlight = new Map<RelPath, PathChange>();
+  readonly #runs = new Map<number, Run>();
+  #fullSyncWanted: string | null = null;
+  #fullRunning = false;
+  #paused = false;
+  #stopped = false;
+  #closed = false;
+  #error: SyncError | null = null;
+  #attempts = 0;
+  #vanishedRetries = 0;
+  #retryTimer: unknown = null;
+  #retryAt: number | null = null;
+  #started = false;
+  #lastSuccessAt: number | null = null;
+  #lastFullSyncAt: number | null = null;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: TargetQueueOptions) {
+    this.#options = options;
+  }
+
+  get queued(): number {
+    return this.#pending.size;
+  }
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+  get runs(): number {
+    return this.#runs.size;
+  }
+  get fullSyncRunning(): boolean {
+    return this.#fullRunning;
+  }
+  get error(): SyncError | null {
+    return this.#error;
+  }
+  get lastSuccessAt(): number | null {
+    return this.#lastSuccessAt;
+  }
+  get lastFullSyncAt(): number | null {
+    return this.#lastFullSyncAt;
+  }
+  pendingPaths(): RelPath[] {
+    return [...this.#pending.keys()];
+  }
+
+  get status(): TargetStatus {
+    if (this.#paused) return 'paused';
+    if (this.#stopped) return 'stopped';
+    if (this.#error) return 'error';
+    if (!this.#started) return 'starting';
+    if (this.#runs.size > 0 || this.#pending.size > 0 || this.#fullSyncWanted !== null) return 'syncing';
+    return 'idle';
+  }
+
+  /** Marks the start-up phase over (the first full sync, if any, has been queued or skipped). */
+  markStarted(): void {
+    this.#started = true;
+    this.#changed();
+  }
+
+  enqueue(changes: readonly PathChange[]): void {
+    if (this.#closed) return;
+    for (const change of changes) {
+      this.#pending.delete(change.path);
+      this.#pending.set(change.path, change);
+    }
+    this.#pump();
+    this.#changed();
+  }
+
+  requestFullSync(reason: string): void {
+    if (this.#closed) return;
+    this.#fullSyncWanted ??= reason;
+    this.#pump();
+    this.#changed();
+  }
+
+  /** Retry immediately: clears a config stop and any backoff wait. */
+  retryNow(): void {
+    this.#stopped = false;
+    this.#cancelRetry();
+    this.#pump();
+    this.#changed();
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#changed();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#pump();
+    this.#changed();
+  }
+
+  /** Resolves when nothing is pending or in flight (or the target is stopped/paused). */
+  whenIdle(): Promise<void> {
+    if (this.#isSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops starting runs; resolves when the runs in flight have finished. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#cancelRetry();
+    await this.whenIdle();
+  }
+
+  get retryAt(): number | null {
+    return this.#retryAt;
+  }
+
+  #isSettled(): boolean {
+    if (this.#runs.size > 0) return false;
+    if (this.#closed || this.#paused || this.#stopped || this.#retryTimer !== null) return true;
+    return this.#pending.size === 0 && this.#fullSyncWanted === null;
+  }
+
+  #changed(): void {
+    this.#options.onChange();
+    if (this.#idleWaiters.length > 0 && this.#isSettled()) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #pump(): void {
+    if (this.#closed || this.#paused || this.#stopped || this.#retryTimer !== null || this.#fullRunning) return;
+    if (this.#fullSyncWanted !== null) {
+      if (this.#runs.size === 0) this.#startFull(this.#fullSyncWanted);
+      return;
+    }
+    let free = this.#options.concurrency - this.#runs.size;
+    while (free > 0 && this.#pending.size > 0) {
+      const size = Math.min(this.#options.maxBatch, Math.ceil(this.#pending.size / free));
+      const changes = this.#take(size);
+      if (changes.length === 0) break;
+      this.#start({ kind: 'paths', changes });
+      free--;
+    }
+  }
+
+  /** Takes up to `size` pending changes that touch nothing in flight. */
+  #take(size: number): PathChange[] {
+    const taken: PathChange[] = [];
+    for (const [path, change] of this.#pending) {
+      if (taken.length >= size) break;
+      if (this.#conflicts(change)) continue;
+      taken.push(change);
+    }
+    for (const change of taken) this.#pending.delete(change.path);
+    return taken;
+  }
+
+  #conflicts(change: PathChange): boolean {
+    if (this.#inFlight.size === 0) return false;
+    if (this.#inFlight.has(change.path)) return true;
+    for (const dir of ancestors(change.path)) {
+      const flying = this.#inFlight.get(dir);
+      if (flying && (flying.change === 'delete' || flying.dir)) return true;
+    }
+    if (change.change === 'delete' || change.dir) {
+      for (const flying of this.#inFlight.keys()) if (isWithin(flying, change.path)) return true;
+    }
+    return false;
+  }
+
+  #startFull(reason: string): void {
+    this.#fullSyncWanted = null;
+    this.#fullRunning = true;
+    this.#start({ kind: 'full', reason });
+  }
+
+  #start(job: Job): void {
+    const run: Run = { id: nextRunId++, job, paths: job.kind === 'paths' ? job.changes.map((c) => c.path) : [] };
+    if (job.kind === 'paths') for (const change of job.changes) this.#inFlight.set(change.path, change);
+    this.#runs.set(run.id, run);
+    this.#changed();
+    this.#options
+      .execute(job, run.id)
+      .catch(
+        (error: unknown): JobOutcome => ({
+          ok: false,
+          exitCode: null,
+          error: { kind: 'unknown', class: 'transient', message: `internal error: ${(error as Error).message}` },
+        }),
+      )
+      .then((outcome) => this.#finish(run, outcome))
+      .catch(() => undefined);
+  }
+
+  #finish(run: Run, outcome: JobOutcome): void {
+    this.#runs.delete(run.id);
+    for (const path of run.paths) this.#inFlight.delete(path);
+    if (run.job.kind === 'full') this.#fullRunning = false;
+    const now = this.#options.clock.now();
+    if (outcome.ok) {
+      this.#vanishedRetries = 0;
+      this.#lastSuccessAt = now;
+      if (run.job.kind === 'full') this.#lastFullSyncAt = now;
+      if (this.#error) {
+        this.#error = null;
+        this.#attempts = 0;
+        this.#options.onRecovered();
+      }
+    } else {
+      this.#requeue(run.job, outcome.retry);
+      this.#fail(outcome, now);
+    }
+    this.#pump();
+    this.#changed();
+  }
+
+  /** Puts a failed run's paths back, unless a newer change for the same path arrived meanwhile. */
+  #requeue(job: Job, retry: PathChange[] | undefined): void {
+    if (job.kind === 'full') {
+      this.#fullSyncWanted ??= job.reason;
+      return;
+    }
+    const changes = retry ?? job.changes;
+    const newer = new Map(this.#pending);
+    this.#pending.clear();
+    for (const change of changes) if (!newer.has(change.path)) this.#pending.set(change.path, change);
+    for (const [path, change] of newer) this.#pending.set(path, change);
+  }
+
+  #fail(outcome: JobOutcome, now: number): void {
+    const classified = outcome.error ?? { kind: 'unknown' as const, class: 'transient' as const, message: 'rsync failed' };
+    // Files that vanished mid-run are re-checked at once, without raising an error, a few times in a row.
+    if (classified.kind === 'vanished' && this.#vanishedRetries < 3) {
+      this.#vanishedRetries++;
+      return;
+    }
+    this.#attempts++;
+    const stopped = classified.class === 'config';
+    let nextRetryAt: number | null = null;
+    if (stopped) {
+      this.#stopped = true;
+    } else if (this.#retryTimer === null && !this.#closed) {
+      const delay = backoffDelay(this.#attempts, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random);
+      nextRetryAt = now + delay;
+      this.#retryAt = nextRetryAt;
+      this.#retryTimer = this.#options.clock.setTimeout(() => {
+        this.#retryTimer = null;
+        this.#retryAt = null;
+        this.#pump();
+        this.#changed();
+      }, delay);
+    }
+    const iso = new Date(now).toISOString();
+    const sameIncident = this.#error !== null && this.#error.kind === classified.kind;
+    this.#error = {
+      kind: classified.kind,
+      class: classified.class,
+      message: classified.message,
+      exitCode: outcome.exitCode,
+      since: sameIncident && this.#error ? this.#error.since : iso,
+      at: iso,
+      attempts: this.#attempts,
+      nextRetryAt: nextRetryAt === null ? null : new Date(nextRetryAt).toISOString(),
+    };
+    this.#options.onError(this.#error);
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer !== null) this.#options.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#retryAt = null;
+  }
+}

@@ -1,0 +1,25 @@
+// Walks a folder byte-exactly and returns the relative paths an exclude matcher rejects (top-most only), so a
+// full sync can pass regex excludes to rsync as literal rules.
+import fs from 'node:fs/promises';
+import { absolute, join, ROOT, type RelPath } from './byte-path.js';
+import type { ExcludeMatcher } from './excludes.js';
+
+export async function findExcluded(root: Buffer, excluded: ExcludeMatcher): Promise<RelPath[]> {
+  const found: RelPath[] = [];
+  const stack: RelPath[] = [ROOT];
+  while (stack.length > 0) {
+    const dir = stack.pop() as RelPath;
+    let entries;
+    try {
+      entries = await fs.readdir(absolute(root, dir), { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const rel = join(dir, entry.name.toString('latin1'));
+      if (excluded(rel)) found.push(rel);
+      else if (entry.isDirectory()) stack.push(rel);
+    }
+  }
+  return found;
+}

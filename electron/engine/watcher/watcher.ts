@@ -1,0 +1,43 @@
+// The watcher interface every backend implements. Events are hints about which paths to look at, never the
+// truth about what happened: the batch sends what exists and deletes what does not.
+import type { EventEmitter } from 'node:events';
+import type { WatchEvent } from '../coalescer.js';
+import type { RelPath } from '../byte-path.js';
+
+export interface WatcherErrorInfo {
+  kind: 'watch-limit' | 'watcher' | 'source-missing';
+  message: string;
+}
+
+export interface WatcherEvents {
+  event: [WatchEvent];
+  error: [WatcherErrorInfo];
+  /** The backend could not guarantee coverage (lost watch, overflow): a full sync repairs it. */
+  rescan: [reason: string];
+}
+
+export interface Watcher extends EventEmitter<WatcherEvents> {
+  readonly backend: string;
+  /** Directories currently watched. */
+  readonly directories: number;
+  /** Resolves when the initial tree is watched; files already present produce no events. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface WatcherOptions {
+  /** Absolute folder path as bytes. */
+  root: Buffer;
+  /** Display form of the folder, for messages. */
+  folder: string;
+  /** Paths to skip entirely (excluded directories are not watched). */
+  ignored: (rel: RelPath) => boolean;
+}
+
+export function watchLimitMessage(folder: string, directories: number): string {
+  return (
+    `cannot watch ${folder}: the inotify watch limit (fs.inotify.max_user_watches) was reached after ` +
+    `${directories} directories. Raise it, e.g. \`sysctl fs.inotify.max_user_watches=${Math.max(524_288, directories * 2)}\` ` +
+    `and persist it in /etc/sysctl.d/90-rsync-live.conf; until then this folder is kept in sync by periodic full syncs.`
+  );
+}

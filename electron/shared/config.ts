@@ -1,0 +1,100 @@
+// The pair configuration schema: one source of truth for the JSON config file (`rsync-live run --config`),
+// the desktop settings and the renderer's forms. Browser-safe: no node:, no electron.
+import { z } from 'zod';
+
+export const DELETION_POLICIES = ['mirror', 'keep', 'versions'] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+
+export const WATCHER_BACKENDS = ['inotify', 'chokidar'] as const;
+export type WatcherBackend = (typeof WATCHER_BACKENDS)[number];
+
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" or "-"');
+
+export const rsyncOptionsSchema = z.strictObject({
+  /** Extra rsync options appended to every run (sersync's commonParams), e.g. ["--numeric-ids"]. */
+  extraArgs: z.array(z.string().regex(/^-/, 'each extra argument must be an option starting with "-"')).default([]),
+  /** --timeout in seconds (I/O timeout); 0 disables. */
+  timeoutSec: z.number().int().min(0).max(86_400).default(60),
+  /** --contimeout in seconds (daemon targets only); 0 disables. */
+  contimeoutSec: z.number().int().min(0).max(3_600).default(15),
+  /** --bwlimit in KiB/s; 0 means unlimited. */
+  bwlimitKiB: z.number().int().min(0).default(0),
+});
+export type RsyncOptions = z.infer<typeof rsyncOptionsSchema>;
+
+export const targetSchema = z.strictObject({
+  id: id.optional(),
+  /** rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path, or /absolute/dir */
+  url: z.string().min(1),
+  /** A 0600 file holding the daemon password (rsync --password-file). */
+  passwordFile: z.string().min(1).optional(),
+  /** rsync processes in flight for this target. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+  rsync: rsyncOptionsSchema.partial().optional(),
+});
+export type TargetConfig = z.infer<typeof targetSchema>;
+
+export const excludesSchema = z.strictObject({
+  /** Regular expressions matched against the whole path relative to the folder (sersync style). */
+  regex: z.array(z.string()).default([]),
+  /** Globs: without "/" they match a name at any depth, with "/" the relative path ("**" spans directories). */
+  glob: z.array(z.string()).default([]),
+  /** Skip editor and office temporary files (4913, *.swp, *~, .#*, .~lock.*#). */
+  defaultTemporary: z.boolean().default(true),
+});
+export type ExcludesConfig = z.infer<typeof excludesSchema>;
+
+export const fullSyncSchema = z.strictObject({
+  /** One full reconcile per target when the pair starts. */
+  onStart: z.boolean().default(true),
+  /** Cron schedule (5 or 6 fields) for a periodic full sync, or null for none. */
+  schedule: z.string().nullable().default(null),
+  /** Extra exclude globs for the scheduled full sync only (sersync's crontabfilter). */
+  excludes: z.array(z.string()).default([]),
+});
+
+export const pairSchema = z.strictObject({
+  id,
+  name: z.string().max(200).optional(),
+  /** Absolute path of the local folder to watch. */
+  folder: z.string().min(1),
+  targets: z.array(targetSchema).min(1, 'a pair needs at least one target'),
+  deletion: z.enum(DELETION_POLICIES).default('mirror'),
+  excludes: excludesSchema.default({ regex: [], glob: [], defaultTemporary: true }),
+  /** Quiet period before a batch ships, in ms. */
+  delayMs: z.number().int().min(0).max(600_000).default(50),
+  /** Longest a changed path may wait while events keep coming, in ms. */
+  maxDelayMs: z.number().int().min(1).max(3_600_000).default(1000),
+  fullSync: fullSyncSchema.default({ onStart: true, schedule: null, excludes: [] }),
+  rsync: rsyncOptionsSchema.default({ extraArgs: [], timeoutSec: 60, contimeoutSec: 15, bwlimitKiB: 0 }),
+  watcher: z.enum(WATCHER_BACKENDS).default('inotify'),
+  paused: z.boolean().default(false),
+});
+export type PairConfig = z.infer<typeof pairSchema>;
+export type PairConfigInput = z.input<typeof pairSchema>;
+
+export const CONFIG_VERSION = 1;
+
+export const configFileSchema = z.strictObject({
+  version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
+  pairs: z.array(pairSchema),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Formats zod issues as "pairs[0].targets[1].url: message" lines. */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((part, index) =>
+          typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
+        )
+        .join('');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('\n');
+}

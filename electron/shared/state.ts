@@ -1,0 +1,123 @@
+// The engine's observable state and event types, shared by the CLI, the headless API, Electron main and the
+// renderer. Browser-safe: no node:, no electron. Paths here are display strings (UTF-8, invalid bytes as U+FFFD).
+
+export const ERROR_KINDS = [
+  'auth-failed',
+  'unknown-module',
+  'access-denied',
+  'read-only',
+  'option-refused',
+  'connection-refused',
+  'unreachable',
+  'timeout',
+  'connection-lost',
+  'too-many-connections',
+  'disk-full',
+  'partial',
+  'vanished',
+  'permission-denied',
+  'source-missing',
+  'watch-limit',
+  'watcher',
+  'bad-config',
+  'rsync-missing',
+  'unknown',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** transient: retried with backoff forever; config: the target stops until the user retries or edits it. */
+export type ErrorClass = 'transient' | 'config';
+
+export interface SyncError {
+  kind: ErrorKind;
+  class: ErrorClass;
+  /** What happened, to what, and what to do. Never contains a secret. */
+  message: string;
+  exitCode: number | null;
+  /** ISO time the current incident started. */
+  since: string;
+  /** ISO time of the latest failure in this incident. */
+  at: string;
+  attempts: number;
+  /** ISO time of the next automatic retry, or null if the user must act. */
+  nextRetryAt: string | null;
+}
+
+export type TargetStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'stopped' | 'paused';
+export type PairStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'paused';
+
+export interface TransferProgress {
+  file: string;
+  bytes: number;
+  total: number | null;
+  percent: number | null;
+}
+
+export interface TargetState {
+  id: string;
+  /** The target as typed, without any password. */
+  url: string;
+  kind: 'daemon' | 'ssh' | 'local';
+  status: TargetStatus;
+  /** Paths waiting to be sent. */
+  queued: number;
+  /** Paths in rsync runs now. */
+  inFlight: number;
+  runs: number;
+  fullSyncRunning: boolean;
+  lastSuccessAt: string | null;
+  lastFullSyncAt: string | null;
+  error: SyncError | null;
+  today: { date: string; files: number; bytes: number };
+  current: TransferProgress | null;
+}
+
+export interface WatcherState {
+  backend: string;
+  directories: number;
+  ready: boolean;
+  error: SyncError | null;
+}
+
+export interface PairState {
+  id: string;
+  name: string;
+  folder: string;
+  status: PairStatus;
+  deletion: 'mirror' | 'keep' | 'versions';
+  watcher: WatcherState;
+  targets: TargetState[];
+}
+
+export interface EngineState {
+  version: 1;
+  pairs: PairState[];
+}
+
+export interface BatchSummary {
+  pairId: string;
+  targetId: string;
+  runId: number;
+  kind: 'paths' | 'full';
+  paths: number;
+  files: number;
+  deleted: number;
+  bytes: number;
+  ms: number;
+  exitCode: number | null;
+  ok: boolean;
+  error: SyncError | null;
+  at: string;
+}
+
+export interface EngineEvents {
+  state: [pairId: string];
+  'batch-start': [info: { pairId: string; targetId: string; runId: number; kind: 'paths' | 'full'; paths: number }];
+  'batch-end': [summary: BatchSummary];
+  file: [info: { pairId: string; targetId: string; runId: number; path: string; bytes: number; deleted: boolean }];
+  progress: [info: { pairId: string; targetId: string; runId: number } & TransferProgress];
+  /** Named "failure", not "error": an unhandled EventEmitter "error" would throw. */
+  failure: [info: { pairId: string; targetId: string | null; error: SyncError }];
+  recovered: [info: { pairId: string; targetId: string | null }];
+  log: [info: { level: 'info' | 'warn' | 'error'; pairId: string | null; message: string }];
+}
