@@ -1,0 +1,218 @@
+// The app behind the UI, free of any transport: validates each API request against the shared contract,
+// keeps pairs and secrets in their stores, drives the engine, and pushes state and activity events. Electron
+// IPC and the headless HTTP/WebSocket server both call `handle` and forward `events`.
+import { EventEmitter } from 'node:events';
+import { pairSchema, formatIssues, type PairConfig } from '../shared/config.js';
+import {
+  ApiError,
+  apiRequests,
+  isApiMethod,
+  pairInputSchema,
+  type ApiEvents,
+  type ApiMethod,
+  type ApiResponses,
+  type AppSettings,
+  type PairView,
+} from '../shared/api.js';
+import type { BatchSummary } from '../shared/state.js';
+import { Engine, type EnginePairConfig } from '../engine/index.js';
+import { targetId } from '../engine/pair.js';
+import { testConnection } from '../engine/connection-test.js';
+import { secretKey, type PairStore, type SecretStore } from './stores.js';
+
+export interface SettingsHooks {
+  get(): Promise<AppSettings>;
+  set(change: Partial<AppSettings>): Promise<AppSettings>;
+}
+
+export interface AppServiceOptions {
+  engine: Engine;
+  pairs: PairStore;
+  secrets: SecretStore;
+  settings?: SettingsHooks;
+  pickFolder?: () => Promise<string | null>;
+  rsync?: string;
+  /** How often state snapshots are pushed at most, in ms. */
+  stateIntervalMs?: number;
+}
+
+type EventTuples = { [K in keyof ApiEvents]: [ApiEvents[K]] };
+
+const ACTIVITY_LIMIT = 200;
+const memorySettings = (): SettingsHooks => {
+  let settings: AppSettings = { autostart: false, notifications: true };
+  return {
+    get: async () => settings,
+    set: async (change) => (settings = { ...settings, ...change }),
+  };
+};
+
+export class AppService {
+  readonly events = new EventEmitter<EventTuples>();
+  readonly #options: AppServiceOptions;
+  readonly #engine: Engine;
+  readonly #settings: SettingsHooks;
+  #pairs: PairConfig[] = [];
+  readonly #activity: BatchSummary[] = [];
+  #stateTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: AppServiceOptions) {
+    this.#options = options;
+    this.#engine = options.engine;
+    this.#settings = options.settings ?? memorySettings();
+    this.events.setMaxListeners(100);
+    const engine = this.#engine;
+    engine.on('state', () => this.#scheduleState());
+    engine.on('batch-end', (summary) => {
+      this.#activity.unshift(summary);
+      this.#activity.length = Math.min(this.#activity.length, ACTIVITY_LIMIT);
+      this.events.emit('batch', summary);
+    });
+    engine.on('progress', ({ runId: _runId, ...progress }) => this.events.emit('progress', progress));
+    engine.on('failure', (info) => this.events.emit('failure', info));
+    engine.on('recovered', (info) => this.events.emit('recovered', info));
+  }
+
+  get engine(): Engine {
+    return this.#engine;
+  }
+
+  /** Loads the stored pairs and starts them. A broken pair shows its error; the others start. */
+  async start(): Promise<void> {
+    this.#pairs = await this.#options.pairs.load();
+    for (const pair of this.#pairs) await this.#engine.addPair(await this.#withSecrets(pair));
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stateTimer) clearTimeout(this.#stateTimer);
+    await this.#engine.stop();
+  }
+
+  #scheduleState(): void {
+    if (this.#stateTimer) return;
+    this.#stateTimer = setTimeout(() => {
+      this.#stateTimer = null;
+      this.events.emit('state', this.#engine.state());
+    }, this.#options.stateIntervalMs ?? 100);
+    this.#stateTimer.unref();
+  }
+
+  async #withSecrets(pair: PairConfig): Promise<EnginePairConfig> {
+    const targets = await Promise.all(
+      pair.targets.map(async (target, index) => {
+        const password = await this.#options.secrets.get(secretKey(pair.id, targetId(target, index)));
+        return password === null ? target : { ...target, password };
+      }),
+    );
+    return { ...pair, targets };
+  }
+
+  async #view(pair: PairConfig): Promise<PairView> {
+    const targets = await Promise.all(
+      pair.targets.map(async (target, index) => {
+        const id = targetId(target, index);
+        return {
+          id,
+          url: target.url,
+          ...(target.passwordFile ? { passwordFile: target.passwordFile } : {}),
+          hasPassword: (await this.#options.secrets.get(secretKey(pair.id, id))) !== null,
+          concurrency: target.concurrency,
+        };
+      }),
+    );
+    return { ...pair, targets };
+  }
+
+  /** Validates and runs one API call. Throws ApiError with a kind the UI can explain. */
+  async handle(method: unknown, request: unknown): Promise<unknown> {
+    if (!isApiMethod(method)) throw new ApiError('invalid-request', `unknown method ${JSON.stringify(method)}`);
+    const parsed = apiRequests[method].safeParse(request ?? {});
+    if (!parsed.success) throw new ApiError('invalid-request', `invalid ${method} request:\n${formatIssues(parsed.error)}`);
+    return this.#dispatch(method, parsed.data);
+  }
+
+  async #dispatch<M extends ApiMethod>(method: M, request: unknown): Promise<ApiResponses[M]> {
+    const r = request as Record<string, unknown>;
+    const ids = (): [string | undefined, string | undefined] => [r.pairId as string | undefined, r.targetId as string | undefined];
+    const ok = { ok: true as const };
+    switch (method) {
+      case 'getState':
+        return this.#engine.state() as ApiResponses[M];
+      case 'listPairs':
+        return (await Promise.all(this.#pairs.map((pair) => this.#view(pair)))) as ApiResponses[M];
+      case 'savePair':
+        return (await this.#savePair(r.pair)) as ApiResponses[M];
+      case 'removePair':
+        return (await this.#removePair(r.pairId as string)) as ApiResponses[M];
+      case 'testConnection':
+        return (await this.#testConnection(r)) as ApiResponses[M];
+      case 'syncNow':
+        this.#engine.fullSync(...ids());
+        return ok as ApiResponses[M];
+      case 'retryNow':
+        this.#engine.retryNow(...ids());
+        return ok as ApiResponses[M];
+      case 'pause':
+        this.#engine.pause(r.pairId as string | undefined);
+        return ok as ApiResponses[M];
+      case 'resume':
+        this.#engine.resume(r.pairId as string | undefined);
+        return ok as ApiResponses[M];
+      case 'getActivity':
+        return [...this.#activity] as ApiResponses[M];
+      case 'pickFolder':
+        return { folder: this.#options.pickFolder ? await this.#options.pickFolder() : null } as ApiResponses[M];
+      case 'getSettings':
+        return (await this.#settings.get()) as ApiResponses[M];
+      case 'setSettings':
+        return (await this.#settings.set(r as Partial<AppSettings>)) as ApiResponses[M];
+    }
+    throw new ApiError('invalid-request', `unknown method ${String(method)}`);
+  }
+
+  async #savePair(input: unknown): Promise<PairView> {
+    const parsed = pairInputSchema.parse(input);
+    const targets = parsed.targets.map((target, index) => ({ ...target, id: targetId(target, index) }));
+    const { targets: _dropped, ...rest } = parsed;
+    const pair = pairSchema.parse({ ...rest, targets: targets.map(({ password: _p, ...target }) => target) });
+    for (const target of targets) {
+      const key = secretKey(pair.id, target.id);
+      if (target.password === '') await this.#options.secrets.delete(key);
+      else if (target.password !== undefined) await this.#options.secrets.set(key, target.password);
+    }
+    const existing = this.#pairs.findIndex((p) => p.id === pair.id);
+    const next = [...this.#pairs];
+    if (existing >= 0) next[existing] = pair;
+    else next.push(pair);
+    await this.#options.pairs.save(next);
+    this.#pairs = next;
+    if (existing >= 0) await this.#engine.updatePair(await this.#withSecrets(pair));
+    else await this.#engine.addPair(await this.#withSecrets(pair));
+    this.#scheduleState();
+    return this.#view(pair);
+  }
+
+  async #removePair(pairId: string): Promise<{ removed: boolean }> {
+    const pair = this.#pairs.find((p) => p.id === pairId);
+    if (!pair) throw new ApiError('not-found', `there is no pair "${pairId}"`);
+    this.#pairs = this.#pairs.filter((p) => p.id !== pairId);
+    await this.#options.pairs.save(this.#pairs);
+    await this.#engine.removePair(pairId);
+    for (const [index, target] of pair.targets.entries()) await this.#options.secrets.delete(secretKey(pairId, targetId(target, index)));
+    this.#scheduleState();
+    return { removed: true };
+  }
+
+  async #testConnection(r: Record<string, unknown>): Promise<ApiResponses['testConnection']> {
+    let password = (r.password as string | undefined) ?? null;
+    if (password === null && typeof r.pairId === 'string' && typeof r.targetId === 'string') {
+      password = await this.#options.secrets.get(secretKey(r.pairId, r.targetId));
+    }
+    return testConnection({
+      url: r.url as string,
+      password,
+      passwordFile: (r.passwordFile as string | undefined) ?? null,
+      ...(this.#options.rsync ? { rsync: this.#options.rsync } : {}),
+    });
+  }
+}

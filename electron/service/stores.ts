@@ -1,0 +1,97 @@
+// Where the app keeps pairs, secrets and settings. Interfaces first (the desktop app implements them with
+// electron-store and safeStorage), then the plain-file versions used by headless mode and tests: the pairs file
+// is the same JSON as `rsync-live run --config`, the secrets file is 0600.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { CONFIG_VERSION, type PairConfig } from '../shared/config.js';
+import { loadConfigFile } from '../engine/config-file.js';
+
+export interface PairStore {
+  load(): Promise<PairConfig[]>;
+  save(pairs: PairConfig[]): Promise<void>;
+}
+
+export interface SecretStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export function secretKey(pairId: string, targetId: string): string {
+  return `${pairId}/${targetId}`;
+}
+
+/** Writes a file atomically (temporary name, then rename) with the given mode. */
+export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await fs.writeFile(temporary, data, { mode });
+  await fs.chmod(temporary, mode);
+  await fs.rename(temporary, file);
+}
+
+export class JsonPairStore implements PairStore {
+  constructor(readonly file: string) {}
+
+  async load(): Promise<PairConfig[]> {
+    try {
+      await fs.access(this.file);
+    } catch {
+      return [];
+    }
+    return (await loadConfigFile(this.file)).pairs;
+  }
+
+  async save(pairs: PairConfig[]): Promise<void> {
+    await writeFileAtomic(this.file, `${JSON.stringify({ version: CONFIG_VERSION, pairs }, null, 2)}\n`, 0o600);
+  }
+}
+
+/** Secrets in a 0600 JSON file; refuses to read one that others can read. */
+export class FileSecretStore implements SecretStore {
+  constructor(readonly file: string) {}
+
+  async #read(): Promise<Record<string, string>> {
+    let stat;
+    try {
+      stat = await fs.stat(this.file);
+    } catch {
+      return {};
+    }
+    if ((stat.mode & 0o077) !== 0) {
+      throw new Error(`secrets file ${this.file} is readable by others (mode ${(stat.mode & 0o777).toString(8)}): run chmod 600 ${this.file}`);
+    }
+    return JSON.parse(await fs.readFile(this.file, 'utf8')) as Record<string, string>;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return (await this.#read())[key] ?? null;
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    const all = await this.#read();
+    all[key] = value;
+    await writeFileAtomic(this.file, JSON.stringify(all), 0o600);
+  }
+
+  async delete(key: string): Promise<void> {
+    const all = await this.#read();
+    if (!(key in all)) return;
+    delete all[key];
+    await writeFileAtomic(this.file, JSON.stringify(all), 0o600);
+  }
+}
+
+/** Secrets kept in memory only (tests, or a session that must not persist passwords). */
+export class MemorySecretStore implements SecretStore {
+  readonly #values = new Map<string, string>();
+  async get(key: string): Promise<string | null> {
+    return this.#values.get(key) ?? null;
+  }
+  async set(key: string, value: string): Promise<void> {
+    this.#values.set(key, value);
+  }
+  async delete(key: string): Promise<void> {
+    this.#values.delete(key);
+  }
+}

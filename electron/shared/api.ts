@@ -1,0 +1,133 @@
+// The one API contract between the UI and the app, whatever carries it (Electron IPC or HTTP + WebSocket in
+// headless mode). Every method is listed once with its request schema (validated on the receiving side) and
+// its response type; every push event is listed once. Browser-safe: no node:, no electron.
+import { z } from 'zod';
+import { pairSchema, targetSchema } from './config.js';
+import type { BatchSummary, EngineState, SyncError, TransferProgress } from './state.js';
+
+/** A target as the UI edits it: the password travels only UI → app, never back. */
+export const targetInputSchema = targetSchema.extend({
+  /** New password; omitted = keep the stored one; "" = remove it. */
+  password: z.string().max(1024).optional(),
+});
+export type TargetInput = z.infer<typeof targetInputSchema>;
+
+export const pairInputSchema = pairSchema.extend({ targets: z.array(targetInputSchema).min(1, 'a pair needs at least one target') });
+export type PairInput = z.input<typeof pairInputSchema>;
+
+/** A stored target as the UI sees it: never the password, only whether one is stored. */
+export interface TargetView {
+  id: string;
+  url: string;
+  passwordFile?: string;
+  hasPassword: boolean;
+  concurrency: number;
+}
+export type PairView = Omit<z.infer<typeof pairSchema>, 'targets'> & { targets: TargetView[] };
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** Modules the daemon lists (daemon targets). */
+  modules: string[];
+  authOk: boolean | null;
+  writable: boolean | null;
+  error: { kind: SyncError['kind']; message: string } | null;
+}
+
+export interface AppSettings {
+  autostart: boolean;
+  notifications: boolean;
+}
+
+const optionalIds = z.strictObject({ pairId: z.string().optional(), targetId: z.string().optional() });
+const empty = z.strictObject({}).optional();
+
+/** Request schemas, one per method. */
+export const apiRequests = {
+  getState: empty,
+  listPairs: empty,
+  savePair: z.strictObject({ pair: pairInputSchema }),
+  removePair: z.strictObject({ pairId: z.string().min(1) }),
+  testConnection: z.strictObject({
+    url: z.string().min(1),
+    password: z.string().max(1024).optional(),
+    passwordFile: z.string().optional(),
+    /** Use the password stored for this existing target when no password is given. */
+    pairId: z.string().optional(),
+    targetId: z.string().optional(),
+  }),
+  syncNow: optionalIds,
+  retryNow: optionalIds,
+  pause: z.strictObject({ pairId: z.string().optional() }),
+  resume: z.strictObject({ pairId: z.string().optional() }),
+  getActivity: empty,
+  pickFolder: empty,
+  getSettings: empty,
+  setSettings: z.strictObject({ autostart: z.boolean().optional(), notifications: z.boolean().optional() }),
+} as const;
+
+export type ApiMethod = keyof typeof apiRequests;
+
+/** Response types, one per method; the compiler fails if a method is missing here. */
+export interface ApiResponses {
+  getState: EngineState;
+  listPairs: PairView[];
+  savePair: PairView;
+  removePair: { removed: boolean };
+  testConnection: ConnectionTestResult;
+  syncNow: { ok: true };
+  retryNow: { ok: true };
+  pause: { ok: true };
+  resume: { ok: true };
+  getActivity: BatchSummary[];
+  pickFolder: { folder: string | null };
+  getSettings: AppSettings;
+  setSettings: AppSettings;
+}
+
+type _EveryMethodHasAResponse = ApiResponses[ApiMethod];
+type _NoExtraResponses = { [K in keyof ApiResponses]: K extends ApiMethod ? true : never };
+export type ApiContractCheck = [_EveryMethodHasAResponse, _NoExtraResponses];
+
+export type ApiRequest<M extends ApiMethod> = z.input<(typeof apiRequests)[M]>;
+
+/** Push events from the app to the UI. */
+export interface ApiEvents {
+  state: EngineState;
+  batch: BatchSummary;
+  progress: { pairId: string; targetId: string } & TransferProgress;
+  failure: { pairId: string; targetId: string | null; error: SyncError };
+  recovered: { pairId: string; targetId: string | null };
+  /** Open the window on a pair (notification click). */
+  focusPair: { pairId: string };
+}
+export type ApiEventName = keyof ApiEvents;
+export const API_EVENTS: readonly ApiEventName[] = ['state', 'batch', 'progress', 'failure', 'recovered', 'focusPair'];
+
+/** What a transport must provide to the renderer. */
+export interface ApiClient {
+  call<M extends ApiMethod>(method: M, request?: ApiRequest<M>): Promise<ApiResponses[M]>;
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+/** An error as it crosses a transport: a kind the UI can explain and a message for people. */
+export interface ApiErrorPayload {
+  kind: 'invalid-request' | 'not-found' | 'bad-config' | 'unavailable' | 'internal';
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly kind: ApiErrorPayload['kind'];
+  constructor(kind: ApiErrorPayload['kind'], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** IPC channel names for Electron (one invoke channel, one event channel). */
+export const IPC_INVOKE_CHANNEL = 'rsync-live:call';
+export const IPC_EVENT_CHANNEL = 'rsync-live:event';
+
+export function isApiMethod(value: unknown): value is ApiMethod {
+  return typeof value === 'string' && Object.hasOwn(apiRequests, value);
+}
