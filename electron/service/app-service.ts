@@ -11,6 +11,7 @@ import {
   type ApiEvents,
   type ApiMethod,
   type ApiResponses,
+  type ApiResult,
   type AppSettings,
   type PairView,
 } from '../shared/api.js';
@@ -214,5 +215,15 @@ export class AppService {
       passwordFile: (r.passwordFile as string | undefined) ?? null,
       ...(this.#options.rsync ? { rsync: this.#options.rsync } : {}),
     });
+  }
+}
+
+/** Runs a call and wraps the outcome in the transport envelope; unexpected errors become "internal". */
+export async function callService(service: AppService, method: unknown, request: unknown): Promise<ApiResult<unknown>> {
+  try {
+    return { ok: true, value: await service.handle(method, request) };
+  } catch (error) {
+    if (error instanceof ApiError) return { ok: false, error: { kind: error.kind, message: error.message } };
+    return { ok: false, error: { kind: 'internal', message: (error as Error).message } };
   }
 }

@@ -131,3 +131,12 @@ export const IPC_EVENT_CHANNEL = 'rsync-live:event';
 export function isApiMethod(value: unknown): value is ApiMethod {
   return typeof value === 'string' && Object.hasOwn(apiRequests, value);
 }
+
+/** The envelope every transport returns for a call (errors are values, so they survive IPC and HTTP intact). */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiErrorPayload };
+
+/** What the preload script exposes on `window.rsyncLive` in Electron. */
+export interface PreloadBridge {
+  call(method: ApiMethod, request: unknown): Promise<ApiResult<unknown>>;
+  on(listener: (event: ApiEventName, payload: unknown) => void): () => void;
+}
