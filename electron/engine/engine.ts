@@ -13,6 +13,10 @@ export interface EngineOptions {
   fallbackFullSyncMs?: number;
   /** Most paths in one rsync run. */
   maxBatch?: number;
+  /** Verify bursts of at least this many paths with a full sync once quiet (0 turns it off); default 1000. */
+  burstVerifyPaths?: number;
+  /** How long a burst must be quiet before it is verified, default 2 s. */
+  burstQuietMs?: number;
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
@@ -26,6 +30,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       clock: options.clock ?? systemClock,
       fallbackFullSyncMs: options.fallbackFullSyncMs ?? 5 * 60_000,
       maxBatch: options.maxBatch ?? 20_000,
+      burstVerifyPaths: options.burstVerifyPaths ?? 1_000,
+      burstQuietMs: options.burstQuietMs ?? 2_000,
     };
   }
 
@@ -37,6 +43,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       clock: this.#options.clock,
       fallbackFullSyncMs: this.#options.fallbackFullSyncMs,
       maxBatch: this.#options.maxBatch,
+      burstVerify: { paths: this.#options.burstVerifyPaths, quietMs: this.#options.burstQuietMs },
       emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),
     });
     this.#pairs.set(config.id, pair);

@@ -34,6 +34,8 @@ export interface PairContext {
   /** Periodic full sync interval when the watcher cannot cover the folder (watch limit), in ms. */
   fallbackFullSyncMs: number;
   maxBatch: number;
+  /** A burst of at least `paths` paths is verified by a full sync once it has been quiet for `quietMs`. */
+  burstVerify: { paths: number; quietMs: number };
 }
 
 interface TargetRuntime {
@@ -69,6 +71,8 @@ export class Pair {
   #fallbackTimer: NodeJS.Timeout | null = null;
   #started = false;
   #stopped = false;
+  #burstPaths = 0;
+  #burstTimer: NodeJS.Timeout | null = null;
 
   constructor(config: EnginePairConfig, ctx: PairContext) {
     this.config = config;
@@ -233,9 +237,27 @@ export class Pair {
   }
 
   #dispatch(changes: PathChange[]): void {
+    this.#noteBurst(changes.length);
     const wanted = this.config.deletion === 'keep' ? changes.filter((c) => c.change !== 'delete') : changes;
     if (wanted.length === 0) return;
     for (const runtime of this.#targets) if (!runtime.configError) runtime.queue.enqueue(wanted);
+  }
+
+  /**
+   * Events are hints: after a burst (many paths in a short time) has been quiet for a moment, one full sync
+   * proves the target complete, whatever the watcher may have missed (kernel queue overflow, a backend gap).
+   */
+  #noteBurst(paths: number): void {
+    if (this.#ctx.burstVerify.paths <= 0) return;
+    this.#burstPaths += paths;
+    if (this.#burstPaths < this.#ctx.burstVerify.paths) return;
+    if (this.#burstTimer) clearTimeout(this.#burstTimer);
+    this.#burstTimer = setTimeout(() => {
+      this.#burstTimer = null;
+      this.#burstPaths = 0;
+      this.fullSync('verify after burst');
+    }, this.#ctx.burstVerify.quietMs);
+    this.#burstTimer.unref();
   }
 
   fullSync(reason: string, targetId?: string): void {
@@ -271,6 +293,7 @@ export class Pair {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#cron?.stop();
+    if (this.#burstTimer) clearTimeout(this.#burstTimer);
     if (this.#fallbackTimer) clearInterval(this.#fallbackTimer);
     await this.#watcher?.close();
     this.#coalescer.flush();

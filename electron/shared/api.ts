@@ -2,7 +2,7 @@
 // headless mode). Every method is listed once with its request schema (validated on the receiving side) and
 // its response type; every push event is listed once. Browser-safe: no node:, no electron.
 import { z } from 'zod';
-import { pairSchema, targetSchema } from './config.js';
+import { pairSchema, targetSchema, type RsyncOptions } from './config.js';
 import type { BatchSummary, EngineState, SyncError, TransferProgress } from './state.js';
 
 /** A target as the UI edits it: the password travels only UI → app, never back. */
@@ -22,6 +22,8 @@ export interface TargetView {
   passwordFile?: string;
   hasPassword: boolean;
   concurrency: number;
+  /** Per-target rsync option overrides, so an edit in the UI keeps them. */
+  rsync?: Partial<RsyncOptions>;
 }
 export type PairView = Omit<z.infer<typeof pairSchema>, 'targets'> & { targets: TargetView[] };
 

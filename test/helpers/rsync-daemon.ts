@@ -377,7 +377,9 @@ class Daemon implements RsyncDaemon {
       `port = ${this.port}`,
       `pid file = ${this.pidFile}`,
       `log file = ${this.logFile}`,
-      'use chroot = no',
+      // Without chroot the daemon "sanitizes" absolute symlink targets (strips the leading "/") even with
+      // munge symlinks off; a root daemon chroots, as production servers should, and keeps links exact.
+      `use chroot = ${isRoot ? 'yes' : 'no'}`,
       'reverse lookup = no',
       'munge symlinks = no',
       // A non-root daemon cannot switch uid; it then simply runs as the invoking user.

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { Coalescer, type PathChange } from '../../electron/engine/coalescer.js';
+import type { RelPath } from '../../electron/engine/byte-path.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+const p = (s: string) => s as RelPath;
+
+function setup(delayMs = 50, maxDelayMs = 1000) {
+  const clock = new FakeClock();
+  const flushes: PathChange[][] = [];
+  const coalescer = new Coalescer({ delayMs, maxDelayMs, clock, onFlush: (changes) => flushes.push(changes) });
+  return { clock, flushes, coalescer };
+}
+
+describe('Coalescer', () => {
+  it('turns create + modify + modify into one upsert after the quiet period', () => {
+    const { clock, flushes, coalescer } = setup();
+    coalescer.add({ kind: 'created', path: p('a.txt') });
+    clock.advance(10);
+    coalescer.add({ kind: 'changed', path: p('a.txt') });
+    clock.advance(10);
+    coalescer.add({ kind: 'changed', path: p('a.txt') });
+    clock.advance(49);
+    expect(flushes).toHaveLength(0);
+    clock.advance(1);
+    expect(flushes).toEqual([[{ path: 'a.txt', change: 'upsert', dir: false }]]);
+  });
+
+  it('drops a file created and deleted within the window', () => {
+    const { clock, flushes, coalescer } = setup();
+    coalescer.add({ kind: 'created', path: p('tmp') });
+    coalescer.add({ kind: 'changed', path: p('tmp') });
+    coalescer.add({ kind: 'removed', path: p('tmp') });
+    clock.advance(100);
+    expect(flushes).toEqual([]);
+    expect(coalescer.size).toBe(0);
+  });
+
+  it('keeps the delete of a file that existed before the window', () => {
+    const { clock, flushes, coalescer } = setup();
+    coalescer.add({ kind: 'changed', path: p('old') });
+    coalescer.add({ kind: 'removed', path: p('old') });
+    clock.advance(100);
+    expect(flushes).toEqual([[{ path: 'old', change: 'delete', dir: false }]]);
+  });
+
+  it('a delete followed by a re-create ships the new file', () => {
+    const { clock, flushes, coalescer } = setup();
+    coalescer.add({ kind: 'removed', path: p('f') });
+    coalescer.add({ kind: 'created', path: p('f') });
+    coalescer.add({ kind: 'removed', path: p('f') });
+    clock.advance(100);
+    // The file existed on the target before the window: the final delete must reach it.
+    expect(flushes).toEqual([[{ path: 'f', change: 'delete', dir: false }]]);
+  });
+
+  it('a directory delete swallows older queued events below it but not newer ones', () => {
+    const { clock, flushes, coalescer } = setup();
+    coalescer.add({ kind: 'changed', path: p('d/x') });
+    coalescer.add({ kind: 'changed', path: p('d/sub/y') });
+    coalescer.add({ kind: 'changed', path: p('dx/z') });
+    coalescer.add({ kind: 'removed', path: p('d'), dir: true });
+    coalescer.add({ kind: 'created', path: p('d2/new') });
+    clock.advance(100);
+    expect(flushes[0]).toEqual([
+      { path: 'dx/z', change: 'upsert', dir: false },
+      { path: 'd', change: 'delete', dir: true },
+      { path: 'd2/new', change: 'upsert', dir: false },
+    ]);
+  });
+
+  it('ships a file that keeps changing after the maximum latency', () => {
+    const { clock, flushes, coalescer } = setup(50, 1000);
+    for (let t = 0; t < 1500; t += 20) {
+      coalescer.add({ kind: 'changed', path: p('log') });
+      clock.advance(20);
+      if (flushes.length > 0) break;
+    }
+    expect(flushes).toHaveLength(1);
+    expect(clock.now() - 1_000_000).toBeLessThanOrEqual(1020);
+    expect(clock.now() - 1_000_000).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('uses one timer for a burst, not one per event', () => {
+    const { clock, coalescer } = setup();
+    for (let i = 0; i < 1000; i++) coalescer.add({ kind: 'created', path: p(`f${i}`) });
+    expect(clock.pending).toBe(1);
+    expect(coalescer.size).toBe(1000);
+  });
+
+  it('flush() releases at once and close() forgets', () => {
+    const { flushes, coalescer } = setup();
+    coalescer.add({ kind: 'created', path: p('a') });
+    coalescer.flush();
+    expect(flushes).toHaveLength(1);
+    coalescer.add({ kind: 'created', path: p('b') });
+    coalescer.close();
+    expect(coalescer.size).toBe(0);
+  });
+});

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { RelPath } from '../../electron/engine/byte-path.js';
+import type { PathChange } from '../../electron/engine/coalescer.js';
+import { backoffDelay } from '../../electron/engine/backoff.js';
+import { TargetQueue, type Job, type JobOutcome } from '../../electron/engine/target-queue.js';
+import type { SyncError } from '../../electron/shared/state.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+const up = (path: string, dir = false): PathChange => ({ path: path as RelPath, change: 'upsert', dir });
+const del = (path: string, dir = false): PathChange => ({ path: path as RelPath, change: 'delete', dir });
+
+interface Started {
+  job: Job;
+  finish: (outcome: Partial<JobOutcome>) => Promise<void>;
+}
+
+function setup(concurrency = 2, maxBatch = 100) {
+  const clock = new FakeClock();
+  const started: Started[] = [];
+  const errors: SyncError[] = [];
+  let recovered = 0;
+  const queue = new TargetQueue({
+    concurrency,
+    maxBatch,
+    clock,
+    random: () => 1,
+    execute: (job) =>
+      new Promise<JobOutcome>((resolve) => {
+        started.push({
+          job,
+          finish: async (outcome) => {
+            resolve({ ok: true, exitCode: 0, error: null, ...outcome });
+            await new Promise((r) => setTimeout(r, 0));
+          },
+        });
+      }),
+    onChange: () => undefined,
+    onError: (e) => errors.push(e),
+    onRecovered: () => recovered++,
+  });
+  queue.markStarted();
+  return { clock, queue, started, errors, recovered: () => recovered };
+}
+
+const paths = (job: Job) => (job.kind === 'paths' ? job.changes.map((c) => c.path) : ['<full>']);
+const transient = { kind: 'connection-refused' as const, class: 'transient' as const, message: 'connection refused by h::m' };
+
+describe('TargetQueue', () => {
+  it('splits pending work across the free slots', () => {
+    const { queue, started } = setup(2);
+    queue.enqueue([up('a'), up('b'), up('c'), up('d')]);
+    expect(started.map((s) => paths(s.job))).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(queue.inFlight).toBe(4);
+  });
+
+  it('never runs two batches touching the same path; a change during flight is sent again after', async () => {
+    const { queue, started } = setup(2);
+    queue.enqueue([up('a')]);
+    queue.enqueue([up('a'), up('b')]);
+    expect(started.map((s) => paths(s.job))).toEqual([['a'], ['b']]);
+    await started[0]!.finish({});
+    expect(started.map((s) => paths(s.job))).toEqual([['a'], ['b'], ['a']]);
+  });
+
+  it('holds paths below a directory being deleted, and a delete over paths in flight', async () => {
+    const { queue, started } = setup(3);
+    queue.enqueue([del('d', true)]);
+    queue.enqueue([up('d/x'), up('e')]);
+    expect(started.map((s) => paths(s.job))).toEqual([['d'], ['e']]);
+    await started[0]!.finish({});
+    expect(paths(started[2]!.job)).toEqual(['d/x']);
+    queue.enqueue([del('e', true)]);
+    expect(started).toHaveLength(3);
+  });
+
+  it('retries a transient failure with backoff and keeps every path', async () => {
+    const { clock, queue, started, errors, recovered } = setup(1);
+    queue.enqueue([up('a'), up('b')]);
+    await started[0]!.finish({ ok: false, exitCode: 10, error: transient });
+    expect(queue.status).toBe('error');
+    expect(errors[0]).toMatchObject({ kind: 'connection-refused', attempts: 1, nextRetryAt: expect.any(String) });
+    expect(queue.queued).toBe(2);
+    queue.enqueue([up('c')]);
+    expect(started).toHaveLength(1);
+    clock.advance(backoffDelay(1, { baseMs: 1000, capMs: 60_000 }, () => 1));
+    expect(paths(started[1]!.job)).toEqual(['a', 'b', 'c']);
+    await started[1]!.finish({});
+    expect(queue.status).toBe('idle');
+    expect(recovered()).toBe(1);
+    expect(queue.error).toBeNull();
+  });
+
+  it('a newer change queued during a failed run wins over the requeued one', async () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([up('a')]);
+    queue.enqueue([del('a')]);
+    await started[0]!.finish({ ok: false, exitCode: 10, error: transient });
+    queue.retryNow();
+    expect(started[1]!.job).toEqual({ kind: 'paths', changes: [del('a')] });
+  });
+
+  it('stops on a configuration error until retryNow', async () => {
+    const { clock, queue, started } = setup(1);
+    queue.enqueue([up('a')]);
+    await started[0]!.finish({ ok: false, exitCode: 5, error: { kind: 'auth-failed', class: 'config', message: 'auth failed' } });
+    expect(queue.status).toBe('stopped');
+    expect(queue.error?.nextRetryAt).toBeNull();
+    clock.advance(3_600_000);
+    expect(started).toHaveLength(1);
+    queue.retryNow();
+    expect(started).toHaveLength(2);
+  });
+
+  it('backoff doubles up to the cap, with jitter within [half, full]', () => {
+    const o = { baseMs: 1000, capMs: 60_000 };
+    expect(backoffDelay(1, o, () => 1)).toBe(1000);
+    expect(backoffDelay(2, o, () => 1)).toBe(2000);
+    expect(backoffDelay(10, o, () => 1)).toBe(60_000);
+    expect(backoffDelay(10, o, () => 0)).toBe(30_000);
+    expect(backoffDelay(100, o, () => 0.5)).toBe(45_000);
+  });
+
+  it('runs a full sync alone: it waits for runs in flight and holds new ones', async () => {
+    const { queue, started } = setup(2);
+    queue.enqueue([up('a')]);
+    queue.requestFullSync('test');
+    queue.enqueue([up('b')]);
+    expect(started).toHaveLength(1);
+    await started[0]!.finish({});
+    expect(paths(started[1]!.job)).toEqual(['<full>']);
+    expect(queue.fullSyncRunning).toBe(true);
+    await started[1]!.finish({});
+    expect(paths(started[2]!.job)).toEqual(['b']);
+  });
+
+  it('re-checks vanished files at once without raising an error, then backs off if it repeats', async () => {
+    const { queue, started, errors } = setup(1);
+    queue.enqueue([up('a/f')]);
+    const vanished = { kind: 'vanished' as const, class: 'transient' as const, message: 'vanished' };
+    for (let i = 0; i < 3; i++) await started[i]!.finish({ ok: false, exitCode: 24, error: vanished, retry: [del('a', true)] });
+    expect(errors).toHaveLength(0);
+    expect(paths(started[3]!.job)).toEqual(['a']);
+    await started[3]!.finish({ ok: false, exitCode: 24, error: vanished });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('whenIdle resolves once everything is sent, or the target is waiting on a retry', async () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([up('a')]);
+    let idle = false;
+    void queue.whenIdle().then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(idle).toBe(false);
+    await started[0]!.finish({ ok: false, exitCode: 10, error: transient });
+    expect(idle).toBe(true);
+  });
+
+  it('pause holds work; resume releases it', () => {
+    const { queue, started } = setup(1);
+    queue.pause();
+    queue.enqueue([up('a')]);
+    expect(started).toHaveLength(0);
+    expect(queue.status).toBe('paused');
+    queue.resume();
+    expect(started).toHaveLength(1);
+  });
+});
