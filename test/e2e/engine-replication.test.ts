@@ -69,6 +69,8 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
       await fs.writeFile(path.join(src, 'to-truncate'), 'x'.repeat(10_000));
       await fs.writeFile(path.join(src, 'to-delete'), 'bye');
       await converge();
+      await fs.writeFile(f, 'ONE TWO'); // same size, same second: must not be skipped by rsync's quick check
+      await converge();
       await fs.truncate(path.join(src, 'to-truncate'), 10);
       await fs.chmod(f, 0o600);
       await fs.rm(path.join(src, 'to-delete'));

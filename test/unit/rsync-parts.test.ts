@@ -55,7 +55,7 @@ describe('buildArgs', () => {
 
   it('batches with a NUL-separated files-from list and precise deletions', () => {
     const args = buildArgs(base);
-    expect(args).toEqual(expect.arrayContaining(['--from0', '--files-from=-', '--delete-missing-args', '--force']));
+    expect(args).toEqual(expect.arrayContaining(['--ignore-times', '--from0', '--files-from=-', '--delete-missing-args', '--force']));
     expect(args).not.toContain('--delete');
     expect(args).toEqual(expect.arrayContaining(['--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30', '--bwlimit=500']));
     expect(args).toContain('--password-file=/etc/rl.secret');

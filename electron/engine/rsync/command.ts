@@ -33,7 +33,9 @@ export function buildArgs(spec: CommandSpec): string[] {
   const { target, options, deletion } = spec;
   const args = ['-a', '--no-human-readable', `--out-format=${OUT_FORMAT}`, '--info=progress2'];
   if (spec.kind === 'paths') {
-    args.push('--from0', '--files-from=-');
+    // Listed files did change: rsync's quick check (size + whole-second mtime) would skip a same-size rewrite
+    // within the same second, so compare by content (the delta algorithm keeps the wire cost low).
+    args.push('--ignore-times', '--from0', '--files-from=-');
     args.push(deletion === 'keep' ? '--ignore-missing-args' : '--delete-missing-args');
     if (deletion !== 'keep') args.push('--force');
   } else {
