@@ -1,0 +1,108 @@
+// End to end through the built command line: `rsync-live watch` in real time and with --once, `run --config`
+// validation, exit statuses and clean stops on SIGTERM. Run after `npm run build` (npm test does it).
+import { execa, type ResultPromise } from 'execa';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForConverge } from '../helpers/manifest.js';
+import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
+import { eventually, tempDir } from '../helpers/engine-harness.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rsync-live.js');
+const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, ...args], { reject: false, env, all: true });
+
+describe('rsync-live CLI', () => {
+  let daemon: RsyncDaemon;
+  let src: string;
+
+  beforeAll(async () => {
+    daemon = await startRsyncDaemon({ socketNodelay: true });
+    src = await tempDir();
+    await fs.mkdir(path.join(src, 'docs'));
+    await fs.writeFile(path.join(src, 'docs/readme.txt'), 'hello');
+  });
+
+  afterAll(async () => {
+    await daemon?.dispose();
+    await fs.rm(src, { recursive: true, force: true });
+  });
+
+  it('watch --once mirrors the folder and exits 0', async () => {
+    const result = await cli(['watch', src, daemon.url(daemon.moduleName, 'once'), '--password-file', daemon.passwordFile, '--once']);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/full sync: 1 file sent .* ok/);
+    await waitForConverge(src, path.join(daemon.modulePath, 'once'));
+  });
+
+  it('watch --once with a wrong password exits 5 and says what to do', async () => {
+    const result = await cli(['watch', src, daemon.url(), '--once'], { RSYNC_PASSWORD: 'not-the-password' });
+    expect(result.exitCode).toBe(5);
+    expect(result.stderr).toContain(`auth failed for user backup on 127.0.0.1:${daemon.port}::data: check the password`);
+    expect(result.all).not.toContain('not-the-password');
+  });
+
+  it('watch --once against an unknown module exits 5 naming it', async () => {
+    const result = await cli(['watch', src, daemon.url('photoz'), '--once'], { RSYNC_PASSWORD: daemon.password });
+    expect(result.exitCode).toBe(5);
+    expect(result.stderr).toMatch(/no module named "photoz"/);
+  });
+
+  it('watch mirrors in real time, logs one line per batch, and stops cleanly on SIGTERM', async () => {
+    const dest = path.join(daemon.modulePath, 'live');
+    const child: ResultPromise = execa('node', [BIN, 'watch', src, daemon.url(daemon.moduleName, 'live'), '--password-file', daemon.passwordFile], {
+      reject: false,
+      all: true,
+    });
+    let output = '';
+    child.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await eventually(() => expect(output).toMatch(/full sync: .* ok/));
+    await fs.writeFile(path.join(src, 'new file.txt'), 'live');
+    await waitForConverge(src, dest);
+    await eventually(() => expect(output).toMatch(/1 path: 1 file sent \(.*\), 0 deleted, \d+ ms, ok/));
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(output).toContain('received SIGTERM: stopping');
+  });
+
+  it('run --config rejects unknown and wrong fields with their path', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'config.json');
+    await fs.writeFile(
+      file,
+      JSON.stringify({ version: 1, pairs: [{ id: 'p', folder: src, targets: [{ url: daemon.url(), pasword: 'typo' }], delayMs: 'soon' }] }),
+    );
+    const result = await cli(['run', '--config', file, '--once']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/pairs\[0\]\.targets\[0\]: Unrecognized key: "pasword"/);
+    expect(result.stderr).toMatch(/pairs\[0\]\.delayMs: Invalid input: expected number/);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('run --config runs every pair of a valid file', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'config.json');
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        pairs: [{ id: 'docs', folder: src, targets: [{ url: daemon.url(daemon.moduleName, 'cfg'), passwordFile: daemon.passwordFile }] }],
+      }),
+    );
+    const result = await cli(['run', '--config', file, '--once']);
+    expect(result.exitCode, result.all).toBe(0);
+    await waitForConverge(src, path.join(daemon.modulePath, 'cfg'));
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('bad usage exits 2 with the usage text', async () => {
+    const result = await cli(['watch', src]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/watch needs a folder and at least one target/);
+    expect(result.stderr).toMatch(/Usage:/);
+    const unknown = await cli(['watch', src, '/tmp/x', '--frobnicate']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
+  });
+});
