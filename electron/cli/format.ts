@@ -13,7 +13,8 @@ export function formatBytes(bytes: number): string {
 }
 
 export function formatBatch(summary: BatchSummary, targetLabel: string): string {
-  const what = summary.kind === 'full' ? 'full sync' : `${summary.paths} path${summary.paths === 1 ? '' : 's'}`;
+  const what =
+    summary.kind === 'full' ? 'full sync' : `${summary.paths} path${summary.paths === 1 ? '' : 's'}`;
   const outcome = summary.ok ? 'ok' : `failed (exit ${summary.exitCode ?? 'signal'})`;
   return (
     `[${summary.pairId} → ${targetLabel}] ${what}: ${summary.files} file${summary.files === 1 ? '' : 's'} sent ` +

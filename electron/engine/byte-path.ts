@@ -39,7 +39,11 @@ export function baseName(rel: RelPath): string {
 
 /** True when `path` is `dir` itself or lies below it. The root contains everything. */
 export function isWithin(path: string, dir: string): boolean {
-  return dir === '' || path === dir || (path.length > dir.length && path.startsWith(dir) && path[dir.length] === '/');
+  return (
+    dir === '' ||
+    path === dir ||
+    (path.length > dir.length && path.startsWith(dir) && path[dir.length] === '/')
+  );
 }
 
 /** Every proper ancestor of `rel`, nearest first (the root excluded). */

@@ -64,7 +64,12 @@ export class Coalescer {
       else this.#entries.set(event.path, { change: 'delete', created: false, dir, seq });
     } else {
       const created = previous ? previous.created : event.kind === 'created';
-      this.#entries.set(event.path, { change: 'upsert', created: previous?.change === 'delete' ? false : created, dir, seq });
+      this.#entries.set(event.path, {
+        change: 'upsert',
+        created: previous?.change === 'delete' ? false : created,
+        dir,
+        seq,
+      });
     }
     if (this.#entries.size === 0) this.#cancelTimer();
     else this.#arm();

@@ -10,13 +10,16 @@ export function parseConfig(value: unknown, source: string): ConfigFile {
   if (!parsed.success) throw new ConfigError(`invalid config ${source}:\n${formatIssues(parsed.error)}`);
   const ids = new Set<string>();
   for (const [index, pair] of parsed.data.pairs.entries()) {
-    if (ids.has(pair.id)) throw new ConfigError(`invalid config ${source}:\npairs[${index}].id: duplicate pair id "${pair.id}"`);
+    if (ids.has(pair.id))
+      throw new ConfigError(`invalid config ${source}:\npairs[${index}].id: duplicate pair id "${pair.id}"`);
     ids.add(pair.id);
     const targetIds = new Set<string>();
     for (const [t, target] of pair.targets.entries()) {
       const id = target.id ?? `t${t + 1}`;
       if (targetIds.has(id)) {
-        throw new ConfigError(`invalid config ${source}:\npairs[${index}].targets[${t}].id: duplicate target id "${id}"`);
+        throw new ConfigError(
+          `invalid config ${source}:\npairs[${index}].targets[${t}].id: duplicate target id "${id}"`,
+        );
       }
       targetIds.add(id);
     }
@@ -29,7 +32,9 @@ export async function loadConfigFile(file: string): Promise<ConfigFile> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(
+      `cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   let value: unknown;
   try {

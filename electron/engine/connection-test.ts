@@ -56,13 +56,19 @@ export async function testConnection(options: ConnectionTestOptions): Promise<Co
       stderr,
       ...(spawnError ? { spawnError } : {}),
     });
-    result.error = { kind: classified.kind, message: classified.message.replace(/; retrying$|; Retrying$| Retrying$/i, '') };
+    result.error = {
+      kind: classified.kind,
+      message: classified.message.replace(/; retrying$|; Retrying$| Retrying$/i, ''),
+    };
     return result;
   };
 
   if (target.kind === 'daemon') {
     const port = target.port === null ? '' : `:${target.port}`;
-    const listing = await captureStdout(rsync, [...authArgs(target, options), `rsync://${target.host}${port}/`]);
+    const listing = await captureStdout(rsync, [
+      ...authArgs(target, options),
+      `rsync://${target.host}${port}/`,
+    ]);
     if (listing.exitCode !== 0) return fail(listing.exitCode, listing.stderr, listing.spawnError);
     result.modules = parseModuleList(listing.stdout);
   }
@@ -71,8 +77,19 @@ export async function testConnection(options: ConnectionTestOptions): Promise<Co
   try {
     await fs.writeFile(path.join(scratch, PROBE), 'rsync-live write test; safe to delete\n');
     const dest = destinationArg(target);
-    const common = [...authArgs(target, options), '-rt', '--from0', '--files-from=-', ...(target.kind === 'local' || target.path !== '' ? ['--mkpath'] : [])];
-    const put = await runRsync({ rsync, args: [...common, `${scratch}/`, dest], input: Buffer.from(`${PROBE}\0`), password });
+    const common = [
+      ...authArgs(target, options),
+      '-rt',
+      '--from0',
+      '--files-from=-',
+      ...(target.kind === 'local' || target.path !== '' ? ['--mkpath'] : []),
+    ];
+    const put = await runRsync({
+      rsync,
+      args: [...common, `${scratch}/`, dest],
+      input: Buffer.from(`${PROBE}\0`),
+      password,
+    });
     if (put.exitCode !== 0) return fail(put.exitCode, put.stderr, put.spawnError);
     result.authOk = target.kind === 'daemon' ? true : null;
     await fs.rm(path.join(scratch, PROBE));
@@ -96,7 +113,19 @@ async function captureStdout(
   args: string[],
 ): Promise<{ exitCode: number | null; stdout: string; stderr: string; spawnError?: string }> {
   const { execa } = await import('execa');
-  const child = await execa(rsync, args, { reject: false, env: { LC_ALL: 'C', RSYNC_PASSWORD: undefined }, input: '' });
-  const spawnError = child.failed && child.exitCode === undefined ? ((child.cause as NodeJS.ErrnoException)?.code ?? 'error') : undefined;
-  return { exitCode: child.exitCode ?? null, stdout: String(child.stdout), stderr: String(child.stderr), ...(spawnError ? { spawnError } : {}) };
+  const child = await execa(rsync, args, {
+    reject: false,
+    env: { LC_ALL: 'C', RSYNC_PASSWORD: undefined },
+    input: '',
+  });
+  const spawnError =
+    child.failed && child.exitCode === undefined
+      ? ((child.cause as NodeJS.ErrnoException)?.code ?? 'error')
+      : undefined;
+  return {
+    exitCode: child.exitCode ?? null,
+    stdout: String(child.stdout),
+    stderr: String(child.stderr),
+    ...(spawnError ? { spawnError } : {}),
+  };
 }

@@ -4,7 +4,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Cron } from 'croner';
 import type { PairConfig, RsyncOptions, TargetConfig } from '../shared/config.js';
-import type { BatchSummary, EngineEvents, PairState, PairStatus, SyncError, TargetState } from '../shared/state.js';
+import type {
+  BatchSummary,
+  EngineEvents,
+  PairState,
+  PairStatus,
+  SyncError,
+  TargetState,
+} from '../shared/state.js';
 import { absolute, ancestors, display, type RelPath } from './byte-path.js';
 import type { Clock } from './clock.js';
 import { Coalescer, type PathChange } from './coalescer.js';
@@ -170,7 +177,9 @@ export class Pair {
       runtime.queue.markStarted();
     }
     if (watch && this.config.fullSync.schedule) {
-      this.#cron = new Cron(this.config.fullSync.schedule, { protect: true }, () => this.fullSync('schedule'));
+      this.#cron = new Cron(this.config.fullSync.schedule, { protect: true }, () =>
+        this.fullSync('schedule'),
+      );
     }
     this.#ctx.emit('state', this.id);
   }
@@ -184,24 +193,38 @@ export class Pair {
     this.#watcher.on('event', (event) => this.#coalescer.add(event));
     this.#watcher.on('rescan', (reason) => this.fullSync(`watcher: ${reason}`));
     this.#watcher.on('error', (info) => {
-      this.#watcherError = this.#makeError(info.kind, info.message, info.kind === 'watcher' ? 'transient' : 'config');
+      this.#watcherError = this.#makeError(
+        info.kind,
+        info.message,
+        info.kind === 'watcher' ? 'transient' : 'config',
+      );
       this.#ctx.emit('failure', { pairId: this.id, targetId: null, error: this.#watcherError });
       this.#log('error', info.message);
       if (info.kind === 'watch-limit') this.#startFallback();
       this.#ctx.emit('state', this.id);
     });
     await this.#watcher.start();
-    this.#log('info', `watching ${this.config.folder} (${this.#watcher.directories} directories, ${this.#watcher.backend})`);
+    this.#log(
+      'info',
+      `watching ${this.config.folder} (${this.#watcher.directories} directories, ${this.#watcher.backend})`,
+    );
   }
 
   async #checkFolder(): Promise<{ kind: SyncError['kind']; message: string } | null> {
     const folder = this.config.folder;
     if (!path.isAbsolute(folder)) {
-      return { kind: 'bad-config', message: `folder ${folder} is not an absolute path: give the full path, e.g. ${path.resolve(folder)}` };
+      return {
+        kind: 'bad-config',
+        message: `folder ${folder} is not an absolute path: give the full path, e.g. ${path.resolve(folder)}`,
+      };
     }
     try {
       const stat = await fs.stat(folder);
-      if (!stat.isDirectory()) return { kind: 'bad-config', message: `folder ${folder} is a file, not a directory: pick a directory` };
+      if (!stat.isDirectory())
+        return {
+          kind: 'bad-config',
+          message: `folder ${folder} is a file, not a directory: pick a directory`,
+        };
     } catch (error) {
       return {
         kind: 'source-missing',
@@ -232,7 +255,10 @@ export class Pair {
 
   #startFallback(): void {
     if (this.#fallbackTimer) return;
-    this.#fallbackTimer = setInterval(() => this.fullSync('periodic full sync (watch limit)'), this.#ctx.fallbackFullSyncMs);
+    this.#fallbackTimer = setInterval(
+      () => this.fullSync('periodic full sync (watch limit)'),
+      this.#ctx.fallbackFullSyncMs,
+    );
     this.#fallbackTimer.unref();
   }
 
@@ -367,7 +393,8 @@ export class Pair {
       excludeLiterals = excluded.length > 0;
       if (excludeLiterals) input = encodeRules(excluded.map(literalRsyncPattern));
     }
-    const fullSyncExtra = job.kind === 'full' && job.reason === 'schedule' ? this.config.fullSync.excludes : [];
+    const fullSyncExtra =
+      job.kind === 'full' && job.reason === 'schedule' ? this.config.fullSync.excludes : [];
     const args = buildArgs({
       kind: job.kind,
       folder: this.config.folder,
@@ -379,7 +406,13 @@ export class Pair {
       excludeLiterals,
       today,
     });
-    this.#ctx.emit('batch-start', { pairId: this.id, targetId: runtime.id, runId, kind: job.kind, paths: pathCount });
+    this.#ctx.emit('batch-start', {
+      pairId: this.id,
+      targetId: runtime.id,
+      runId,
+      kind: job.kind,
+      paths: pathCount,
+    });
     let files = 0;
     let deleted = 0;
     let bytes = 0;
@@ -396,7 +429,14 @@ export class Pair {
           else if (!item.isDir) files++;
           bytes += item.bytes;
           lastFile = display(item.path);
-          this.#ctx.emit('file', { pairId: this.id, targetId: runtime.id, runId, path: lastFile, bytes: item.bytes, deleted: item.deleted });
+          this.#ctx.emit('file', {
+            pairId: this.id,
+            targetId: runtime.id,
+            runId,
+            path: lastFile,
+            bytes: item.bytes,
+            deleted: item.deleted,
+          });
         } else {
           runtime.current = { file: lastFile, bytes: item.bytes, total: null, percent: item.percent };
           this.#ctx.emit('progress', { pairId: this.id, targetId: runtime.id, runId, ...runtime.current });
@@ -418,7 +458,8 @@ export class Pair {
           ...(result.spawnError ? { spawnError: result.spawnError } : {}),
         });
     const outcome: JobOutcome = { ok, exitCode: result.exitCode, error };
-    if (!ok && job.kind === 'paths' && result.exitCode === 24) outcome.retry = await this.#recheck(job.changes);
+    if (!ok && job.kind === 'paths' && result.exitCode === 24)
+      outcome.retry = await this.#recheck(job.changes);
     const summary: BatchSummary = {
       pairId: this.id,
       targetId: runtime.id,

@@ -172,7 +172,8 @@ export class TargetQueue {
   }
 
   #pump(): void {
-    if (this.#closed || this.#paused || this.#stopped || this.#retryTimer !== null || this.#fullRunning) return;
+    if (this.#closed || this.#paused || this.#stopped || this.#retryTimer !== null || this.#fullRunning)
+      return;
     if (this.#fullSyncWanted !== null) {
       if (this.#runs.size === 0) this.#startFull(this.#fullSyncWanted);
       return;
@@ -190,7 +191,7 @@ export class TargetQueue {
   /** Takes up to `size` pending changes that touch nothing in flight. */
   #take(size: number): PathChange[] {
     const taken: PathChange[] = [];
-    for (const [path, change] of this.#pending) {
+    for (const change of this.#pending.values()) {
       if (taken.length >= size) break;
       if (this.#conflicts(change)) continue;
       taken.push(change);
@@ -219,19 +220,25 @@ export class TargetQueue {
   }
 
   #start(job: Job): void {
-    const run: Run = { id: nextRunId++, job, paths: job.kind === 'paths' ? job.changes.map((c) => c.path) : [] };
+    const run: Run = {
+      id: nextRunId++,
+      job,
+      paths: job.kind === 'paths' ? job.changes.map((c) => c.path) : [],
+    };
     if (job.kind === 'paths') for (const change of job.changes) this.#inFlight.set(change.path, change);
     this.#runs.set(run.id, run);
     this.#changed();
     this.#options
       .execute(job, run.id)
-      .catch(
-        (error: unknown): JobOutcome => ({
-          ok: false,
-          exitCode: null,
-          error: { kind: 'unknown', class: 'transient', message: `internal error: ${(error as Error).message}` },
-        }),
-      )
+      .catch((error: unknown): JobOutcome => ({
+        ok: false,
+        exitCode: null,
+        error: {
+          kind: 'unknown',
+          class: 'transient',
+          message: `internal error: ${(error as Error).message}`,
+        },
+      }))
       .then((outcome) => this.#finish(run, outcome))
       .catch(() => undefined);
   }
@@ -272,7 +279,11 @@ export class TargetQueue {
   }
 
   #fail(outcome: JobOutcome, now: number): void {
-    const classified = outcome.error ?? { kind: 'unknown' as const, class: 'transient' as const, message: 'rsync failed' };
+    const classified = outcome.error ?? {
+      kind: 'unknown' as const,
+      class: 'transient' as const,
+      message: 'rsync failed',
+    };
     // Files that vanished mid-run are re-checked at once, without raising an error, a few times in a row.
     if (classified.kind === 'vanished' && this.#vanishedRetries < 3) {
       this.#vanishedRetries++;
@@ -284,7 +295,11 @@ export class TargetQueue {
     if (stopped) {
       this.#stopped = true;
     } else if (this.#retryTimer === null && !this.#closed) {
-      const delay = backoffDelay(this.#attempts, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random);
+      const delay = backoffDelay(
+        this.#attempts,
+        this.#options.backoff ?? DEFAULT_BACKOFF,
+        this.#options.random,
+      );
       nextRetryAt = now + delay;
       this.#retryAt = nextRetryAt;
       this.#retryTimer = this.#options.clock.setTimeout(() => {

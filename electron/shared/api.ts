@@ -12,7 +12,9 @@ export const targetInputSchema = targetSchema.extend({
 });
 export type TargetInput = z.infer<typeof targetInputSchema>;
 
-export const pairInputSchema = pairSchema.extend({ targets: z.array(targetInputSchema).min(1, 'a pair needs at least one target') });
+export const pairInputSchema = pairSchema.extend({
+  targets: z.array(targetInputSchema).min(1, 'a pair needs at least one target'),
+});
 export type PairInput = z.input<typeof pairInputSchema>;
 
 /** A stored target as the UI sees it: never the password, only whether one is stored. */
@@ -104,7 +106,14 @@ export interface ApiEvents {
   focusPair: { pairId: string };
 }
 export type ApiEventName = keyof ApiEvents;
-export const API_EVENTS: readonly ApiEventName[] = ['state', 'batch', 'progress', 'failure', 'recovered', 'focusPair'];
+export const API_EVENTS: readonly ApiEventName[] = [
+  'state',
+  'batch',
+  'progress',
+  'failure',
+  'recovered',
+  'focusPair',
+];
 
 /** What a transport must provide to the renderer. */
 export interface ApiClient {

@@ -16,7 +16,9 @@ const id = z
 
 export const rsyncOptionsSchema = z.strictObject({
   /** Extra rsync options appended to every run (sersync's commonParams), e.g. ["--numeric-ids"]. */
-  extraArgs: z.array(z.string().regex(/^-/, 'each extra argument must be an option starting with "-"')).default([]),
+  extraArgs: z
+    .array(z.string().regex(/^-/, 'each extra argument must be an option starting with "-"'))
+    .default([]),
   /** --timeout in seconds (I/O timeout); 0 disables. */
   timeoutSec: z.number().int().min(0).max(86_400).default(60),
   /** --contimeout in seconds (daemon targets only); 0 disables. */

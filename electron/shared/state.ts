@@ -112,9 +112,13 @@ export interface BatchSummary {
 
 export interface EngineEvents {
   state: [pairId: string];
-  'batch-start': [info: { pairId: string; targetId: string; runId: number; kind: 'paths' | 'full'; paths: number }];
+  'batch-start': [
+    info: { pairId: string; targetId: string; runId: number; kind: 'paths' | 'full'; paths: number },
+  ];
   'batch-end': [summary: BatchSummary];
-  file: [info: { pairId: string; targetId: string; runId: number; path: string; bytes: number; deleted: boolean }];
+  file: [
+    info: { pairId: string; targetId: string; runId: number; path: string; bytes: number; deleted: boolean },
+  ];
   progress: [info: { pairId: string; targetId: string; runId: number } & TransferProgress];
   /** Named "failure", not "error": an unhandled EventEmitter "error" would throw. */
   failure: [info: { pairId: string; targetId: string | null; error: SyncError }];

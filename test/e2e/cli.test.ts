@@ -10,7 +10,8 @@ import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
 import { eventually, tempDir } from '../helpers/engine-harness.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rsync-live.js');
-const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, ...args], { reject: false, env, all: true });
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  execa('node', [BIN, ...args], { reject: false, env, all: true });
 
 describe('rsync-live CLI', () => {
   let daemon: RsyncDaemon;
@@ -29,7 +30,14 @@ describe('rsync-live CLI', () => {
   });
 
   it('watch --once mirrors the folder and exits 0', async () => {
-    const result = await cli(['watch', src, daemon.url(daemon.moduleName, 'once'), '--password-file', daemon.passwordFile, '--once']);
+    const result = await cli([
+      'watch',
+      src,
+      daemon.url(daemon.moduleName, 'once'),
+      '--password-file',
+      daemon.passwordFile,
+      '--once',
+    ]);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.stdout).toMatch(/full sync: 1 file sent .* ok/);
     await waitForConverge(src, path.join(daemon.modulePath, 'once'));
@@ -38,22 +46,30 @@ describe('rsync-live CLI', () => {
   it('watch --once with a wrong password exits 5 and says what to do', async () => {
     const result = await cli(['watch', src, daemon.url(), '--once'], { RSYNC_PASSWORD: 'not-the-password' });
     expect(result.exitCode).toBe(5);
-    expect(result.stderr).toContain(`auth failed for user backup on 127.0.0.1:${daemon.port}::data: check the password`);
+    expect(result.stderr).toContain(
+      `auth failed for user backup on 127.0.0.1:${daemon.port}::data: check the password`,
+    );
     expect(result.all).not.toContain('not-the-password');
   });
 
   it('watch --once against an unknown module exits 5 naming it', async () => {
-    const result = await cli(['watch', src, daemon.url('photoz'), '--once'], { RSYNC_PASSWORD: daemon.password });
+    const result = await cli(['watch', src, daemon.url('photoz'), '--once'], {
+      RSYNC_PASSWORD: daemon.password,
+    });
     expect(result.exitCode).toBe(5);
     expect(result.stderr).toMatch(/no module named "photoz"/);
   });
 
   it('watch mirrors in real time, logs one line per batch, and stops cleanly on SIGTERM', async () => {
     const dest = path.join(daemon.modulePath, 'live');
-    const child: ResultPromise = execa('node', [BIN, 'watch', src, daemon.url(daemon.moduleName, 'live'), '--password-file', daemon.passwordFile], {
-      reject: false,
-      all: true,
-    });
+    const child: ResultPromise = execa(
+      'node',
+      [BIN, 'watch', src, daemon.url(daemon.moduleName, 'live'), '--password-file', daemon.passwordFile],
+      {
+        reject: false,
+        all: true,
+      },
+    );
     let output = '';
     child.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await eventually(() => expect(output).toMatch(/full sync: .* ok/));
@@ -71,7 +87,10 @@ describe('rsync-live CLI', () => {
     const file = path.join(dir, 'config.json');
     await fs.writeFile(
       file,
-      JSON.stringify({ version: 1, pairs: [{ id: 'p', folder: src, targets: [{ url: daemon.url(), pasword: 'typo' }], delayMs: 'soon' }] }),
+      JSON.stringify({
+        version: 1,
+        pairs: [{ id: 'p', folder: src, targets: [{ url: daemon.url(), pasword: 'typo' }], delayMs: 'soon' }],
+      }),
     );
     const result = await cli(['run', '--config', file, '--once']);
     expect(result.exitCode).toBe(1);
@@ -87,7 +106,13 @@ describe('rsync-live CLI', () => {
       file,
       JSON.stringify({
         version: 1,
-        pairs: [{ id: 'docs', folder: src, targets: [{ url: daemon.url(daemon.moduleName, 'cfg'), passwordFile: daemon.passwordFile }] }],
+        pairs: [
+          {
+            id: 'docs',
+            folder: src,
+            targets: [{ url: daemon.url(daemon.moduleName, 'cfg'), passwordFile: daemon.passwordFile }],
+          },
+        ],
       }),
     );
     const result = await cli(['run', '--config', file, '--once']);

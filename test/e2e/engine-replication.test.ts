@@ -131,7 +131,7 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
         '--delete',
         'tab\tname',
         'back\\slash',
-        "quote'\"`$(x)",
+        'quote\'"`$(x)',
         'é-utf8',
         'n'.repeat(255),
       ];
@@ -151,7 +151,11 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
       for (let d = 0; d < 40; d++) {
         const dir = path.join(src, 'burst', `d${d}`);
         await fs.mkdir(dir, { recursive: true });
-        await Promise.all(Array.from({ length: 50 }, (_, i) => fs.writeFile(path.join(dir, `f${i}`), `${d}/${i}`.repeat(100))));
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            fs.writeFile(path.join(dir, `f${i}`), `${d}/${i}`.repeat(100)),
+          ),
+        );
       }
       await converge(30_000);
     });

@@ -38,7 +38,13 @@ describe('failures', () => {
     const src = await folder();
     const h = await harness(
       pairConfig(
-        { folder: src, targets: [{ id: 'a', url: a.url() }, { id: 'b', url: b.url() }] },
+        {
+          folder: src,
+          targets: [
+            { id: 'a', url: a.url() },
+            { id: 'b', url: b.url() },
+          ],
+        },
         { a: a.password, b: b.password },
       ),
     );
@@ -71,7 +77,9 @@ describe('failures', () => {
     const a = await daemon();
     const src = await folder();
     await fs.writeFile(path.join(src, 'f'), 'x');
-    const h = await harness(pairConfig({ folder: src, targets: [{ id: 'a', url: a.url() }] }, { a: 'wrong' }));
+    const h = await harness(
+      pairConfig({ folder: src, targets: [{ id: 'a', url: a.url() }] }, { a: 'wrong' }),
+    );
     await eventually(() => expect(target(h, 'a')?.status).toBe('stopped'));
     const error = target(h, 'a')?.error;
     expect(error).toMatchObject({ kind: 'auth-failed', class: 'config', exitCode: 5, nextRetryAt: null });
@@ -80,14 +88,18 @@ describe('failures', () => {
     );
     expect(JSON.stringify(h.engine.state())).not.toContain('wrong');
     // Fixing the configuration restarts the pair with the right password.
-    await h.engine.updatePair(pairConfig({ folder: src, targets: [{ id: 'a', url: a.url() }] }, { a: a.password }));
+    await h.engine.updatePair(
+      pairConfig({ folder: src, targets: [{ id: 'a', url: a.url() }] }, { a: a.password }),
+    );
     await waitForConverge(src, a.modulePath);
   });
 
   it('an unknown module is named in the error', async () => {
     const a = await daemon();
     const src = await folder();
-    const h = await harness(pairConfig({ folder: src, targets: [{ id: 'a', url: a.url('nosuchmodule') }] }, { a: a.password }));
+    const h = await harness(
+      pairConfig({ folder: src, targets: [{ id: 'a', url: a.url('nosuchmodule') }] }, { a: a.password }),
+    );
     await eventually(() => expect(target(h, 'a')?.error?.kind).toBe('unknown-module'));
     expect(target(h, 'a')?.error?.message).toMatch(/the server has no module named "nosuchmodule"/);
   });
@@ -97,7 +109,9 @@ describe('failures', () => {
     const src = await folder();
     await a.setReadOnly(a.moduleName, true);
     await fs.writeFile(path.join(src, 'f'), 'x');
-    const h = await harness(pairConfig({ folder: src, targets: [{ id: 'a', url: a.url() }] }, { a: a.password }));
+    const h = await harness(
+      pairConfig({ folder: src, targets: [{ id: 'a', url: a.url() }] }, { a: a.password }),
+    );
     await eventually(() => expect(target(h, 'a')?.error?.kind).toBe('read-only'));
     expect(target(h, 'a')?.error?.nextRetryAt).not.toBeNull();
     await a.setReadOnly(a.moduleName, false);
@@ -129,7 +143,9 @@ describe('failures', () => {
     await fs.writeFile(loose, `${a.password}\n`, { mode: 0o644 });
     await fs.chmod(loose, 0o644);
     cleanups.push(() => fs.rm(loose, { force: true }));
-    const h = await harness(pairConfig({ folder: src, targets: [{ id: 'a', url: a.url(), passwordFile: loose }] }));
+    const h = await harness(
+      pairConfig({ folder: src, targets: [{ id: 'a', url: a.url(), passwordFile: loose }] }),
+    );
     expect(target(h, 'a')?.status).toBe('stopped');
     expect(target(h, 'a')?.error?.message).toMatch(/has mode 0644, readable by others: run chmod 600/);
   });
@@ -139,7 +155,9 @@ describe('deletion policies', () => {
   it('keep (backup mode) never deletes on the target', async () => {
     const a = await daemon();
     const src = await folder();
-    const h = await harness(pairConfig({ folder: src, deletion: 'keep', targets: [{ url: a.url() }] }, { t1: a.password }));
+    const h = await harness(
+      pairConfig({ folder: src, deletion: 'keep', targets: [{ url: a.url() }] }, { t1: a.password }),
+    );
     await fs.writeFile(path.join(src, 'precious'), 'keep me');
     await fs.mkdir(path.join(src, 'd'));
     await fs.writeFile(path.join(src, 'd/also'), 'keep me too');
@@ -157,7 +175,9 @@ describe('deletion policies', () => {
   it('versions moves replaced and deleted files aside into a dated folder', async () => {
     const a = await daemon();
     const src = await folder();
-    await harness(pairConfig({ folder: src, deletion: 'versions', targets: [{ url: a.url() }] }, { t1: a.password }));
+    await harness(
+      pairConfig({ folder: src, deletion: 'versions', targets: [{ url: a.url() }] }, { t1: a.password }),
+    );
     await fs.writeFile(path.join(src, 'doc'), 'version 1');
     await fs.writeFile(path.join(src, 'gone'), 'deleted later');
     const ignore = (rel: string) => rel === '.rsync-live-versions' || rel.startsWith('.rsync-live-versions/');

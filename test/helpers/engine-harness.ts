@@ -19,7 +19,10 @@ export async function tempDir(prefix = 'rsync-live-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-export function pairConfig(input: Omit<PairConfigInput, 'id'> & { id?: string }, passwords: Record<string, string> = {}): EnginePairConfig {
+export function pairConfig(
+  input: Omit<PairConfigInput, 'id'> & { id?: string },
+  passwords: Record<string, string> = {},
+): EnginePairConfig {
   const parsed = pairSchema.parse({ id: 'p', ...input });
   return {
     ...parsed,
@@ -48,7 +51,11 @@ export async function startHarness(config: EnginePairConfig): Promise<Harness> {
 }
 
 /** Polls until `check` passes or the time is up; the last failure is rethrown. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000, intervalMs = 50): Promise<void> {
+export async function eventually(
+  check: () => void | Promise<void>,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {

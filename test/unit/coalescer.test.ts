@@ -8,7 +8,12 @@ const p = (s: string) => s as RelPath;
 function setup(delayMs = 50, maxDelayMs = 1000) {
   const clock = new FakeClock();
   const flushes: PathChange[][] = [];
-  const coalescer = new Coalescer({ delayMs, maxDelayMs, clock, onFlush: (changes) => flushes.push(changes) });
+  const coalescer = new Coalescer({
+    delayMs,
+    maxDelayMs,
+    clock,
+    onFlush: (changes) => flushes.push(changes),
+  });
   return { clock, flushes, coalescer };
 }
 

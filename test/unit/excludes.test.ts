@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { relFromUtf8 } from '../../electron/engine/byte-path.js';
 import { compileExcludes, literalRsyncPattern, rsyncExcludeArgs } from '../../electron/engine/excludes.js';
 
-const config = (regex: string[] = [], glob: string[] = [], defaultTemporary = true) => ({ regex, glob, defaultTemporary });
+const config = (regex: string[] = [], glob: string[] = [], defaultTemporary = true) => ({
+  regex,
+  glob,
+  defaultTemporary,
+});
 
 describe('excludes', () => {
   it('skips editor temporary files but never ordinary dotfiles', () => {
     const ex = compileExcludes(config());
-    for (const tmp of ['4913', 'a/.notes.txt.swp', 'b~', 'd/.#lock', '.~lock.report.odt#']) expect(ex(relFromUtf8(tmp)), tmp).toBe(true);
-    for (const keep of ['.htaccess', 'home/.bashrc', '.config/x', 'a4913', 'swp']) expect(ex(relFromUtf8(keep)), keep).toBe(false);
+    for (const tmp of ['4913', 'a/.notes.txt.swp', 'b~', 'd/.#lock', '.~lock.report.odt#'])
+      expect(ex(relFromUtf8(tmp)), tmp).toBe(true);
+    for (const keep of ['.htaccess', 'home/.bashrc', '.config/x', 'a4913', 'swp'])
+      expect(ex(relFromUtf8(keep)), keep).toBe(false);
   });
 
   it('matches regexes against the whole relative path, at every depth through ancestors', () => {
@@ -29,11 +35,17 @@ describe('excludes', () => {
   });
 
   it('rejects an invalid regex with a message naming it', () => {
-    expect(() => compileExcludes(config(['(unclosed']))).toThrow(/exclude regex "\(unclosed" is not a valid regular expression/);
+    expect(() => compileExcludes(config(['(unclosed']))).toThrow(
+      /exclude regex "\(unclosed" is not a valid regular expression/,
+    );
   });
 
   it('renders rsync patterns, escaping only when a wildcard is present', () => {
-    expect(rsyncExcludeArgs(['*.swp', 'cache/**', '/top'])).toEqual(['--exclude=*.swp', '--exclude=/cache/**', '--exclude=/top']);
+    expect(rsyncExcludeArgs(['*.swp', 'cache/**', '/top'])).toEqual([
+      '--exclude=*.swp',
+      '--exclude=/cache/**',
+      '--exclude=/top',
+    ]);
     expect(literalRsyncPattern('q]r')).toBe('/q]r');
     expect(literalRsyncPattern('a[1]*b')).toBe('/a\\[1]\\*b');
   });

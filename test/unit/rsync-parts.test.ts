@@ -16,12 +16,28 @@ describe('parseTarget', () => {
       module: 'photos',
       path: '2024/raw',
     });
-    expect(parseTarget('rsync://nas/photos')).toMatchObject({ kind: 'daemon', user: null, port: null, path: '' });
+    expect(parseTarget('rsync://nas/photos')).toMatchObject({
+      kind: 'daemon',
+      user: null,
+      port: null,
+      path: '',
+    });
   });
 
   it('reads host::module and ssh host:path and local directories', () => {
-    expect(parseTarget('backup@nas::photos/sub')).toMatchObject({ kind: 'daemon', user: 'backup', host: 'nas', module: 'photos', path: 'sub' });
-    expect(parseTarget('root@server:/srv/backup')).toEqual({ kind: 'ssh', user: 'root', host: 'server', path: '/srv/backup' });
+    expect(parseTarget('backup@nas::photos/sub')).toMatchObject({
+      kind: 'daemon',
+      user: 'backup',
+      host: 'nas',
+      module: 'photos',
+      path: 'sub',
+    });
+    expect(parseTarget('root@server:/srv/backup')).toEqual({
+      kind: 'ssh',
+      user: 'root',
+      host: 'server',
+      path: '/srv/backup',
+    });
     expect(parseTarget('/mnt/backup/')).toEqual({ kind: 'local', path: '/mnt/backup' });
     expect(parseTarget('rsync://[::1]:873/m')).toMatchObject({ host: '[::1]', port: 873 });
   });
@@ -55,9 +71,19 @@ describe('buildArgs', () => {
 
   it('batches with a NUL-separated files-from list and precise deletions', () => {
     const args = buildArgs(base);
-    expect(args).toEqual(expect.arrayContaining(['--ignore-times', '--from0', '--files-from=-', '--delete-missing-args', '--force']));
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--ignore-times',
+        '--from0',
+        '--files-from=-',
+        '--delete-missing-args',
+        '--force',
+      ]),
+    );
     expect(args).not.toContain('--delete');
-    expect(args).toEqual(expect.arrayContaining(['--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30', '--bwlimit=500']));
+    expect(args).toEqual(
+      expect.arrayContaining(['--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30', '--bwlimit=500']),
+    );
     expect(args).toContain('--password-file=/etc/rl.secret');
     expect(args.slice(-3)).toEqual(['--numeric-ids', '/home/me/Photos/', 'rsync://backup@nas/photos/']);
   });
@@ -67,7 +93,14 @@ describe('buildArgs', () => {
     expect(keep).toContain('--ignore-missing-args');
     expect(keep.some((a) => a.startsWith('--delete'))).toBe(false);
     const versions = buildArgs({ ...base, kind: 'full', deletion: 'versions' });
-    expect(versions).toEqual(expect.arrayContaining(['--delete', '--backup', '--backup-dir=.rsync-live-versions/2026-11-26', '--exclude=/.rsync-live-versions']));
+    expect(versions).toEqual(
+      expect.arrayContaining([
+        '--delete',
+        '--backup',
+        '--backup-dir=.rsync-live-versions/2026-11-26',
+        '--exclude=/.rsync-live-versions',
+      ]),
+    );
   });
 
   it('full syncs recurse with --delete and the excludes, local targets get no socket options', () => {
@@ -82,7 +115,9 @@ describe('encodeFileList', () => {
   it('is NUL-terminated, byte-exact, and protects names rsync would read as comments', () => {
     const odd = relFromBuffer(Buffer.from([0x62, 0xff, 0x0a, 0x63]));
     const list = encodeFileList(['#x', ';y', 'a/#z', '-n', odd] as RelPath[]);
-    expect(list).toEqual(Buffer.concat([Buffer.from('./#x\0./;y\0a/#z\0-n\0'), Buffer.from([0x62, 0xff, 0x0a, 0x63, 0])]));
+    expect(list).toEqual(
+      Buffer.concat([Buffer.from('./#x\0./;y\0a/#z\0-n\0'), Buffer.from([0x62, 0xff, 0x0a, 0x63, 0])]),
+    );
   });
 });
 
@@ -129,19 +164,33 @@ describe('rsync output parsing', () => {
 describe('classifyFailure', () => {
   const ctx = { target: '10.0.0.5::photos', user: 'backup' };
   it('explains auth failures as a config error naming user and target', () => {
-    const c = classifyFailure({ ...ctx, exitCode: 5, stderr: '@ERROR: auth failed on module photos\nrsync error: ...' });
+    const c = classifyFailure({
+      ...ctx,
+      exitCode: 5,
+      stderr: '@ERROR: auth failed on module photos\nrsync error: ...',
+    });
     expect(c).toMatchObject({ kind: 'auth-failed', class: 'config' });
     expect(c.message).toMatch(/^auth failed for user backup on 10\.0\.0\.5::photos: check the password/);
   });
 
   it.each([
     [5, "@ERROR: Unknown module 'photoz'", 'unknown-module', 'config'],
-    [10, 'rsync: failed to connect to 10.0.0.5 (10.0.0.5): Connection refused (111)', 'connection-refused', 'transient'],
+    [
+      10,
+      'rsync: failed to connect to 10.0.0.5 (10.0.0.5): Connection refused (111)',
+      'connection-refused',
+      'transient',
+    ],
     [10, 'rsync: getaddrinfo: nas 873: Name or service not known', 'unreachable', 'transient'],
     [35, '', 'timeout', 'transient'],
     [30, '[sender] io timeout after 30 seconds -- exiting', 'timeout', 'transient'],
     [12, 'rsync: connection unexpectedly closed', 'connection-lost', 'transient'],
-    [23, 'rsync: [sender] send_files failed to open "/x/f": Permission denied (13)', 'permission-denied', 'transient'],
+    [
+      23,
+      'rsync: [sender] send_files failed to open "/x/f": Permission denied (13)',
+      'permission-denied',
+      'transient',
+    ],
     [23, 'rsync: write failed on "/srv/m/f" (in m): No space left on device (28)', 'disk-full', 'transient'],
     [24, 'file has vanished: "/x/y"', 'vanished', 'transient'],
     [5, '@ERROR: max connections (2) reached -- try again later', 'too-many-connections', 'transient'],
@@ -153,7 +202,9 @@ describe('classifyFailure', () => {
   });
 
   it('reports a missing rsync binary with the fix', () => {
-    expect(classifyFailure({ ...ctx, exitCode: null, stderr: '', spawnError: 'ENOENT' }).message).toMatch(/apt-get install rsync/);
+    expect(classifyFailure({ ...ctx, exitCode: null, stderr: '', spawnError: 'ENOENT' }).message).toMatch(
+      /apt-get install rsync/,
+    );
   });
 
   it('names every documented exit code', () => {

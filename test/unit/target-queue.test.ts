@@ -43,13 +43,20 @@ function setup(concurrency = 2, maxBatch = 100) {
 }
 
 const paths = (job: Job) => (job.kind === 'paths' ? job.changes.map((c) => c.path) : ['<full>']);
-const transient = { kind: 'connection-refused' as const, class: 'transient' as const, message: 'connection refused by h::m' };
+const transient = {
+  kind: 'connection-refused' as const,
+  class: 'transient' as const,
+  message: 'connection refused by h::m',
+};
 
 describe('TargetQueue', () => {
   it('splits pending work across the free slots', () => {
     const { queue, started } = setup(2);
     queue.enqueue([up('a'), up('b'), up('c'), up('d')]);
-    expect(started.map((s) => paths(s.job))).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(started.map((s) => paths(s.job))).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     expect(queue.inFlight).toBe(4);
   });
 
@@ -78,7 +85,11 @@ describe('TargetQueue', () => {
     queue.enqueue([up('a'), up('b')]);
     await started[0]!.finish({ ok: false, exitCode: 10, error: transient });
     expect(queue.status).toBe('error');
-    expect(errors[0]).toMatchObject({ kind: 'connection-refused', attempts: 1, nextRetryAt: expect.any(String) });
+    expect(errors[0]).toMatchObject({
+      kind: 'connection-refused',
+      attempts: 1,
+      nextRetryAt: expect.any(String),
+    });
     expect(queue.queued).toBe(2);
     queue.enqueue([up('c')]);
     expect(started).toHaveLength(1);
@@ -102,7 +113,11 @@ describe('TargetQueue', () => {
   it('stops on a configuration error until retryNow', async () => {
     const { clock, queue, started } = setup(1);
     queue.enqueue([up('a')]);
-    await started[0]!.finish({ ok: false, exitCode: 5, error: { kind: 'auth-failed', class: 'config', message: 'auth failed' } });
+    await started[0]!.finish({
+      ok: false,
+      exitCode: 5,
+      error: { kind: 'auth-failed', class: 'config', message: 'auth failed' },
+    });
     expect(queue.status).toBe('stopped');
     expect(queue.error?.nextRetryAt).toBeNull();
     clock.advance(3_600_000);
@@ -137,7 +152,8 @@ describe('TargetQueue', () => {
     const { queue, started, errors } = setup(1);
     queue.enqueue([up('a/f')]);
     const vanished = { kind: 'vanished' as const, class: 'transient' as const, message: 'vanished' };
-    for (let i = 0; i < 3; i++) await started[i]!.finish({ ok: false, exitCode: 24, error: vanished, retry: [del('a', true)] });
+    for (let i = 0; i < 3; i++)
+      await started[i]!.finish({ ok: false, exitCode: 24, error: vanished, retry: [del('a', true)] });
     expect(errors).toHaveLength(0);
     expect(paths(started[3]!.job)).toEqual(['a']);
     await started[3]!.finish({ ok: false, exitCode: 24, error: vanished });

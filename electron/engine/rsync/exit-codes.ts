@@ -64,64 +64,161 @@ function said(stderr: string): string {
 export function classifyFailure(ctx: FailureContext): Classified {
   const { target, stderr, exitCode } = ctx;
   const user = ctx.user ?? 'nobody (no user given)';
-  const make = (kind: ErrorKind, cls: ErrorClass, message: string): Classified => ({ kind, class: cls, message });
+  const make = (kind: ErrorKind, cls: ErrorClass, message: string): Classified => ({
+    kind,
+    class: cls,
+    message,
+  });
 
   if (ctx.spawnError === 'ENOENT') {
-    return make('rsync-missing', 'config', 'rsync is not installed on this machine: install it (apt-get install rsync) and retry');
+    return make(
+      'rsync-missing',
+      'config',
+      'rsync is not installed on this machine: install it (apt-get install rsync) and retry',
+    );
   }
-  if (ctx.spawnError) return make('unknown', 'transient', `could not start rsync for ${target}: ${ctx.spawnError}; retrying`);
+  if (ctx.spawnError)
+    return make('unknown', 'transient', `could not start rsync for ${target}: ${ctx.spawnError}; retrying`);
 
   if (/@ERROR: auth failed/i.test(stderr)) {
-    return make('auth-failed', 'config', `auth failed for user ${user} on ${target}: check the password and the module's "auth users" and "secrets file"`);
+    return make(
+      'auth-failed',
+      'config',
+      `auth failed for user ${user} on ${target}: check the password and the module's "auth users" and "secrets file"`,
+    );
   }
   const unknownModule = /@ERROR: Unknown module '([^']*)'/i.exec(stderr);
   if (unknownModule) {
-    return make('unknown-module', 'config', `the server has no module named "${unknownModule[1]}" (${target}): check the module name; \`rsync rsync://HOST/\` lists the modules it offers`);
+    return make(
+      'unknown-module',
+      'config',
+      `the server has no module named "${unknownModule[1]}" (${target}): check the module name; \`rsync rsync://HOST/\` lists the modules it offers`,
+    );
   }
   if (/@ERROR: access denied/i.test(stderr)) {
-    return make('access-denied', 'config', `the server denied access to ${target} from this host: allow this host in the module's "hosts allow"${said(stderr)}`);
+    return make(
+      'access-denied',
+      'config',
+      `the server denied access to ${target} from this host: allow this host in the module's "hosts allow"${said(stderr)}`,
+    );
   }
   if (/@ERROR: max connections/i.test(stderr)) {
-    return make('too-many-connections', 'transient', `${target} has reached its "max connections" limit; retrying (lower this target's concurrency or raise the limit on the server)`);
+    return make(
+      'too-many-connections',
+      'transient',
+      `${target} has reached its "max connections" limit; retrying (lower this target's concurrency or raise the limit on the server)`,
+    );
   }
   if (/module is read only/i.test(stderr)) {
-    return make('read-only', 'transient', `the module on ${target} is read only: set "read only = no" for it on the server; retrying`);
+    return make(
+      'read-only',
+      'transient',
+      `the module on ${target} is read only: set "read only = no" for it on the server; retrying`,
+    );
   }
-  if (/refuse|unknown option/i.test(stderr) && (exitCode === 4 || exitCode === 1 || exitCode === 2 || exitCode === 12 || exitCode === 5)) {
-    return make('option-refused', 'config', `the server refused an option rsync-live needs on ${target}${said(stderr)}: remove it from "refuse options" on the server, or turn off deletion propagation for this pair`);
+  if (
+    /refuse|unknown option/i.test(stderr) &&
+    (exitCode === 4 || exitCode === 1 || exitCode === 2 || exitCode === 12 || exitCode === 5)
+  ) {
+    return make(
+      'option-refused',
+      'config',
+      `the server refused an option rsync-live needs on ${target}${said(stderr)}: remove it from "refuse options" on the server, or turn off deletion propagation for this pair`,
+    );
   }
   if (/No space left on device|Disk quota exceeded/i.test(stderr)) {
-    return make('disk-full', 'transient', `the disk behind ${target} is full: free space on the server; retrying`);
+    return make(
+      'disk-full',
+      'transient',
+      `the disk behind ${target} is full: free space on the server; retrying`,
+    );
   }
   if (/@ERROR: chdir failed|@ERROR:/.test(stderr)) {
-    return make('bad-config', 'config', `the server rejected the transfer to ${target}${said(stderr)}: fix the module's configuration on the server`);
+    return make(
+      'bad-config',
+      'config',
+      `the server rejected the transfer to ${target}${said(stderr)}: fix the module's configuration on the server`,
+    );
   }
   if (/Connection refused/i.test(stderr)) {
-    return make('connection-refused', 'transient', `connection refused by ${target}: is the rsync daemon running and listening on that port? Retrying`);
+    return make(
+      'connection-refused',
+      'transient',
+      `connection refused by ${target}: is the rsync daemon running and listening on that port? Retrying`,
+    );
   }
-  if (/No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution|getaddrinfo|Could not resolve/i.test(stderr)) {
-    return make('unreachable', 'transient', `${target} is unreachable${said(stderr)}: check the host name and the network; retrying`);
+  if (
+    /No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution|getaddrinfo|Could not resolve/i.test(
+      stderr,
+    )
+  ) {
+    return make(
+      'unreachable',
+      'transient',
+      `${target} is unreachable${said(stderr)}: check the host name and the network; retrying`,
+    );
   }
   if (exitCode === 30 || exitCode === 35 || /timed? ?out/i.test(stderr)) {
-    return make('timeout', 'transient', `${target} did not answer in time (${exitMeaning(exitCode)}); retrying`);
+    return make(
+      'timeout',
+      'transient',
+      `${target} did not answer in time (${exitMeaning(exitCode)}); retrying`,
+    );
   }
   if (exitCode === 24) {
-    return make('vanished', 'transient', `some files vanished while being sent to ${target}; checking them again`);
+    return make(
+      'vanished',
+      'transient',
+      `some files vanished while being sent to ${target}; checking them again`,
+    );
   }
   if (exitCode === 23 && /Permission denied/i.test(stderr)) {
-    return make('permission-denied', 'transient', `some files could not be read or written for ${target}${said(stderr)}: fix their permissions; the rest was sent`);
+    return make(
+      'permission-denied',
+      'transient',
+      `some files could not be read or written for ${target}${said(stderr)}: fix their permissions; the rest was sent`,
+    );
   }
   if (exitCode === 23) {
-    return make('partial', 'transient', `some files were not transferred to ${target}${said(stderr)}; retrying them`);
+    return make(
+      'partial',
+      'transient',
+      `some files were not transferred to ${target}${said(stderr)}; retrying them`,
+    );
   }
-  if (exitCode === 10 || exitCode === 12 || exitCode === 11 || exitCode === 20 || exitCode === 14 || exitCode === 21 || exitCode === 22 || exitCode === null) {
-    return make('connection-lost', 'transient', `the transfer to ${target} failed: ${exitMeaning(exitCode)}${said(stderr)}; retrying`);
+  if (
+    exitCode === 10 ||
+    exitCode === 12 ||
+    exitCode === 11 ||
+    exitCode === 20 ||
+    exitCode === 14 ||
+    exitCode === 21 ||
+    exitCode === 22 ||
+    exitCode === null
+  ) {
+    return make(
+      'connection-lost',
+      'transient',
+      `the transfer to ${target} failed: ${exitMeaning(exitCode)}${said(stderr)}; retrying`,
+    );
   }
   if (exitCode === 1 || exitCode === 2 || exitCode === 4) {
-    return make('bad-config', 'config', `rsync rejected the command for ${target}: ${exitMeaning(exitCode)}${said(stderr)}: check the extra rsync options and the rsync versions (3.1.0 or newer on both ends)`);
+    return make(
+      'bad-config',
+      'config',
+      `rsync rejected the command for ${target}: ${exitMeaning(exitCode)}${said(stderr)}: check the extra rsync options and the rsync versions (3.1.0 or newer on both ends)`,
+    );
   }
   if (exitCode === 5) {
-    return make('bad-config', 'config', `could not start the session with ${target}${said(stderr)}: check the target URL and the server's configuration`);
+    return make(
+      'bad-config',
+      'config',
+      `could not start the session with ${target}${said(stderr)}: check the target URL and the server's configuration`,
+    );
   }
-  return make('unknown', 'transient', `rsync to ${target} failed: ${exitMeaning(exitCode)}${said(stderr)}; retrying`);
+  return make(
+    'unknown',
+    'transient',
+    `rsync to ${target} failed: ${exitMeaning(exitCode)}${said(stderr)}; retrying`,
+  );
 }

@@ -3,8 +3,23 @@
 import { OUT_MARKER } from './command.js';
 
 export type OutputItem =
-  | { type: 'file'; path: string; bytes: number; size: number; deleted: boolean; transferred: boolean; isDir: boolean }
-  | { type: 'progress'; bytes: number; percent: number; rate: string; remaining: number | null; total: number | null };
+  | {
+      type: 'file';
+      path: string;
+      bytes: number;
+      size: number;
+      deleted: boolean;
+      transferred: boolean;
+      isDir: boolean;
+    }
+  | {
+      type: 'progress';
+      bytes: number;
+      percent: number;
+      rate: string;
+      remaining: number | null;
+      total: number | null;
+    };
 
 /** rsync prints non-printable bytes as \#ooo; this restores the original bytes (as latin1 chars). */
 export function unescapeName(name: string): string {

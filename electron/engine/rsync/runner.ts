@@ -24,7 +24,10 @@ export interface RunResult {
 
 const STDERR_LIMIT = 64 * 1024;
 
-export async function runRsync(request: RunRequest, onSpawn?: (pid: number | undefined) => void): Promise<RunResult> {
+export async function runRsync(
+  request: RunRequest,
+  onSpawn?: (pid: number | undefined) => void,
+): Promise<RunResult> {
   const env: Record<string, string | undefined> = { LC_ALL: 'C', RSYNC_PASSWORD: undefined };
   if (request.password !== null) env.RSYNC_PASSWORD = request.password;
   const child = execa(request.rsync, [...request.args], {
@@ -52,7 +55,8 @@ export async function runRsync(request: RunRequest, onSpawn?: (pid: number | und
   child.stdout?.on('data', (chunk: Buffer) => splitter.push(chunk, onLine));
   const result = await child;
   splitter.end(onLine);
-  const spawnError = result.failed && result.exitCode === undefined && !result.signal ? spawnCode(result) : undefined;
+  const spawnError =
+    result.failed && result.exitCode === undefined && !result.signal ? spawnCode(result) : undefined;
   return {
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
@@ -64,5 +68,5 @@ export async function runRsync(request: RunRequest, onSpawn?: (pid: number | und
 
 function spawnCode(result: { cause?: unknown; message?: string }): string {
   const cause = result.cause as NodeJS.ErrnoException | undefined;
-  return cause?.code ?? result.message ?? "unknown error";
+  return cause?.code ?? result.message ?? 'unknown error';
 }

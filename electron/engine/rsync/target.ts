@@ -19,13 +19,15 @@ function cleanPath(path: string | undefined): string {
 }
 
 function checkModule(module: string, input: string): string {
-  if (/[\s#]/.test(module)) throw new TargetSyntaxError(`target ${input}: module name ${JSON.stringify(module)} is not valid`);
+  if (/[\s#]/.test(module))
+    throw new TargetSyntaxError(`target ${input}: module name ${JSON.stringify(module)} is not valid`);
   return module;
 }
 
 export function parseTarget(input: string): Target {
   const text = input.trim();
-  if (text === '') throw new TargetSyntaxError('target is empty: give rsync://[user@]host[:port]/module[/path]');
+  if (text === '')
+    throw new TargetSyntaxError('target is empty: give rsync://[user@]host[:port]/module[/path]');
   if (text.startsWith('/')) return { kind: 'local', path: text.replace(/\/+$/, '') || '/' };
   if (text.startsWith('rsync://')) {
     const m = DAEMON_URL.exec(text);
@@ -38,10 +40,25 @@ export function parseTarget(input: string): Target {
     if (port !== null && (port < 1 || port > 65_535)) {
       throw new TargetSyntaxError(`target ${input}: port ${m[3]} is out of range (1-65535)`);
     }
-    return { kind: 'daemon', user: m[1] ?? null, host: m[2] as string, port, module: checkModule(m[4] as string, input), path: cleanPath(m[5]) };
+    return {
+      kind: 'daemon',
+      user: m[1] ?? null,
+      host: m[2] as string,
+      port,
+      module: checkModule(m[4] as string, input),
+      path: cleanPath(m[5]),
+    };
   }
   let m = DAEMON_DOUBLE_COLON.exec(text);
-  if (m) return { kind: 'daemon', user: m[1] ?? null, host: m[2] as string, port: null, module: checkModule(m[3] as string, input), path: cleanPath(m[4]) };
+  if (m)
+    return {
+      kind: 'daemon',
+      user: m[1] ?? null,
+      host: m[2] as string,
+      port: null,
+      module: checkModule(m[3] as string, input),
+      path: cleanPath(m[4]),
+    };
   m = SSH.exec(text);
   if (m && m[3] !== undefined) return { kind: 'ssh', user: m[1] ?? null, host: m[2] as string, path: m[3] };
   throw new TargetSyntaxError(

@@ -56,10 +56,16 @@ export class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watc
       watcher.on('error', (error) => {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOSPC') {
-          this.emit('error', { kind: 'watch-limit', message: watchLimitMessage(this.#options.folder, this.#dirs) });
+          this.emit('error', {
+            kind: 'watch-limit',
+            message: watchLimitMessage(this.#options.folder, this.#dirs),
+          });
           this.emit('rescan', 'inotify watch limit reached');
         } else {
-          this.emit('error', { kind: 'watcher', message: `watching ${this.#options.folder} failed: ${(error as Error).message}` });
+          this.emit('error', {
+            kind: 'watcher',
+            message: `watching ${this.#options.folder} failed: ${(error as Error).message}`,
+          });
           this.emit('rescan', 'watcher error');
         }
       });

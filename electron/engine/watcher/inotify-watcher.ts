@@ -67,7 +67,10 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
     if (!this.#watchDir(dir)) return;
     let entries: fs.Dirent<Buffer>[];
     try {
-      entries = await fsp.readdir(absolute(this.#options.root, dir), { withFileTypes: true, encoding: 'buffer' });
+      entries = await fsp.readdir(absolute(this.#options.root, dir), {
+        withFileTypes: true,
+        encoding: 'buffer',
+      });
     } catch (error) {
       this.#onListError(dir, error as NodeJS.ErrnoException);
       return;
@@ -98,7 +101,10 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
           this.#limitReached = true;
           this.emit('rescan', 'inotify watch limit reached');
         } else {
-          this.emit('error', { kind: 'watcher', message: `cannot watch ${this.#show(rel)}: ${(error as Error).message}` });
+          this.emit('error', {
+            kind: 'watcher',
+            message: `cannot watch ${this.#show(rel)}: ${(error as Error).message}`,
+          });
           return false;
         }
       }
@@ -113,7 +119,10 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
   #reportLimit(): void {
     if (this.#reportLimitTimer) return;
     this.#reportLimitTimer = setTimeout(() => {
-      this.emit('error', { kind: 'watch-limit', message: watchLimitMessage(this.#options.folder, this.#dirs.size) });
+      this.emit('error', {
+        kind: 'watch-limit',
+        message: watchLimitMessage(this.#options.folder, this.#dirs.size),
+      });
     }, 200);
     this.#reportLimitTimer.unref();
   }
@@ -209,6 +218,8 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
   }
 
   #show(rel: RelPath): string {
-    return rel === ROOT ? this.#options.folder : `${this.#options.folder}/${Buffer.from(rel, 'latin1').toString('utf8')}`;
+    return rel === ROOT
+      ? this.#options.folder
+      : `${this.#options.folder}/${Buffer.from(rel, 'latin1').toString('utf8')}`;
   }
 }

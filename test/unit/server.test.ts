@@ -1,0 +1,412 @@
+// The headless server against a real AppService (real Engine, JsonPairStore on a temp file, in-memory
+// secrets): token checks on HTTP and the WebSocket, the state route, the call envelope and its status codes,
+// Host/Origin checks, static files without traversal, body limit, and that no password ever leaves the app.
+// Also `runServe`: the printed address, the 0600 token file and its replacement when others could read it.
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { Engine } from '../../electron/engine/index.js';
+import { resolveStaticPath } from '../../electron/server/static-files.js';
+import { runServe } from '../../electron/server/serve.js';
+import { startServer, type RunningServer } from '../../electron/server/server.js';
+import { AppService } from '../../electron/service/app-service.js';
+import { JsonPairStore, MemorySecretStore } from '../../electron/service/stores.js';
+
+const TOKEN = 'a'.repeat(64);
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw HTTP request (node:http keeps the path and Host exactly as given, unlike fetch). */
+function request(
+  port: number,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+function call(port: number, method: string, body: unknown): Promise<Reply> {
+  return request(port, {
+    method: 'POST',
+    path: `/api/call/${method}`,
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Opens the events socket; resolves with the upgrade's HTTP status when refused. */
+function openSocket(
+  port: number,
+  query: string,
+): Promise<{ socket: WebSocket; messages: string[] } | { status: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/events${query}`);
+    // Collect from the start: the first message can arrive in the same read as the upgrade answer.
+    const messages: string[] = [];
+    socket.on('message', (data: Buffer) => messages.push(data.toString()));
+    socket.once('open', () => resolve({ socket, messages }));
+    socket.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0 });
+      res.resume();
+      socket.terminate();
+    });
+    socket.once('error', (error) => reject(error));
+  });
+}
+
+describe('headless server', () => {
+  let work: string;
+  let staticDir: string;
+  let service: AppService;
+  let server: RunningServer;
+  let port: number;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-server-test-'));
+    staticDir = path.join(work, 'static');
+    await mkdir(path.join(staticDir, 'assets'), { recursive: true });
+    await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>app</title>INDEX');
+    await writeFile(path.join(staticDir, 'assets', 'app-1234.js'), 'console.log(1);');
+    await writeFile(path.join(staticDir, 'assets', 'app-1234.css'), 'body{}');
+    await writeFile(path.join(work, 'secret.txt'), 'TOP-SECRET-FILE');
+    await mkdir(path.join(work, 'folder'));
+    service = new AppService({
+      engine: new Engine(),
+      pairs: new JsonPairStore(path.join(work, 'config', 'config.json')),
+      secrets: new MemorySecretStore(),
+    });
+    await service.start();
+    server = await startServer({ service, port: 0, token: TOKEN, staticDir });
+    port = server.port;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await service?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('binds 127.0.0.1 and reports its URL', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${port}/`);
+  });
+
+  it('refuses /api without the token, or with a wrong one, with 401 and a JSON error', async () => {
+    for (const headers of [{}, { Authorization: `Bearer ${'b'.repeat(64)}` }, { Authorization: TOKEN }]) {
+      const reply = await request(port, { path: '/api/state', headers });
+      expect(reply.status).toBe(401);
+      expect(reply.headers['content-type']).toMatch(/application\/json/);
+      expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
+    }
+    const posted = await request(port, { method: 'POST', path: '/api/call/listPairs', body: '{}' });
+    expect(posted.status).toBe(401);
+  });
+
+  it('refuses the WebSocket upgrade without the token or with a wrong one', async () => {
+    expect(await openSocket(port, '')).toEqual({ status: 401 });
+    expect(await openSocket(port, `?token=${'c'.repeat(64)}`)).toEqual({ status: 401 });
+  });
+
+  it('GET /api/state returns the engine state', async () => {
+    const reply = await request(port, { path: '/api/state', headers: auth });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(reply.body)).toEqual({ version: 1, pairs: [] });
+  });
+
+  it('answers calls with the ApiResult envelope and maps error kinds to status codes', async () => {
+    const listed = await call(port, 'listPairs', {});
+    expect(listed.status).toBe(200);
+    expect(JSON.parse(listed.body)).toEqual({ ok: true, value: [] });
+
+    const invalid = await call(port, 'savePair', {
+      pair: { id: 'p1', folder: '/tmp', targets: [{ url: 7 }] },
+    });
+    expect(invalid.status).toBe(400);
+    const envelope = JSON.parse(invalid.body) as { ok: false; error: { kind: string; message: string } };
+    expect(envelope.ok).toBe(false);
+    expect(envelope.error.kind).toBe('invalid-request');
+    expect(envelope.error.message).toContain('pair.targets[0].url');
+
+    const missing = await call(port, 'removePair', { pairId: 'nope' });
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body)).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+
+    const unknown = await call(port, 'dropTables', {});
+    expect(unknown.status).toBe(400);
+
+    const notJson = await request(port, {
+      method: 'POST',
+      path: '/api/call/listPairs',
+      headers: auth,
+      body: '{',
+    });
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(notJson.body)).toMatchObject({ error: { kind: 'invalid-request' } });
+
+    const wrongMethod = await request(port, { path: '/api/call/listPairs', headers: auth });
+    expect(wrongMethod.status).toBe(405);
+  });
+
+  it('refuses request bodies over 1 MiB', async () => {
+    const reply = await request(port, {
+      method: 'POST',
+      path: '/api/call/listPairs',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: Buffer.alloc(1024 * 1024 + 10, 0x20),
+    });
+    expect(reply.status).toBe(413);
+  });
+
+  it('rejects a foreign Host header (DNS rebinding) on pages, the API and the WebSocket', async () => {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      `127.0.0.1:${port + 1}`,
+      `rebind.127.0.0.1.nip.io:${port}`,
+    ]) {
+      const page = await request(port, { path: '/', headers: { Host: host } });
+      expect(page.status, host).toBe(403);
+      const api = await request(port, { path: '/api/state', headers: { ...auth, Host: host } });
+      expect(api.status, host).toBe(403);
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
+      const api = await request(port, { path: '/api/state', headers: { ...auth, Host: host } });
+      expect(api.status, host).toBe(200);
+    }
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/events?token=${TOKEN}`, {
+      headers: { Host: 'evil.example' },
+    });
+    const status = await new Promise<number>((resolve) => {
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => resolve(101));
+      socket.once('error', () => resolve(-1));
+    });
+    socket.terminate();
+    expect(status).toBe(403);
+  });
+
+  it('rejects cross-origin POSTs and accepts its own origin', async () => {
+    const body = '{}';
+    const foreign = await request(port, {
+      method: 'POST',
+      path: '/api/call/listPairs',
+      headers: { ...auth, Origin: 'http://evil.example' },
+      body,
+    });
+    expect(foreign.status).toBe(403);
+    const own = await request(port, {
+      method: 'POST',
+      path: '/api/call/listPairs',
+      headers: { ...auth, Origin: `http://127.0.0.1:${port}` },
+      body,
+    });
+    expect(own.status).toBe(200);
+  });
+
+  it('serves the build with content types, CSP and nosniff; unknown routes get index.html', async () => {
+    const index = await request(port, { path: '/' });
+    expect(index.status).toBe(200);
+    expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(index.body).toContain('INDEX');
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+    const csp = index.headers['content-security-policy'] as string;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${port}`);
+    expect(csp).toContain("img-src 'self' data:");
+    expect(csp).not.toContain('unsafe-inline');
+
+    const js = await request(port, { path: '/assets/app-1234.js' });
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.headers['cache-control']).toContain('immutable');
+    const css = await request(port, { path: '/assets/app-1234.css' });
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+
+    const route = await request(port, { path: '/some/client/route?x=1' });
+    expect(route.status).toBe(200);
+    expect(route.body).toContain('INDEX');
+    expect((await request(port, { path: '/assets/missing.js' })).status).toBe(404);
+    expect((await request(port, { path: '/api/nothing', headers: auth })).status).toBe(404);
+  });
+
+  it('rejects path traversal, encoded or not', async () => {
+    for (const attempt of [
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%00index.html',
+      '/%E0%A4%A',
+    ]) {
+      const reply = await request(port, { path: attempt });
+      expect(reply.status, attempt).toBe(400);
+      expect(reply.body).not.toContain('TOP-SECRET');
+    }
+    expect(resolveStaticPath('/srv/app', '/a/b.js')).toEqual({ file: '/srv/app/a/b.js' });
+    expect(resolveStaticPath('/srv/app', '/../app-evil/x')).toEqual({ status: 400 });
+  });
+
+  it('never sends a stored password back: not in /api/state, listPairs, savePair or events', async () => {
+    const password = `pw-${Math.random().toString(36).slice(2)}-secret`;
+    const opened = await openSocket(port, `?token=${TOKEN}`);
+    if (!('socket' in opened)) throw new Error(`socket refused: ${opened.status}`);
+    const { messages } = opened;
+
+    const saved = await call(port, 'savePair', {
+      pair: {
+        id: 'secret-pair',
+        folder: path.join(work, 'folder'),
+        // Port 1 on loopback refuses at once: the engine fails fast and reports it.
+        targets: [{ id: 't1', url: 'rsync://backup@127.0.0.1:1/data', password }],
+      },
+    });
+    expect(saved.status).toBe(200);
+    const view = (JSON.parse(saved.body) as { value: { targets: { hasPassword: boolean }[] } }).value;
+    expect(view.targets[0]?.hasPassword).toBe(true);
+
+    await service.engine.whenIdle();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const bodies = [
+      saved.body,
+      (await request(port, { path: '/api/state', headers: auth })).body,
+      (await call(port, 'listPairs', {})).body,
+      (await call(port, 'getState', {})).body,
+      (await call(port, 'getActivity', {})).body,
+      await readFile(path.join(work, 'config', 'config.json'), 'utf8'),
+      ...messages,
+    ];
+    expect(messages.length).toBeGreaterThan(1);
+    expect(JSON.parse(messages[0] as string)).toMatchObject({ event: 'state', payload: { version: 1 } });
+    for (const body of bodies) expect(body).not.toContain(password);
+    expect(bodies.join('\n')).toContain('secret-pair');
+    opened.socket.close();
+  });
+});
+
+describe('headless server without a renderer build', () => {
+  it('still serves the API and says to run npm run build', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-server-nodist-'));
+    const service = new AppService({
+      engine: new Engine(),
+      pairs: new JsonPairStore(path.join(work, 'config.json')),
+      secrets: new MemorySecretStore(),
+    });
+    const server = await startServer({
+      service,
+      port: 0,
+      token: TOKEN,
+      staticDir: path.join(work, 'no-dist'),
+    });
+    try {
+      const page = await request(server.port, { path: '/' });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('npm run build');
+      const state = await request(server.port, { path: '/api/state', headers: auth });
+      expect(JSON.parse(state.body)).toEqual({ version: 1, pairs: [] });
+    } finally {
+      await server.close();
+      await service.stop();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('rsync-live serve', () => {
+  async function serveOnce(configHome: string): Promise<{ line: string; errors: string[]; code: number }> {
+    const out: string[] = [];
+    const errors: string[] = [];
+    let stop!: (signal: string) => void;
+    const stopSignal = new Promise<string>((resolve) => (stop = resolve));
+    const running = runServe(
+      ['--listen', '127.0.0.1:0', '--no-open'],
+      {
+        out: (l) => out.push(l),
+        err: (l) => errors.push(l),
+        env: { XDG_CONFIG_HOME: configHome },
+        cwd: configHome,
+      },
+      { stopSignal, staticDir: null },
+    );
+    while (out.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const line = out[0] as string;
+    const match = /^http:\/\/127\.0\.0\.1:(\d+)\/#token=([0-9a-f]{64})$/.exec(line);
+    expect(match, line).not.toBeNull();
+    const reply = await request(Number(match?.[1]), {
+      path: '/api/state',
+      headers: { Authorization: `Bearer ${match?.[2]}` },
+    });
+    expect(reply.status).toBe(200);
+    stop('SIGTERM');
+    const code = await running;
+    expect(out).toHaveLength(1);
+    return { line, errors, code };
+  }
+
+  it('prints one address line, keeps a 0600 token and replaces it when others could read it', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-serve-test-'));
+    try {
+      const tokenFile = path.join(home, 'rsync-live', 'serve-token');
+      const first = await serveOnce(home);
+      expect(first.code).toBe(0);
+      expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+      const token = (await readFile(tokenFile, 'utf8')).trim();
+      expect(first.line.endsWith(`#token=${token}`)).toBe(true);
+
+      const second = await serveOnce(home);
+      expect(second.line).toBe(first.line.replace(/:\d+\//, second.line.match(/:\d+\//)?.[0] ?? ''));
+      expect(second.errors).toEqual([]);
+
+      await chmod(tokenFile, 0o644);
+      const third = await serveOnce(home);
+      expect(third.errors.join('\n')).toMatch(/readable by others/);
+      expect(third.line).not.toContain(token);
+      expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a malformed --listen with exit status 2', async () => {
+    const errors: string[] = [];
+    const code = await runServe(['--listen', 'nonsense'], {
+      out: () => undefined,
+      err: (l) => errors.push(l),
+      env: {},
+      cwd: '/',
+    });
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toContain('--listen takes HOST:PORT');
+  });
+});
