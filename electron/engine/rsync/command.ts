@@ -51,6 +51,13 @@ export function buildArgs(spec: CommandSpec): string[] {
     if (options.contimeoutSec > 0) args.push(`--contimeout=${options.contimeoutSec}`);
     if (spec.passwordFile) args.push(`--password-file=${spec.passwordFile}`);
   }
+  if (
+    target.kind === 'ssh' &&
+    !options.extraArgs.some((a) => a === '-e' || a.startsWith('--rsh') || a.startsWith('-e'))
+  ) {
+    // Never hang on a password or host-key prompt: fail fast with a message instead (keys or an agent expected).
+    args.push(`--rsh=ssh -o BatchMode=yes -o ConnectTimeout=${options.contimeoutSec || 15}`);
+  }
   if (target.kind === 'local' || target.path !== '') args.push('--mkpath');
   if (options.timeoutSec > 0) args.push(`--timeout=${options.timeoutSec}`);
   if (options.bwlimitKiB > 0) args.push(`--bwlimit=${options.bwlimitKiB}`);

@@ -80,6 +80,18 @@ export function classifyFailure(ctx: FailureContext): Classified {
   if (ctx.spawnError)
     return make('unknown', 'transient', `could not start rsync for ${target}: ${ctx.spawnError}; retrying`);
 
+  if (
+    /Permission denied \((publickey|password|keyboard-interactive)|Host key verification failed/.test(stderr)
+  ) {
+    const hostKey = /Host key verification failed/.test(stderr);
+    return make(
+      'auth-failed',
+      'config',
+      hostKey
+        ? `the SSH host key of ${target} is unknown or changed: connect once with ssh to check and accept it`
+        : `ssh login as ${user} on ${target} failed: set up key-based login (ssh-copy-id) or an ssh-agent; passwords cannot be typed here`,
+    );
+  }
   if (/@ERROR: auth failed/i.test(stderr)) {
     return make(
       'auth-failed',
