@@ -1,5 +1,6 @@
 // The pair configuration schema: one source of truth for the JSON config file (`rsync-live run --config`),
 // the desktop settings and the renderer's forms. Browser-safe: no node:, no electron.
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 export const DELETION_POLICIES = ['mirror', 'keep', 'versions'] as const;
@@ -50,11 +51,27 @@ export const excludesSchema = z.strictObject({
 });
 export type ExcludesConfig = z.infer<typeof excludesSchema>;
 
+function isValidCron(expression: string): boolean {
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const fullSyncSchema = z.strictObject({
   /** One full reconcile per target when the pair starts. */
   onStart: z.boolean().default(true),
   /** Cron schedule (5 or 6 fields) for a periodic full sync, or null for none. */
-  schedule: z.string().nullable().default(null),
+  schedule: z
+    .string()
+    .refine(
+      isValidCron,
+      'not a valid cron schedule: use 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "0 3 * * *"',
+    )
+    .nullable()
+    .default(null),
   /** Extra exclude globs for the scheduled full sync only (sersync's crontabfilter). */
   excludes: z.array(z.string()).default([]),
 });

@@ -214,3 +214,26 @@ describe('classifyFailure', () => {
     expect(exitMeaning(99)).toBe('unknown exit code 99');
   });
 });
+
+describe('pair schema', () => {
+  it('rejects an invalid cron schedule with an example', async () => {
+    const { pairSchema, formatIssues } = await import('../../electron/shared/config.js');
+    const result = pairSchema.safeParse({
+      id: 'p',
+      folder: '/x',
+      targets: [{ url: '/y' }],
+      fullSync: { schedule: 'every night' },
+    });
+    expect(result.success).toBe(false);
+    if (!result.success)
+      expect(formatIssues(result.error)).toMatch(/^fullSync\.schedule: not a valid cron schedule/);
+    expect(
+      pairSchema.safeParse({
+        id: 'p',
+        folder: '/x',
+        targets: [{ url: '/y' }],
+        fullSync: { schedule: '0 3 * * *' },
+      }).success,
+    ).toBe(true);
+  });
+});
