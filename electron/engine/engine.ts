@@ -44,6 +44,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       fallbackFullSyncMs: this.#options.fallbackFullSyncMs,
       maxBatch: this.#options.maxBatch,
       burstVerify: { paths: this.#options.burstVerifyPaths, quietMs: this.#options.burstQuietMs },
+      hasListeners: (event) => this.listenerCount(event) > 0,
       emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),
     });
     this.#pairs.set(config.id, pair);

@@ -38,6 +38,7 @@ export interface PairContext {
   rsync: string;
   clock: Clock;
   emit: <K extends keyof EngineEvents>(event: K, ...args: EngineEvents[K]) => void;
+  hasListeners: (event: keyof EngineEvents) => boolean;
   /** Periodic full sync interval when the watcher cannot cover the folder (watch limit), in ms. */
   fallbackFullSyncMs: number;
   maxBatch: number;
@@ -264,6 +265,13 @@ export class Pair {
 
   #dispatch(changes: PathChange[]): void {
     this.#noteBurst(changes.length);
+    if (changes.length > 0 && this.#ctx.hasListeners('changes')) {
+      this.#ctx.emit('changes', {
+        pairId: this.id,
+        folder: this.config.folder,
+        changes: changes.map((c) => ({ path: display(c.path), change: c.change, dir: c.dir })),
+      });
+    }
     const wanted = this.config.deletion === 'keep' ? changes.filter((c) => c.change !== 'delete') : changes;
     if (wanted.length === 0) return;
     for (const runtime of this.#targets) if (!runtime.configError) runtime.queue.enqueue(wanted);
@@ -460,6 +468,15 @@ export class Pair {
     const outcome: JobOutcome = { ok, exitCode: result.exitCode, error };
     if (!ok && job.kind === 'paths' && result.exitCode === 24)
       outcome.retry = await this.#recheck(job.changes);
+    if (!ok && job.kind === 'paths' && this.#ctx.hasListeners('paths-failed')) {
+      this.#ctx.emit('paths-failed', {
+        pairId: this.id,
+        targetId: runtime.id,
+        paths: (outcome.retry ?? job.changes).slice(0, 1000).map((c) => display(c.path)),
+        exitCode: result.exitCode,
+        error: error ? { kind: error.kind, message: error.message } : null,
+      });
+    }
     const summary: BatchSummary = {
       pairId: this.id,
       targetId: runtime.id,

@@ -123,5 +123,23 @@ export interface EngineEvents {
   /** Named "failure", not "error": an unhandled EventEmitter "error" would throw. */
   failure: [info: { pairId: string; targetId: string | null; error: SyncError }];
   recovered: [info: { pairId: string; targetId: string | null }];
+  /** Changed paths released by the coalescer (before any target sent them), for plugins. */
+  changes: [
+    info: {
+      pairId: string;
+      folder: string;
+      changes: { path: string; change: 'upsert' | 'delete'; dir: boolean }[];
+    },
+  ];
+  /** Paths of a failed run that went back to the queue (display form, at most 1,000), for fail logs. */
+  'paths-failed': [
+    info: {
+      pairId: string;
+      targetId: string;
+      paths: string[];
+      error: { kind: ErrorKind; message: string } | null;
+      exitCode: number | null;
+    },
+  ];
   log: [info: { level: 'info' | 'warn' | 'error'; pairId: string | null; message: string }];
 }

@@ -70,6 +70,30 @@ describe('scheduled full sync', () => {
     await expect(fs.access(path.join(dest, 'big.iso'))).rejects.toThrow();
     await fs.rm(path.join(dest, 'f'));
     await eventually(async () => expect(await fs.readFile(path.join(dest, 'f'), 'utf8')).toBe('data'), 5_000);
-    await eventually(() => expect(h.batches.filter((b) => b.kind === 'full' && b.ok).length).toBeGreaterThanOrEqual(2));
+    await eventually(() =>
+      expect(h.batches.filter((b) => b.kind === 'full' && b.ok).length).toBeGreaterThanOrEqual(2),
+    );
+  });
+});
+
+describe('engine events for plugins and fail logs', () => {
+  it('reports released changes and the paths of a failed run', async () => {
+    const [src, dest] = await dirs();
+    const h = await startHarness(
+      pairConfig({
+        folder: src,
+        fullSync: { onStart: false },
+        targets: [{ url: 'rsync://127.0.0.1:1/nothing-listens' }],
+      }),
+    );
+    cleanups.push(() => h.stop());
+    const changes: string[] = [];
+    const failed: string[] = [];
+    h.engine.on('changes', (info) => changes.push(...info.changes.map((c) => `${c.change}:${c.path}`)));
+    h.engine.on('paths-failed', (info) => failed.push(...info.paths));
+    await fs.writeFile(path.join(src, 'new é'), 'x');
+    await eventually(() => expect(changes).toContain('upsert:new é'));
+    await eventually(() => expect(failed).toContain('new é'));
+    expect(dest).toBeTruthy();
   });
 });
