@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   });
   const floor = performance.now() - f0;
 
-  const rows = [
+  const rows: [string, string][] = [
     [
       'latency p50 / p90 / max (ms)',
       `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 90).toFixed(1)} / ${(latencies.filter((x) => !Number.isNaN(x)).at(-1) ?? NaN).toFixed(1)}${missing ? ` (${missing} missing)` : ''}`,

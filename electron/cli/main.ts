@@ -1,15 +1,17 @@
 // The `rsync-live` command line: watch, run, serve, sersync. A thin shell over the engine: parses arguments,
 // builds pair configs, prints one line per batch and every error, and maps SIGINT/SIGTERM to a clean stop.
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine, loadConfigFile, type EnginePairConfig } from '../engine/index.js';
 import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config.js';
+import { runServe } from '../server/serve.js';
 import { formatBatch } from './format.js';
 
 const USAGE = `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
   rsync-live run --config FILE [--once]              run every pair of a JSON config file
-  rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT]   engine + web UI on loopback
+  rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT] [--no-open]   engine + web UI on loopback
   rsync-live sersync -r -o confxml.xml [-n N] [-m plugin]       run a sersync configuration
 
 Targets: rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path (ssh),
@@ -28,6 +30,7 @@ watch options:
   --rsync-option OPT     extra rsync option, e.g. --rsync-option=--numeric-ids (repeatable)
   --watcher NAME         inotify (default) or chokidar
   --no-initial-sync      skip the start-up full sync
+  --state-dir DIR        where unfinished queues survive restarts (default ~/.local/state/rsync-live)
   --once                 run one full sync per target and exit with rsync's status
   -q, --quiet            print errors only
 `;
@@ -49,7 +52,10 @@ function intOption(value: string | undefined, name: string): number | undefined 
   return Number(value);
 }
 
-export function watchConfig(argv: string[], io: Pick<CliIo, 'env' | 'cwd'>): { config: EnginePairConfig; once: boolean; quiet: boolean } {
+export function watchConfig(
+  argv: string[],
+  io: Pick<CliIo, 'env' | 'cwd'>,
+): { config: EnginePairConfig; once: boolean; quiet: boolean; stateDir: string } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -66,20 +72,26 @@ export function watchConfig(argv: string[], io: Pick<CliIo, 'env' | 'cwd'>): { c
       'rsync-option': { type: 'string', multiple: true },
       watcher: { type: 'string' },
       'no-initial-sync': { type: 'boolean' },
+      'state-dir': { type: 'string' },
       once: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
     },
   });
   const [folder, ...targets] = positionals;
   if (!folder || targets.length === 0) throw new UsageError('watch needs a folder and at least one target');
-  if (values['no-delete'] && values.versions) throw new UsageError('--no-delete and --versions exclude each other');
+  if (values['no-delete'] && values.versions)
+    throw new UsageError('--no-delete and --versions exclude each other');
   const passwordFile = values['password-file'] ? path.resolve(io.cwd, values['password-file']) : undefined;
   const envPassword = passwordFile ? undefined : io.env.RSYNC_PASSWORD;
   const input: PairConfigInput = {
     id: 'watch',
     name: path.basename(path.resolve(io.cwd, folder)),
     folder: path.resolve(io.cwd, folder),
-    targets: targets.map((url, index) => ({ id: `t${index + 1}`, url, ...(passwordFile ? { passwordFile } : {}) })),
+    targets: targets.map((url, index) => ({
+      id: `t${index + 1}`,
+      url,
+      ...(passwordFile ? { passwordFile } : {}),
+    })),
     deletion: values['no-delete'] ? 'keep' : values.versions ? 'versions' : 'mirror',
     excludes: { regex: values.exclude ?? [], glob: values['exclude-glob'] ?? [], defaultTemporary: true },
     delayMs: intOption(values.delay, 'delay'),
@@ -97,23 +109,37 @@ export function watchConfig(argv: string[], io: Pick<CliIo, 'env' | 'cwd'>): { c
   if (!parsed.success) throw new UsageError(formatIssues(parsed.error));
   const config: EnginePairConfig = {
     ...parsed.data,
-    targets: parsed.data.targets.map((target) => (envPassword ? { ...target, password: envPassword } : target)),
+    targets: parsed.data.targets.map((target) =>
+      envPassword ? { ...target, password: envPassword } : target,
+    ),
   };
-  return { config, once: values.once ?? false, quiet: values.quiet ?? false };
+  return {
+    config,
+    once: values.once ?? false,
+    quiet: values.quiet ?? false,
+    stateDir: values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(io.env),
+  };
+}
+
+/** $XDG_STATE_HOME/rsync-live, else ~/.local/state/rsync-live. */
+export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
+  return path.join(base, 'rsync-live');
 }
 
 /** Runs pairs until a signal (or, with once, until every full sync is done). Returns the exit status. */
 export async function runPairs(
   configs: EnginePairConfig[],
-  options: { once: boolean; quiet: boolean },
+  options: { once: boolean; quiet: boolean; stateDir?: string | null },
   io: CliIo,
   stopSignal: Promise<string>,
 ): Promise<number> {
-  const engine = new Engine();
+  const engine = new Engine({ stateDir: options.once ? null : (options.stateDir ?? null) });
   const labels = new Map<string, string>();
   let worstExit = 0;
   engine.on('log', (entry) => {
-    if (entry.level === 'info' && !options.quiet) io.out(entry.pairId ? `[${entry.pairId}] ${entry.message}` : entry.message);
+    if (entry.level === 'info' && !options.quiet)
+      io.out(entry.pairId ? `[${entry.pairId}] ${entry.message}` : entry.message);
   });
   engine.on('failure', ({ pairId, error }) => {
     io.err(`error: [${pairId}] ${error.message}`);
@@ -124,7 +150,10 @@ export async function runPairs(
     if (!options.quiet || !summary.ok) {
       const key = `${summary.pairId}/${summary.targetId}`;
       if (!labels.has(key)) {
-        const target = engine.state().pairs.find((p) => p.id === summary.pairId)?.targets.find((t) => t.id === summary.targetId);
+        const target = engine
+          .state()
+          .pairs.find((p) => p.id === summary.pairId)
+          ?.targets.find((t) => t.id === summary.targetId);
         labels.set(key, target?.url ?? summary.targetId);
       }
       io.out(formatBatch(summary, labels.get(key) as string));
@@ -136,7 +165,8 @@ export async function runPairs(
     const state = engine.state();
     for (const pair of state.pairs) {
       if (pair.watcher.error) worstExit = worstExit || 1;
-      for (const target of pair.targets) if (target.error) worstExit = worstExit || (target.error.exitCode ?? 1);
+      for (const target of pair.targets)
+        if (target.error) worstExit = worstExit || (target.error.exitCode ?? 1);
     }
     await engine.stop();
     return worstExit;
@@ -159,20 +189,37 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     switch (command) {
       case 'watch': {
-        const { config, once, quiet } = watchConfig(rest, io);
-        return await runPairs([config], { once, quiet }, io, signalPromise());
+        const { config, once, quiet, stateDir } = watchConfig(rest, io);
+        return await runPairs([config], { once, quiet, stateDir }, io, signalPromise());
       }
       case 'run': {
         const { values } = parseArgs({
           args: rest,
-          options: { config: { type: 'string', short: 'c' }, once: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
+          options: {
+            config: { type: 'string', short: 'c' },
+            once: { type: 'boolean' },
+            quiet: { type: 'boolean', short: 'q' },
+            'state-dir': { type: 'string' },
+          },
         });
         if (!values.config) throw new UsageError('run needs --config FILE');
         const file = await loadConfigFile(path.resolve(io.cwd, values.config));
         if (file.pairs.length === 0) throw new UsageError(`config ${values.config} has no pairs`);
-        return await runPairs(file.pairs, { once: values.once ?? false, quiet: values.quiet ?? false }, io, signalPromise());
+        return await runPairs(
+          file.pairs,
+          {
+            once: values.once ?? false,
+            quiet: values.quiet ?? false,
+            stateDir: values['state-dir']
+              ? path.resolve(io.cwd, values['state-dir'])
+              : defaultStateDir(io.env),
+          },
+          io,
+          signalPromise(),
+        );
       }
       case 'serve':
+        return await runServe(rest, io);
       case 'sersync':
         io.err(`rsync-live ${command} is not available in this version yet`);
         return 2;

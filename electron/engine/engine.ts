@@ -11,6 +11,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Full sync interval for folders the watcher cannot cover (watch limit), default 5 minutes. */
   fallbackFullSyncMs?: number;
+  /** Directory for state kept across restarts (unfinished queues); none = memory only. */
+  stateDir?: string | null;
   /** Most paths in one rsync run. */
   maxBatch?: number;
   /** Verify bursts of at least this many paths with a full sync once quiet (0 turns it off); default 1000. */
@@ -29,6 +31,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       rsync: options.rsync ?? 'rsync',
       clock: options.clock ?? systemClock,
       fallbackFullSyncMs: options.fallbackFullSyncMs ?? 5 * 60_000,
+      stateDir: options.stateDir ?? null,
       maxBatch: options.maxBatch ?? 20_000,
       burstVerifyPaths: options.burstVerifyPaths ?? 1_000,
       burstQuietMs: options.burstQuietMs ?? 2_000,
@@ -43,6 +46,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       clock: this.#options.clock,
       fallbackFullSyncMs: this.#options.fallbackFullSyncMs,
       maxBatch: this.#options.maxBatch,
+      stateDir: this.#options.stateDir,
       burstVerify: { paths: this.#options.burstVerifyPaths, quietMs: this.#options.burstQuietMs },
       hasListeners: (event) => this.listenerCount(event) > 0,
       emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),

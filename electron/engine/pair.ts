@@ -23,6 +23,7 @@ import { runRsync } from './rsync/runner.js';
 import { describeTarget, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
 import { findExcluded } from './tree-walk.js';
+import { QueueStore } from './queue-store.js';
 import { createWatcher, type Watcher } from './watcher/index.js';
 
 export interface EngineTargetConfig extends TargetConfig {
@@ -42,6 +43,8 @@ export interface PairContext {
   /** Periodic full sync interval when the watcher cannot cover the folder (watch limit), in ms. */
   fallbackFullSyncMs: number;
   maxBatch: number;
+  /** Where unfinished queues are kept across restarts; null keeps them in memory only. */
+  stateDir: string | null;
   /** A burst of at least `paths` paths is verified by a full sync once it has been quiet for `quietMs`. */
   burstVerify: { paths: number; quietMs: number };
 }
@@ -56,6 +59,7 @@ interface TargetRuntime {
   today: { date: string; files: number; bytes: number };
   current: TargetState['current'];
   configError: SyncError | null;
+  store: QueueStore | null;
 }
 
 export function targetId(config: TargetConfig, index: number): string {
@@ -121,12 +125,16 @@ export class Pair {
       today: { date: day(this.#ctx.clock.now()), files: 0, bytes: 0 },
       current: null,
       configError,
+      store: null,
       queue: new TargetQueue({
         concurrency: config.concurrency,
         maxBatch: this.#ctx.maxBatch,
         clock: this.#ctx.clock,
         execute: (job, runId) => this.#execute(runtime, job, runId),
-        onChange: () => this.#ctx.emit('state', this.id),
+        onChange: () => {
+          runtime.store?.changed();
+          this.#ctx.emit('state', this.id);
+        },
         onError: (error) => {
           this.#ctx.emit('failure', { pairId: this.id, targetId: id, error });
           this.#log('error', `${label}: ${error.message}`);
@@ -137,6 +145,14 @@ export class Pair {
         },
       }),
     };
+    if (this.#ctx.stateDir && !configError) {
+      runtime.store = new QueueStore({
+        stateDir: this.#ctx.stateDir,
+        folder: this.config.folder,
+        target: config.url,
+        snapshot: () => runtime.queue.unfinished(),
+      });
+    }
     this.#targets.push(runtime);
   }
 
@@ -174,6 +190,14 @@ export class Pair {
     this.#started = true;
     for (const runtime of this.#targets) {
       if (this.config.paused) runtime.queue.pause();
+      const resumed = runtime.configError ? [] : ((await runtime.store?.load()) ?? []);
+      if (resumed.length > 0) {
+        this.#log(
+          'info',
+          `${runtime.label}: resuming ${resumed.length} unfinished path(s) from the last run`,
+        );
+        runtime.queue.enqueue(resumed);
+      }
       if (this.config.fullSync.onStart || !watch) runtime.queue.requestFullSync('start-up');
       runtime.queue.markStarted();
     }
@@ -332,6 +356,7 @@ export class Pair {
     await this.#watcher?.close();
     this.#coalescer.flush();
     await Promise.all(this.#targets.map((runtime) => runtime.queue.close()));
+    await Promise.all(this.#targets.map((runtime) => runtime.store?.save()));
   }
 
   /** Pending paths per target, for persistence and diagnostics. */

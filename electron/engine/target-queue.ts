@@ -88,6 +88,13 @@ export class TargetQueue {
     return [...this.#pending.keys()];
   }
 
+  /** Everything not yet confirmed sent: pending and in flight (for persistence). */
+  unfinished(): PathChange[] {
+    const all = new Map(this.#inFlight);
+    for (const [path, change] of this.#pending) all.set(path, change);
+    return [...all.values()];
+  }
+
   get status(): TargetStatus {
     if (this.#paused) return 'paused';
     if (this.#stopped) return 'stopped';

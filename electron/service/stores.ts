@@ -2,9 +2,11 @@
 // electron-store and safeStorage), then the plain-file versions used by headless mode and tests: the pairs file
 // is the same JSON as `rsync-live run --config`, the secrets file is 0600.
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { CONFIG_VERSION, type PairConfig } from '../shared/config.js';
 import { loadConfigFile } from '../engine/config-file.js';
+import { writeFileAtomic } from '../engine/atomic-file.js';
+
+export { writeFileAtomic };
 
 export interface PairStore {
   load(): Promise<PairConfig[]>;
@@ -21,15 +23,6 @@ export function secretKey(pairId: string, targetId: string): string {
   return `${pairId}/${targetId}`;
 }
 
-/** Writes a file atomically (temporary name, then rename) with the given mode. */
-export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await fs.writeFile(temporary, data, { mode });
-  await fs.chmod(temporary, mode);
-  await fs.rename(temporary, file);
-}
-
 export class JsonPairStore implements PairStore {
   constructor(readonly file: string) {}
 
@@ -43,7 +36,11 @@ export class JsonPairStore implements PairStore {
   }
 
   async save(pairs: PairConfig[]): Promise<void> {
-    await writeFileAtomic(this.file, `${JSON.stringify({ version: CONFIG_VERSION, pairs }, null, 2)}\n`, 0o600);
+    await writeFileAtomic(
+      this.file,
+      `${JSON.stringify({ version: CONFIG_VERSION, pairs }, null, 2)}\n`,
+      0o600,
+    );
   }
 }
 
@@ -59,7 +56,9 @@ export class FileSecretStore implements SecretStore {
       return {};
     }
     if ((stat.mode & 0o077) !== 0) {
-      throw new Error(`secrets file ${this.file} is readable by others (mode ${(stat.mode & 0o777).toString(8)}): run chmod 600 ${this.file}`);
+      throw new Error(
+        `secrets file ${this.file} is readable by others (mode ${(stat.mode & 0o777).toString(8)}): run chmod 600 ${this.file}`,
+      );
     }
     return JSON.parse(await fs.readFile(this.file, 'utf8')) as Record<string, string>;
   }

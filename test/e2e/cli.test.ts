@@ -82,6 +82,45 @@ describe('rsync-live CLI', () => {
     expect(output).toContain('received SIGTERM: stopping');
   });
 
+  it('after SIGKILL mid-burst, a restart resumes the persisted queue (no start-up sync to hide a loss)', async () => {
+    const folder = await tempDir();
+    const stateDir = await tempDir();
+    const url = daemon.url(daemon.moduleName, 'crash');
+    const dest = path.join(daemon.modulePath, 'crash');
+    const common = [
+      'watch',
+      folder,
+      url,
+      '--password-file',
+      daemon.passwordFile,
+      '--no-initial-sync',
+      '--state-dir',
+      stateDir,
+    ];
+    const first = execa('node', [BIN, ...common, '--bwlimit', '40'], { reject: false, all: true });
+    let firstOutput = '';
+    first.all?.on('data', (chunk: Buffer) => (firstOutput += chunk.toString()));
+    await eventually(() => expect(firstOutput).toMatch(/watching /));
+    for (let i = 0; i < 300; i++) await fs.writeFile(path.join(folder, `f${i}`), Buffer.alloc(4096, i % 256));
+    await new Promise((r) => setTimeout(r, 1200));
+    first.kill('SIGKILL');
+    await first;
+    const sent = await fs.readdir(dest).catch(() => []);
+    expect(sent.length).toBeLessThan(300);
+    const queueFiles = await fs.readdir(path.join(stateDir, 'queues'));
+    expect(queueFiles).toHaveLength(1);
+
+    const second = execa('node', [BIN, ...common], { reject: false, all: true });
+    let output = '';
+    second.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitForConverge(folder, dest, { timeoutMs: 20_000 });
+    await eventually(() => expect(output).toMatch(/resuming \d+ unfinished path\(s\) from the last run/));
+    second.kill('SIGTERM');
+    await second;
+    await fs.rm(folder, { recursive: true, force: true });
+    await fs.rm(stateDir, { recursive: true, force: true });
+  });
+
   it('run --config rejects unknown and wrong fields with their path', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'config.json');

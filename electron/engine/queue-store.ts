@@ -1,0 +1,93 @@
+// Persists one target's unfinished paths (pending and in flight) so a restart, even after SIGKILL, resumes
+// them first. One JSON file per folder+target, rewritten atomically at most every `intervalMs`. Paths are
+// byte strings (latin1), which JSON round-trips exactly.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { RelPath } from './byte-path.js';
+import type { PathChange } from './coalescer.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+interface QueueFile {
+  version: 1;
+  folder: string;
+  target: string;
+  changes: [path: string, change: 'u' | 'd', dir: 0 | 1][];
+}
+
+export function queueFileName(stateDir: string, folder: string, target: string): string {
+  const key = createHash('sha256').update(`${folder}\0${target}`).digest('hex').slice(0, 20);
+  return path.join(stateDir, 'queues', `${key}.json`);
+}
+
+export class QueueStore {
+  readonly file: string;
+  readonly #folder: string;
+  readonly #target: string;
+  readonly #snapshot: () => PathChange[];
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | null = null;
+  #writing: Promise<void> = Promise.resolve();
+  #lastWrittenEmpty = false;
+
+  constructor(options: {
+    stateDir: string;
+    folder: string;
+    target: string;
+    snapshot: () => PathChange[];
+    intervalMs?: number;
+  }) {
+    this.file = queueFileName(options.stateDir, options.folder, options.target);
+    this.#folder = options.folder;
+    this.#target = options.target;
+    this.#snapshot = options.snapshot;
+    this.#intervalMs = options.intervalMs ?? 250;
+  }
+
+  async load(): Promise<PathChange[]> {
+    let parsed: QueueFile;
+    try {
+      parsed = JSON.parse(await fs.readFile(this.file, 'utf8')) as QueueFile;
+    } catch {
+      return [];
+    }
+    if (parsed.version !== 1 || parsed.folder !== this.#folder || parsed.target !== this.#target) return [];
+    return parsed.changes.map(([p, change, dir]) => ({
+      path: p as RelPath,
+      change: change === 'd' ? 'delete' : 'upsert',
+      dir: dir === 1,
+    }));
+  }
+
+  /** Called on every queue change; writes at most once per interval. */
+  changed(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.save();
+    }, this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  save(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#writing = this.#writing.then(() => this.#write()).catch(() => undefined);
+    return this.#writing;
+  }
+
+  async #write(): Promise<void> {
+    const changes = this.#snapshot();
+    if (changes.length === 0 && this.#lastWrittenEmpty) return;
+    const body: QueueFile = {
+      version: 1,
+      folder: this.#folder,
+      target: this.#target,
+      changes: changes.map((c) => [c.path, c.change === 'delete' ? 'd' : 'u', c.dir ? 1 : 0]),
+    };
+    await writeFileAtomic(this.file, JSON.stringify(body));
+    this.#lastWrittenEmpty = changes.length === 0;
+  }
+}
