@@ -21,11 +21,54 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/engine/**/*.ts', 'electron/shared/**/*.ts', 'electron/cli/**/*.ts', 'electron/server/**/*.ts'],
+    // The renderer is browser code with its own tsconfigs (DOM libs; Vite's config runs in Node).
+    files: ['renderer/**/*.ts'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: {
+        project: ['./renderer/tsconfig.json', './renderer/tsconfig.node.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
+    files: ['renderer/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import Electron.' }] },
+        {
+          paths: [{ name: 'electron', message: 'The renderer reaches the app only through its transport.' }],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer runs in a browser: no Node modules.' },
+            {
+              group: [
+                '**/electron/engine/**',
+                '**/electron/service/**',
+                '**/electron/server/**',
+                '**/electron/main/**',
+              ],
+              message: 'The renderer may import electron/shared only; calls go through the transport.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'electron/engine/**/*.ts',
+      'electron/shared/**/*.ts',
+      'electron/cli/**/*.ts',
+      'electron/server/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'Only electron/main and electron/preload may import Electron.' },
+          ],
+        },
       ],
     },
   },

@@ -118,6 +118,7 @@ export class AppService {
           ...(target.passwordFile ? { passwordFile: target.passwordFile } : {}),
           hasPassword: (await this.#options.secrets.get(secretKey(pair.id, id))) !== null,
           concurrency: target.concurrency,
+          ...(target.rsync ? { rsync: target.rsync } : {}),
         };
       }),
     );
@@ -126,15 +127,20 @@ export class AppService {
 
   /** Validates and runs one API call. Throws ApiError with a kind the UI can explain. */
   async handle(method: unknown, request: unknown): Promise<unknown> {
-    if (!isApiMethod(method)) throw new ApiError('invalid-request', `unknown method ${JSON.stringify(method)}`);
+    if (!isApiMethod(method))
+      throw new ApiError('invalid-request', `unknown method ${JSON.stringify(method)}`);
     const parsed = apiRequests[method].safeParse(request ?? {});
-    if (!parsed.success) throw new ApiError('invalid-request', `invalid ${method} request:\n${formatIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new ApiError('invalid-request', `invalid ${method} request:\n${formatIssues(parsed.error)}`);
     return this.#dispatch(method, parsed.data);
   }
 
   async #dispatch<M extends ApiMethod>(method: M, request: unknown): Promise<ApiResponses[M]> {
     const r = request as Record<string, unknown>;
-    const ids = (): [string | undefined, string | undefined] => [r.pairId as string | undefined, r.targetId as string | undefined];
+    const ids = (): [string | undefined, string | undefined] => [
+      r.pairId as string | undefined,
+      r.targetId as string | undefined,
+    ];
     const ok = { ok: true as const };
     switch (method) {
       case 'getState':
@@ -162,7 +168,9 @@ export class AppService {
       case 'getActivity':
         return [...this.#activity] as ApiResponses[M];
       case 'pickFolder':
-        return { folder: this.#options.pickFolder ? await this.#options.pickFolder() : null } as ApiResponses[M];
+        return {
+          folder: this.#options.pickFolder ? await this.#options.pickFolder() : null,
+        } as ApiResponses[M];
       case 'getSettings':
         return (await this.#settings.get()) as ApiResponses[M];
       case 'setSettings':
@@ -199,7 +207,8 @@ export class AppService {
     this.#pairs = this.#pairs.filter((p) => p.id !== pairId);
     await this.#options.pairs.save(this.#pairs);
     await this.#engine.removePair(pairId);
-    for (const [index, target] of pair.targets.entries()) await this.#options.secrets.delete(secretKey(pairId, targetId(target, index)));
+    for (const [index, target] of pair.targets.entries())
+      await this.#options.secrets.delete(secretKey(pairId, targetId(target, index)));
     this.#scheduleState();
     return { removed: true };
   }
@@ -219,7 +228,11 @@ export class AppService {
 }
 
 /** Runs a call and wraps the outcome in the transport envelope; unexpected errors become "internal". */
-export async function callService(service: AppService, method: unknown, request: unknown): Promise<ApiResult<unknown>> {
+export async function callService(
+  service: AppService,
+  method: unknown,
+  request: unknown,
+): Promise<ApiResult<unknown>> {
   try {
     return { ok: true, value: await service.handle(method, request) };
   } catch (error) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Engine } from '../../electron/engine/index.js';
-import { resolveStaticPath } from '../../electron/server/static-files.js';
+import { defaultStaticDir, resolveStaticPath } from '../../electron/server/static-files.js';
 import { runServe } from '../../electron/server/serve.js';
 import { startServer, type RunningServer } from '../../electron/server/server.js';
 import { AppService } from '../../electron/service/app-service.js';
@@ -122,7 +122,12 @@ describe('headless server', () => {
   });
 
   it('refuses /api without the token, or with a wrong one, with 401 and a JSON error', async () => {
-    for (const headers of [{}, { Authorization: `Bearer ${'b'.repeat(64)}` }, { Authorization: TOKEN }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { Authorization: `Bearer ${'b'.repeat(64)}` },
+      { Authorization: TOKEN },
+    ];
+    for (const headers of attempts) {
       const reply = await request(port, { path: '/api/state', headers });
       expect(reply.status).toBe(401);
       expect(reply.headers['content-type']).toMatch(/application\/json/);
@@ -316,6 +321,11 @@ describe('headless server', () => {
 });
 
 describe('headless server without a renderer build', () => {
+  it('looks for renderer/dist beside the repository, from the compiled file or the source', () => {
+    expect(defaultStaticDir('file:///repo/dist/electron/server/static-files.js')).toBe('/repo/renderer/dist');
+    expect(defaultStaticDir('file:///repo/electron/server/static-files.ts')).toBe('/repo/renderer/dist');
+  });
+
   it('still serves the API and says to run npm run build', async () => {
     const work = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-server-nodist-'));
     const service = new AppService({

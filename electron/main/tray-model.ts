@@ -1,0 +1,207 @@
+// The tray's decisions, free of Electron: from an EngineState (plus the "everything paused" flag the tray keeps)
+// it computes the tray status (which icon), the tooltip and a menu model of plain items. tray.ts renders the
+// model with Tray and Menu; unit tests check it under Node. Must not import electron or node: modules.
+import type { EngineState, PairState, TargetState } from '../shared/state.js';
+
+export const TRAY_STATUSES = ['synced', 'syncing', 'paused', 'error'] as const;
+export type TrayStatus = (typeof TRAY_STATUSES)[number];
+
+/** Tray icon sizes drawn by build/make-icons.mjs (resources/tray/<status>-<size>.png, 24 also as @2x). */
+export const TRAY_ICON_SIZES = [16, 24, 32] as const;
+export type TrayIconSize = (typeof TRAY_ICON_SIZES)[number];
+
+export type TrayAction = 'open' | 'sync-now' | 'pause-all' | 'resume-all' | 'quit';
+
+export type TrayMenuItem =
+  | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
+  /** A status line, shown disabled. */
+  | { kind: 'status'; label: string; pairId: string | null }
+  | { kind: 'separator' };
+
+export interface TrayModel {
+  status: TrayStatus;
+  tooltip: string;
+  menu: TrayMenuItem[];
+}
+
+export interface TrayInput {
+  state: EngineState;
+  /** The user chose "Pause all" (kept by the tray until "Resume all"). */
+  paused?: boolean;
+}
+
+/** Something that needs the user: a failing target, or a pair whose folder or watcher failed for good. */
+export interface Failing {
+  pairId: string;
+  targetId: string | null;
+  label: string;
+}
+
+export const APP_NAME = 'Rsync Live';
+const MAX_LABEL = 80;
+const TOOLTIP_LIST = 2;
+
+export function trayIconFile(status: TrayStatus, size: TrayIconSize = 24): string {
+  return `tray/${status}-${size}.png`;
+}
+
+function truncate(text: string, max = MAX_LABEL): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function pairFailed(pair: PairState): boolean {
+  return pair.watcher.error !== null && pair.watcher.error.class === 'config';
+}
+
+function targetFailing(target: TargetState): boolean {
+  return target.status === 'error' || target.status === 'stopped';
+}
+
+function targetBusy(target: TargetState): boolean {
+  return target.status === 'syncing' || target.status === 'starting';
+}
+
+export function targetLabel(pair: Pick<PairState, 'name'>, target: Pick<TargetState, 'url'>): string {
+  return `${pair.name} → ${target.url}`;
+}
+
+export function failingItems(state: EngineState): Failing[] {
+  const failing: Failing[] = [];
+  for (const pair of state.pairs) {
+    if (pairFailed(pair)) {
+      failing.push({ pairId: pair.id, targetId: null, label: `${pair.name} (folder)` });
+      continue;
+    }
+    for (const target of pair.targets) {
+      if (targetFailing(target))
+        failing.push({ pairId: pair.id, targetId: target.id, label: targetLabel(pair, target) });
+    }
+  }
+  return failing;
+}
+
+function allPaused(state: EngineState): boolean {
+  return state.pairs.length > 0 && state.pairs.every((pair) => pair.status === 'paused');
+}
+
+function pairBusy(pair: PairState): boolean {
+  if (pair.status === 'paused' || pairFailed(pair)) return false;
+  return pair.status === 'syncing' || pair.status === 'starting' || pair.targets.some(targetBusy);
+}
+
+/** Error wins, then syncing, then paused (every pair paused, or the tray's pause flag), else synced. */
+export function trayStatus({ state, paused = false }: TrayInput): TrayStatus {
+  if (failingItems(state).length > 0) return 'error';
+  if (state.pairs.some(pairBusy)) return 'syncing';
+  if (paused || allPaused(state)) return 'paused';
+  return 'synced';
+}
+
+function failingSummary(failing: Failing[]): string {
+  const folders = failing.filter((item) => item.targetId === null).length;
+  const targets = failing.length - folders;
+  const counts = [
+    folders > 0 ? plural(folders, 'folder') : null,
+    targets > 0 ? plural(targets, 'target') : null,
+  ]
+    .filter((part) => part !== null)
+    .join(' and ');
+  const shown = failing.slice(0, TOOLTIP_LIST).map((item) => item.label);
+  const more = failing.length - shown.length;
+  return `${counts} failing: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+export function trayTooltip(input: TrayInput, status: TrayStatus = trayStatus(input)): string {
+  const { state } = input;
+  const pairs = state.pairs.length;
+  let text: string;
+  if (status === 'error') {
+    text = failingSummary(failingItems(state));
+  } else if (pairs === 0) {
+    text = 'no folders set up yet';
+  } else if (status === 'syncing') {
+    const busy = state.pairs.filter(pairBusy).length;
+    const waiting = state.pairs.reduce(
+      (sum, pair) => sum + pair.targets.reduce((inner, target) => inner + target.queued, 0),
+      0,
+    );
+    text = `syncing ${plural(busy, 'folder')}${waiting > 0 ? `, ${plural(waiting, 'change')} waiting` : ''}`;
+  } else if (status === 'paused') {
+    text = `paused (${plural(pairs, 'folder')})`;
+  } else {
+    const paused = state.pairs.filter((pair) => pair.status === 'paused').length;
+    text = `${plural(pairs - paused, 'folder')} in sync${paused > 0 ? `, ${paused} paused` : ''}`;
+  }
+  return `${APP_NAME} — ${text}`;
+}
+
+function targetWord(pair: PairState, target: TargetState): string {
+  if (targetFailing(target)) return 'error';
+  if (target.status === 'paused' || pair.status === 'paused') return 'paused';
+  if (targetBusy(target)) return target.queued > 0 ? `syncing (${target.queued} waiting)` : 'syncing';
+  return 'in sync';
+}
+
+function statusLines(state: EngineState): TrayMenuItem[] {
+  if (state.pairs.length === 0) return [{ kind: 'status', label: 'No folders set up yet', pairId: null }];
+  const lines: TrayMenuItem[] = [];
+  for (const pair of state.pairs) {
+    if (pairFailed(pair)) {
+      lines.push({ kind: 'status', label: truncate(`${pair.name}: error`), pairId: pair.id });
+      continue;
+    }
+    for (const target of pair.targets) {
+      lines.push({
+        kind: 'status',
+        label: truncate(`${targetLabel(pair, target)}: ${targetWord(pair, target)}`),
+        pairId: pair.id,
+      });
+    }
+  }
+  return lines;
+}
+
+export function trayMenu(input: TrayInput, status: TrayStatus = trayStatus(input)): TrayMenuItem[] {
+  const { state } = input;
+  const hasPairs = state.pairs.length > 0;
+  const showResume = input.paused === true || allPaused(state) || status === 'paused';
+  return [
+    { kind: 'action', action: 'open', label: `Open ${APP_NAME}`, enabled: true },
+    { kind: 'action', action: 'sync-now', label: 'Sync now', enabled: hasPairs },
+    showResume
+      ? { kind: 'action', action: 'resume-all', label: 'Resume all', enabled: hasPairs }
+      : { kind: 'action', action: 'pause-all', label: 'Pause all', enabled: hasPairs },
+    { kind: 'separator' },
+    ...statusLines(state),
+    { kind: 'separator' },
+    { kind: 'action', action: 'quit', label: `Quit ${APP_NAME}`, enabled: true },
+  ];
+}
+
+export function trayModel(input: TrayInput): TrayModel {
+  const status = trayStatus(input);
+  return { status, tooltip: trayTooltip(input, status), menu: trayMenu(input, status) };
+}
+
+export function sameTrayModel(a: TrayModel | null, b: TrayModel): boolean {
+  return a !== null && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Electron menus on Linux read "&" as a mnemonic marker; "&&" shows one "&". */
+export function escapeMenuLabel(label: string): string {
+  return label.replaceAll('&', '&&');
+}
+
+/**
+ * The tray's "Pause all" flag after a new state: it ends as soon as a pair that is not failing runs again
+ * (the user resumed it in the window, or a new pair was added), so the icon never claims "paused" while
+ * something syncs.
+ */
+export function nextPausedFlag(paused: boolean, state: EngineState): boolean {
+  if (!paused) return false;
+  return state.pairs.every((pair) => pair.status === 'paused' || pair.status === 'error');
+}

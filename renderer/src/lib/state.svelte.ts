@@ -1,0 +1,204 @@
+// The renderer's one app state (immich style: private $state fields, getters, one shared instance): the
+// engine state, the configured pairs, recent activity and the failures derived from them. Loads everything
+// on start and on every reconnect, then follows the push events. Actions go straight to the transport.
+import type { ApiRequest, ConnectionTestResult, PairInput, PairView } from '../../../electron/shared/api.ts';
+import type {
+  BatchSummary,
+  EngineState,
+  PairState,
+  SyncError,
+  TargetState,
+} from '../../../electron/shared/state.ts';
+import type { ConnectionStatus, Transport } from './transport/index.ts';
+
+const ACTIVITY_LIMIT = 200;
+
+export interface Failure {
+  pairId: string;
+  pairName: string;
+  folder: string;
+  /** null: the folder or its watcher failed, not a target. */
+  targetId: string | null;
+  url: string | null;
+  error: SyncError;
+}
+
+const batchKey = (batch: BatchSummary): string => `${batch.pairId}/${batch.targetId}/${batch.runId}`;
+
+/** Both lists as one, each batch once, newest first, at most ACTIVITY_LIMIT. */
+export function mergeActivity(a: BatchSummary[], b: BatchSummary[]): BatchSummary[] {
+  const byKey = new Map<string, BatchSummary>();
+  for (const batch of [...a, ...b]) if (!byKey.has(batchKey(batch))) byKey.set(batchKey(batch), batch);
+  return [...byKey.values()].sort((x, y) => y.at.localeCompare(x.at)).slice(0, ACTIVITY_LIMIT);
+}
+
+export class AppState {
+  readonly #client: Transport;
+  #engine = $state<EngineState>({ version: 1, pairs: [] });
+  #pairs = $state<PairView[]>([]);
+  #activity = $state<BatchSummary[]>([]);
+  #connection = $state<ConnectionStatus>('connecting');
+  #loaded = $state(false);
+  #loadError = $state<string | null>(null);
+  #focusedPairId = $state<string | null>(null);
+  #loading: Promise<void> | null = null;
+  /** Counts state events, so a slower HTTP answer never overwrites a newer pushed state. */
+  #stateSeq = 0;
+
+  #failures = $derived.by(() => {
+    const failures: Failure[] = [];
+    for (const pair of this.#engine.pairs) {
+      const base = { pairId: pair.id, pairName: pair.name, folder: pair.folder };
+      if (pair.watcher.error)
+        failures.push({ ...base, targetId: null, url: null, error: pair.watcher.error });
+      for (const target of pair.targets) {
+        if (target.error)
+          failures.push({ ...base, targetId: target.id, url: target.url, error: target.error });
+      }
+    }
+    return failures;
+  });
+
+  constructor(client: Transport) {
+    this.#client = client;
+  }
+
+  get kind(): Transport['kind'] {
+    return this.#client.kind;
+  }
+  get engine(): EngineState {
+    return this.#engine;
+  }
+  get pairs(): PairView[] {
+    return this.#pairs;
+  }
+  get activity(): BatchSummary[] {
+    return this.#activity;
+  }
+  get failures(): Failure[] {
+    return this.#failures;
+  }
+  get connection(): ConnectionStatus {
+    return this.#connection;
+  }
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+  get loadError(): string | null {
+    return this.#loadError;
+  }
+  get focusedPairId(): string | null {
+    return this.#focusedPairId;
+  }
+
+  pairState(pairId: string): PairState | undefined {
+    return this.#engine.pairs.find((pair) => pair.id === pairId);
+  }
+
+  targetState(pairId: string, targetId: string): TargetState | undefined {
+    return this.pairState(pairId)?.targets.find((target) => target.id === targetId);
+  }
+
+  /** Subscribes to events and loads everything; returns the unsubscribe function. */
+  start(): () => void {
+    const offs = [
+      this.#client.on('state', (state) => this.#applyState(state)),
+      this.#client.on('batch', (batch) => {
+        this.#activity = mergeActivity([batch], this.#activity);
+      }),
+      this.#client.on('progress', ({ pairId, targetId, ...progress }) => {
+        const target = this.targetState(pairId, targetId);
+        if (target) target.current = progress;
+      }),
+      this.#client.on('focusPair', ({ pairId }) => {
+        this.#focusedPairId = pairId;
+      }),
+      this.#client.onStatus((status) => {
+        const opened = status === 'open' && this.#connection !== 'open';
+        this.#connection = status;
+        // Events may have been missed while the socket was down: reload everything.
+        if (opened) void this.refresh();
+      }),
+    ];
+    // Calls go over HTTP, so load now even if the event socket is slow or blocked.
+    if (this.#connection !== 'unauthorized' && !this.#loaded) void this.refresh();
+    return () => offs.forEach((off) => off());
+  }
+
+  /** Reloads state, pairs and activity; concurrent calls share one load. */
+  refresh(): Promise<void> {
+    this.#loading ??= this.#load().finally(() => (this.#loading = null));
+    return this.#loading;
+  }
+
+  async #load(): Promise<void> {
+    const stateSeq = this.#stateSeq;
+    try {
+      const [state, pairs, activity] = await Promise.all([
+        this.#client.call('getState'),
+        this.#client.call('listPairs'),
+        this.#client.call('getActivity'),
+      ]);
+      // A state event that arrived while these calls ran is newer than their answer: keep it.
+      if (this.#stateSeq === stateSeq) this.#engine = state;
+      this.#pairs = pairs;
+      this.#activity = mergeActivity(activity, this.#activity);
+      this.#loaded = true;
+      this.#loadError = null;
+    } catch (error) {
+      this.#loadError = (error as Error).message;
+    }
+  }
+
+  #applyState(state: EngineState): void {
+    this.#stateSeq++;
+    const ids = (s: EngineState): string => s.pairs.map((pair) => pair.id).join('\n');
+    const changed = ids(state) !== ids(this.#engine);
+    this.#engine = state;
+    // A pair was added or removed (here, in another window or from the tray): reload the configured list.
+    if (changed && this.#loaded) void this.refreshPairs().catch(() => undefined);
+  }
+
+  async refreshPairs(): Promise<void> {
+    this.#pairs = await this.#client.call('listPairs');
+  }
+
+  clearFocus(): void {
+    this.#focusedPairId = null;
+  }
+
+  async savePair(input: PairInput): Promise<PairView> {
+    const saved = await this.#client.call('savePair', { pair: input });
+    await this.refreshPairs();
+    return saved;
+  }
+
+  async removePair(pairId: string): Promise<void> {
+    await this.#client.call('removePair', { pairId });
+    this.#pairs = this.#pairs.filter((pair) => pair.id !== pairId);
+  }
+
+  async testConnection(request: ApiRequest<'testConnection'>): Promise<ConnectionTestResult> {
+    return this.#client.call('testConnection', request);
+  }
+
+  async syncNow(pairId: string): Promise<void> {
+    await this.#client.call('syncNow', { pairId });
+  }
+
+  async retryNow(pairId: string, targetId?: string): Promise<void> {
+    await this.#client.call('retryNow', targetId === undefined ? { pairId } : { pairId, targetId });
+  }
+
+  async pause(pairId: string): Promise<void> {
+    await this.#client.call('pause', { pairId });
+  }
+
+  async resume(pairId: string): Promise<void> {
+    await this.#client.call('resume', { pairId });
+  }
+
+  async pickFolder(): Promise<string | null> {
+    return (await this.#client.call('pickFolder')).folder;
+  }
+}

@@ -1,0 +1,256 @@
+// Real-browser tests of the web UI: headless Chromium against the real headless server, the real engine and a
+// real rsync daemon on 127.0.0.1, with the renderer built by Vite (rebuilt here when missing or stale).
+// (a) first run → add a pair through the form → test connection → a file arrives → idle + activity →
+//     pause, resume, remove (confirmed) → empty again;
+// (b) a wrong password → Failures view → Retry now → fixed through Edit → recovered;
+// (c) the daemon stops → connection refused → it starts again → back to idle by itself;
+// (d) the server restarts → the page says so, reconnects on its own and shows live state again;
+// (e) with a preload bridge (as in Electron) everything goes through it, and Browse… picks the folder.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { API_EVENTS } from '../../electron/shared/api.js';
+import { callService } from '../../electron/service/app-service.js';
+import { waitForConverge } from '../helpers/manifest.js';
+import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
+import {
+  ensureRendererBuilt,
+  launchBrowser,
+  SCREENSHOTS,
+  startApp,
+  until,
+  untilText,
+  type TestApp,
+} from './harness.js';
+
+describe('web UI', () => {
+  let browser: Browser;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await ensureRendererBuilt();
+    browser = await launchBrowser();
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** A daemon, an app and a page, all closed after the test; console errors (CSP included) fail the test. */
+  async function setup(appOptions: Parameters<typeof startApp>[0] = {}): Promise<{
+    daemon: RsyncDaemon;
+    app: TestApp;
+    page: Page;
+    folder: string;
+    errors: string[];
+  }> {
+    const daemon = await startRsyncDaemon({ socketNodelay: true });
+    cleanups.push(() => daemon.dispose());
+    const app = await startApp(appOptions);
+    cleanups.push(() => app.close());
+    const folder = path.join(app.work, 'Documents');
+    await mkdir(folder);
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    return { daemon, app, page, folder, errors };
+  }
+
+  async function seedPair(
+    app: TestApp,
+    daemon: RsyncDaemon,
+    folder: string,
+    password: string,
+  ): Promise<void> {
+    await app.service.handle('savePair', {
+      pair: { id: 'docs', folder, targets: [{ id: 't1', url: daemon.url(), password }] },
+    });
+  }
+
+  it('(a) first run: add a pair through the form, test it, and see a file arrive', async () => {
+    const { daemon, app, page, folder, errors } = await setup();
+    await page.goto(app.url);
+    await page.getByRole('heading', { name: 'No folders paired yet' }).waitFor();
+    expect(page.url()).not.toContain('token='); // the fragment is dropped from the address bar
+
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page.getByLabel('Local folder').fill(folder);
+    await page.getByLabel('Host').fill('127.0.0.1');
+    await page.getByLabel('Port').fill(String(daemon.port));
+    await page.getByLabel('Module').fill(daemon.moduleName);
+    await page.getByLabel('User').fill(daemon.user);
+    await page.getByLabel('Password', { exact: true }).fill(daemon.password);
+    expect(await page.getByTestId('built-url').textContent()).toBe(daemon.url());
+
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const result = page.getByTestId('connection-result');
+    await untilText(result, /Write access OK/);
+    const tested = (await result.textContent()) ?? '';
+    expect(tested).toContain('Modules offered:');
+    expect(tested).toContain(daemon.moduleName);
+    expect(tested).toContain('Authentication OK');
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    const target = page.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^idle$/);
+
+    await writeFile(path.join(folder, 'hello.txt'), 'hello from the UI test\n');
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
+    await untilText(target.getByTestId('today'), /^[1-9]\d* files?, /);
+    await untilText(target.getByTestId('status'), /^idle$/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'a-pair-synced.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Activity' }).click();
+    const batches = page.getByTestId('batch');
+    await batches.first().waitFor();
+    const sent = batches.filter({ has: page.getByTestId('batch-files').filter({ hasText: /^[1-9]/ }) });
+    await sent.first().waitFor();
+    expect(await sent.first().textContent()).toMatch(/ok/);
+
+    await page.getByRole('button', { name: 'Folders' }).click();
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await untilText(target.getByTestId('status'), /^paused$/);
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await untilText(target.getByTestId('status'), /^idle$/);
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('heading', { name: 'No folders paired yet' }).waitFor();
+    expect(await app.service.handle('listPairs', {})).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('(b) a wrong password shows in Failures; Retry now, then Edit fixes it and the pair recovers', async () => {
+    const { daemon, app, page, folder, errors } = await setup();
+    await seedPair(app, daemon, folder, 'not-the-password');
+    await page.goto(app.url);
+    await page.getByRole('button', { name: /^Failures/ }).click();
+    const failure = page.getByTestId('failure');
+    await untilText(failure.getByTestId('failure-message'), /auth failed for user backup/);
+    expect(await failure.textContent()).toContain('waits for you');
+    await untilText(failure.getByTestId('attempts'), /^1$/);
+    await failure.getByRole('button', { name: 'Retry now' }).click();
+    await untilText(failure.getByTestId('attempts'), /^2$/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'b-auth-failed.png'), fullPage: true });
+
+    await failure.getByRole('button', { name: 'Edit pair' }).click();
+    await page.getByText('A password is stored; leave this empty to keep it.').waitFor();
+    expect(await page.getByLabel('Host').inputValue()).toBe('127.0.0.1');
+    expect(await page.getByLabel('Module').inputValue()).toBe(daemon.moduleName);
+    await page.getByLabel('Password', { exact: true }).fill(daemon.password);
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    await untilText(page.getByTestId('target').getByTestId('status'), /^idle$/);
+    await page.getByRole('button', { name: /^Failures/ }).click();
+    await page.getByTestId('no-failures').waitFor();
+    await writeFile(path.join(folder, 'after-fix.txt'), 'fixed\n');
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
+    expect(errors).toEqual([]);
+  });
+
+  it('(c) the daemon stops: connection refused; it starts again: back to idle', async () => {
+    const { daemon, app, page, folder, errors } = await setup();
+    await seedPair(app, daemon, folder, daemon.password);
+    await page.goto(app.url);
+    const target = page.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^idle$/);
+
+    await daemon.stop();
+    await writeFile(path.join(folder, 'during-outage.txt'), 'queued while the daemon was down\n');
+    await untilText(target.getByTestId('status'), /^error$/);
+    await untilText(target, /connection refused by 127\.0\.0\.1:\d+::data/);
+    await page.getByRole('button', { name: /^Failures/ }).click();
+    const failure = page.getByTestId('failure');
+    await untilText(failure.getByTestId('failure-message'), /^connection refused/);
+    expect(await failure.textContent()).toMatch(/Next retry\s*(in \d+ s|now)/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'c-connection-refused.png'), fullPage: true });
+
+    await daemon.start();
+    await page.getByRole('button', { name: 'Folders' }).click();
+    await untilText(target.getByTestId('status'), /^idle$/, 20_000);
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
+    expect(errors).toEqual([]);
+  });
+
+  it('(d) the server restarts: the page reconnects by itself and follows live state again', async () => {
+    const { daemon, app, page, folder, errors } = await setup();
+    await seedPair(app, daemon, folder, daemon.password);
+    await page.goto(app.url);
+    const target = page.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^idle$/);
+
+    await app.stopServer();
+    await page.getByText(/reconnecting/).waitFor();
+    await app.startServer();
+    await page.getByText(/reconnecting/).waitFor({ state: 'detached', timeout: 15_000 });
+    await writeFile(path.join(folder, 'after-restart.txt'), 'x'.repeat(5000));
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
+    await untilText(target.getByTestId('today'), /^1 file, 4\.9 KiB$/);
+    // The browser logs the refused reconnection attempts; nothing else may fail.
+    expect(errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+  });
+
+  it('(e) in Electron (a preload bridge): calls and events use it, and Browse… fills in the folder', async () => {
+    let picked = '';
+    const { daemon, app, page, folder, errors } = await setup({ pickFolder: async () => picked });
+    picked = folder;
+    // A stand-in for electron/preload: the PreloadBridge shape, wired to the real AppService.
+    await page.exposeFunction('__rsyncLiveCall', (method: string, request: unknown) =>
+      callService(app.service, method, request),
+    );
+    await page.addInitScript({
+      content: `
+        const listeners = new Set();
+        window.__rsyncLiveEmit = (event, payload) => listeners.forEach((listener) => listener(event, payload));
+        window.rsyncLive = {
+          call: (method, request) => window.__rsyncLiveCall(method, request),
+          on: (listener) => { listeners.add(listener); return () => listeners.delete(listener); },
+        };`,
+    });
+    for (const event of API_EVENTS) {
+      const forward = (payload: unknown): void => {
+        page
+          .evaluate(`window.__rsyncLiveEmit(${JSON.stringify(event)}, ${JSON.stringify(payload)})`)
+          .catch(() => {
+            // the page may be closing
+          });
+      };
+      app.service.events.on(event, forward);
+      cleanups.push(async () => void app.service.events.off(event, forward));
+    }
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+
+    await page.goto(app.server.url); // no token: the bridge needs none
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page.getByRole('button', { name: 'Browse…' }).click();
+    await until(
+      'the picked folder',
+      async () => (await page.getByLabel('Local folder').inputValue()) === folder,
+    );
+    await page.getByLabel('Host').fill('127.0.0.1');
+    await page.getByLabel('Port').fill(String(daemon.port));
+    await page.getByLabel('Module').fill(daemon.moduleName);
+    await page.getByLabel('User').fill(daemon.user);
+    await page.getByLabel('Password', { exact: true }).fill(daemon.password);
+    await page.getByRole('button', { name: 'Save' }).click();
+    const target = page.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^idle$/);
+    await writeFile(path.join(folder, 'via-bridge.txt'), 'hello\n');
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
+    await untilText(target.getByTestId('today'), /^1 file, /);
+    expect(sockets).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
