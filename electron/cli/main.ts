@@ -1,12 +1,12 @@
 // The `rsync-live` command line: watch, run, serve, sersync. A thin shell over the engine: parses arguments,
 // builds pair configs, prints one line per batch and every error, and maps SIGINT/SIGTERM to a clean stop.
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine, loadConfigFile, type EnginePairConfig } from '../engine/index.js';
 import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config.js';
 import { runServe } from '../server/serve.js';
 import { formatBatch } from './format.js';
+import { defaultStateDir } from '../service/xdg-dirs.js';
 
 const USAGE = `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
@@ -119,12 +119,6 @@ export function watchConfig(
     quiet: values.quiet ?? false,
     stateDir: values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(io.env),
   };
-}
-
-/** $XDG_STATE_HOME/rsync-live, else ~/.local/state/rsync-live. */
-export function defaultStateDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
-  return path.join(base, 'rsync-live');
 }
 
 /** Runs pairs until a signal (or, with once, until every full sync is done). Returns the exit status. */

@@ -99,7 +99,7 @@ async function run(): Promise<void> {
   const startup = secrets.status();
   if (!startup.secretsPersisted) console.warn(`rsync-live: ${startup.reason ?? ''}`);
 
-  const engine = new Engine();
+  const engine = new Engine({ stateDir: path.join(app.getPath('userData'), 'state') });
   engine.on('log', ({ level, message }) =>
     (level === 'info' ? console.log : console.warn)(`rsync-live: ${message}`),
   );

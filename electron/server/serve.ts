@@ -3,11 +3,11 @@
 // address with the token in the fragment), warnings and engine errors on stderr; SIGINT/SIGTERM stop it cleanly.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/index.js';
 import { AppService } from '../service/app-service.js';
+import { defaultConfigDir, defaultStateDir } from '../service/xdg-dirs.js';
 import { FileSecretStore, JsonPairStore } from '../service/stores.js';
 import { isLoopback, isWildcard } from './security.js';
 import { startServer } from './server.js';
@@ -47,8 +47,7 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export function defaultConfigFile(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : null;
-  return path.join(base ?? path.join(env.HOME || os.homedir(), '.config'), 'rsync-live', 'config.json');
+  return path.join(defaultConfigDir(env), 'config.json');
 }
 
 function signalPromise(): Promise<string> {
@@ -108,7 +107,7 @@ export async function runServe(argv: string[], io: ServeIo, hooks: ServeHooks = 
   const dir = path.dirname(configFile);
   const token = await loadOrCreateToken(path.join(dir, 'serve-token'), io.err);
 
-  const engine = new Engine();
+  const engine = new Engine({ stateDir: defaultStateDir(io.env) });
   engine.on('failure', ({ pairId, error }) => io.err(`error: [${pairId}] ${error.message}`));
   const service = new AppService({
     engine,
