@@ -11,6 +11,8 @@ export interface WatchEvent {
   path: RelPath;
   /** Known to be a directory (created or removed). */
   dir?: boolean;
+  /** For a removed directory: the entries it held, itself included, as far as the watcher knew. */
+  entries?: number;
 }
 
 export type Change = 'upsert' | 'delete';
@@ -19,6 +21,8 @@ export interface PathChange {
   path: RelPath;
   change: Change;
   dir: boolean;
+  /** For a delete: how many entries it removes (a directory counts its subtree); the delete guard weighs it. */
+  entries?: number;
 }
 
 interface Entry {
@@ -27,6 +31,7 @@ interface Entry {
   created: boolean;
   dir: boolean;
   seq: number;
+  entries: number;
 }
 
 export interface CoalescerOptions {
@@ -61,7 +66,14 @@ export class Coalescer {
     const dir = event.dir ?? previous?.dir ?? false;
     if (event.kind === 'removed') {
       if (previous?.created) this.#entries.delete(event.path);
-      else this.#entries.set(event.path, { change: 'delete', created: false, dir, seq });
+      else
+        this.#entries.set(event.path, {
+          change: 'delete',
+          created: false,
+          dir,
+          seq,
+          entries: event.entries ?? 1,
+        });
     } else {
       const created = previous ? previous.created : event.kind === 'created';
       this.#entries.set(event.path, {
@@ -69,6 +81,7 @@ export class Coalescer {
         created: previous?.change === 'delete' ? false : created,
         dir,
         seq,
+        entries: 1,
       });
     }
     if (this.#entries.size === 0) this.#cancelTimer();
@@ -81,13 +94,25 @@ export class Coalescer {
     if (this.#entries.size === 0) return;
     const entries = [...this.#entries];
     this.#entries.clear();
-    const deletedDirs = new Map<RelPath, number>();
-    for (const [path, entry] of entries) if (entry.change === 'delete') deletedDirs.set(path, entry.seq);
-    const changes: PathChange[] = [];
+    const deletedDirs = new Map<RelPath, Entry>();
+    for (const [path, entry] of entries) if (entry.change === 'delete') deletedDirs.set(path, entry);
+    const swallowedBelow = new Map<RelPath, number>();
+    const kept: [RelPath, Entry][] = [];
     for (const [path, entry] of entries) {
-      if (deletedDirs.size > 0 && this.#swallowed(path, entry.seq, deletedDirs)) continue;
-      changes.push({ path, change: entry.change, dir: entry.dir });
+      const by = deletedDirs.size > 0 ? this.#swallowedBy(path, entry.seq, deletedDirs) : null;
+      if (by === null) kept.push([path, entry]);
+      else if (entry.change === 'delete') swallowedBelow.set(by, (swallowedBelow.get(by) ?? 0) + 1);
     }
+    const changes: PathChange[] = kept.map(([path, entry]) =>
+      entry.change === 'delete'
+        ? {
+            path,
+            change: 'delete',
+            dir: entry.dir,
+            entries: Math.max(entry.entries, 1 + (swallowedBelow.get(path) ?? 0)),
+          }
+        : { path, change: 'upsert', dir: entry.dir },
+    );
     this.#options.onFlush(changes);
   }
 
@@ -96,12 +121,14 @@ export class Coalescer {
     this.#entries.clear();
   }
 
-  #swallowed(path: RelPath, seq: number, deleted: Map<RelPath, number>): boolean {
+  /** The outermost directory deleted after this entry's last event, which swallows it; null if none. */
+  #swallowedBy(path: RelPath, seq: number, deleted: Map<RelPath, Entry>): RelPath | null {
+    let by: RelPath | null = null;
     for (const dir of ancestors(path)) {
-      const deletedAt = deleted.get(dir);
-      if (deletedAt !== undefined && deletedAt > seq) return true;
+      const entry = deleted.get(dir);
+      if (entry !== undefined && entry.seq > seq) by = dir;
     }
-    return false;
+    return by;
   }
 
   #due(): number {

@@ -39,7 +39,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** Starts a pair. A pair whose folder or targets are wrong still appears, in the error state. */
-  async addPair(config: EnginePairConfig, options: { watch?: boolean } = {}): Promise<void> {
+  async addPair(
+    config: EnginePairConfig,
+    options: { watch?: boolean; confirmDeletions?: boolean } = {},
+  ): Promise<void> {
     if (this.#pairs.has(config.id)) throw new Error(`a pair with id "${config.id}" already exists`);
     const pair = new Pair(config, {
       rsync: this.#options.rsync,
@@ -52,7 +55,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),
     });
     this.#pairs.set(config.id, pair);
-    await pair.start(options.watch ?? true);
+    await pair.start(options.watch ?? true, { confirmDeletions: options.confirmDeletions ?? false });
   }
 
   async removePair(id: string): Promise<void> {
@@ -79,6 +82,21 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   state(): EngineState {
     return { version: 1, pairs: [...this.#pairs.values()].map((pair) => pair.state()) };
+  }
+
+  /**
+   * The user confirms the deletions the delete guard held back. A pair whose folder went away or was replaced
+   * restarts on the folder as it is now.
+   */
+  async confirmDeletions(pairId: string): Promise<boolean> {
+    const pair = this.#pairs.get(pairId);
+    if (!pair) return false;
+    const { restart } = pair.confirmDeletions();
+    if (restart) {
+      await this.removePair(pairId);
+      await this.addPair(pair.config, { confirmDeletions: true });
+    }
+    return true;
   }
 
   fullSync(pairId?: string, targetId?: string): void {

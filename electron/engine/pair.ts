@@ -6,6 +6,8 @@ import { Cron } from 'croner';
 import type { PairConfig, RsyncOptions, TargetConfig } from '../shared/config.js';
 import type {
   BatchSummary,
+  DeleteGuardReason,
+  DeleteGuardState,
   EngineEvents,
   PairState,
   PairStatus,
@@ -22,7 +24,8 @@ import { classifyFailure } from './rsync/exit-codes.js';
 import { runRsync } from './rsync/runner.js';
 import { describeTarget, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
-import { findExcluded } from './tree-walk.js';
+import { countEntries, findExcluded } from './tree-walk.js';
+import { guardMessage, isMassDelete } from './delete-guard.js';
 import { QueueStore } from './queue-store.js';
 import { createWatcher, type Watcher } from './watcher/index.js';
 
@@ -84,6 +87,15 @@ export class Pair {
   #started = false;
   #stopped = false;
   #burstPaths = 0;
+  #guard: DeleteGuardState | null = null;
+  readonly #heldDeletes = new Map<RelPath, PathChange>();
+  /** Targets whose next full sync may delete without limit (the user confirmed). */
+  readonly #confirmed = new Set<string>();
+  #rootId: { dev: number; ino: number } | null = null;
+  #rootTimer: NodeJS.Timeout | null = null;
+  #screening = false;
+  #screenAgain = false;
+  readonly #recentDeletes: { at: number; count: number }[] = [];
   #burstTimer: NodeJS.Timeout | null = null;
 
   constructor(config: EnginePairConfig, ctx: PairContext) {
@@ -166,7 +178,8 @@ export class Pair {
   }
 
   /** Checks the folder and targets, starts watching, then queues the start-up full sync per target. */
-  async start(watch = true): Promise<void> {
+  async start(watch = true, options: { confirmDeletions?: boolean } = {}): Promise<void> {
+    if (options.confirmDeletions) for (const runtime of this.#targets) this.#confirmed.add(runtime.id);
     const folderProblem = await this.#checkFolder();
     if (folderProblem) {
       this.#watcherError = this.#makeError(folderProblem.kind, folderProblem.message);
@@ -187,6 +200,7 @@ export class Pair {
       }
     }
     if (watch) await this.#startWatcher();
+    if (watch && this.config.deleteGuard.enabled && this.config.deletion !== 'keep') this.#watchRoot();
     this.#started = true;
     for (const runtime of this.#targets) {
       if (this.config.paused) runtime.queue.pause();
@@ -226,6 +240,7 @@ export class Pair {
       this.#ctx.emit('failure', { pairId: this.id, targetId: null, error: this.#watcherError });
       this.#log('error', info.message);
       if (info.kind === 'watch-limit') this.#startFallback();
+      if (info.kind === 'source-missing') this.#trip('folder-missing');
       this.#ctx.emit('state', this.id);
     });
     await this.#watcher.start();
@@ -245,6 +260,7 @@ export class Pair {
     }
     try {
       const stat = await fs.stat(folder);
+      this.#rootId = { dev: stat.dev, ino: stat.ino };
       if (!stat.isDirectory())
         return {
           kind: 'bad-config',
@@ -296,9 +312,135 @@ export class Pair {
         changes: changes.map((c) => ({ path: display(c.path), change: c.change, dir: c.dir })),
       });
     }
-    const wanted = this.config.deletion === 'keep' ? changes.filter((c) => c.change !== 'delete') : changes;
-    if (wanted.length === 0) return;
-    for (const runtime of this.#targets) if (!runtime.configError) runtime.queue.enqueue(wanted);
+    const deletes = this.config.deletion === 'keep' ? [] : changes.filter((c) => c.change === 'delete');
+    this.#enqueue(changes.filter((c) => c.change !== 'delete'));
+    if (deletes.length === 0) return;
+    if (!this.config.deleteGuard.enabled) {
+      this.#enqueue(deletes);
+      return;
+    }
+    this.#hold(deletes);
+    if (!this.#guard) this.#screenSoon();
+  }
+
+  #enqueue(changes: PathChange[]): void {
+    if (changes.length === 0) return;
+    for (const runtime of this.#targets) if (!runtime.configError) runtime.queue.enqueue(changes);
+  }
+
+  #hold(deletes: PathChange[]): void {
+    for (const change of deletes) this.#heldDeletes.set(change.path, change);
+    this.#ctx.emit('state', this.id);
+  }
+
+  #screenSoon(): void {
+    if (this.#screening) {
+      this.#screenAgain = true;
+      return;
+    }
+    this.#screening = true;
+    void this.#screenDeletes().finally(() => {
+      this.#screening = false;
+      if (this.#screenAgain && !this.#guard) {
+        this.#screenAgain = false;
+        this.#screenSoon();
+      }
+    });
+  }
+
+  /**
+   * Deletions wait here for a moment before they go out: is the folder still there, the same directory and not
+   * empty, and do the deletions of the last minute stay below the guard's share of what it holds?
+   */
+  async #screenDeletes(): Promise<void> {
+    const problem = await this.#rootProblem();
+    if (this.#guard || this.#stopped) return;
+    if (problem) {
+      this.#trip(problem);
+      return;
+    }
+    const now = this.#ctx.clock.now();
+    while (this.#recentDeletes.length > 0 && (this.#recentDeletes[0]?.at ?? now) < now - 60_000)
+      this.#recentDeletes.shift();
+    const recent = this.#recentDeletes.reduce((sum, entry) => sum + entry.count, 0);
+    let held = 0;
+    for (const change of this.#heldDeletes.values()) held += change.entries ?? 1;
+    if (held + recent >= this.config.deleteGuard.minEntries) {
+      const remaining = await countEntries(this.#root, this.#excluded);
+      if (this.#guard || this.#stopped) return;
+      if (isMassDelete(held + recent, remaining, this.config.deleteGuard)) {
+        this.#trip('mass-delete', `${held + recent} of ${held + recent + remaining} entries of`);
+        return;
+      }
+    }
+    const release = [...this.#heldDeletes.values()];
+    this.#heldDeletes.clear();
+    this.#recentDeletes.push({ at: now, count: held });
+    this.#enqueue(release);
+  }
+
+  async #rootProblem(): Promise<DeleteGuardReason | null> {
+    let stat;
+    try {
+      stat = await fs.stat(this.config.folder);
+    } catch {
+      return 'folder-missing';
+    }
+    const id = this.#rootId;
+    if (id && (stat.dev !== id.dev || stat.ino !== id.ino)) return 'folder-replaced';
+    const names = await fs.readdir(this.config.folder).catch(() => []);
+    return names.length === 0 ? 'folder-empty' : null;
+  }
+
+  /** Every few seconds: is the folder still the same directory (not unmounted, renamed or replaced)? */
+  #watchRoot(): void {
+    this.#rootTimer = setInterval(() => {
+      fs.stat(this.config.folder).then(
+        (stat) => {
+          const id = this.#rootId;
+          if (id && (stat.dev !== id.dev || stat.ino !== id.ino)) this.#trip('folder-replaced');
+        },
+        () => this.#trip('folder-missing'),
+      );
+    }, 2_000);
+    this.#rootTimer.unref();
+  }
+
+  #trip(reason: DeleteGuardReason, detail = ''): void {
+    if (this.#guard || this.#stopped || this.config.deletion === 'keep' || !this.config.deleteGuard.enabled)
+      return;
+    const message = guardMessage(reason, this.config.folder, detail);
+    const since = new Date(this.#ctx.clock.now()).toISOString();
+    this.#guard = { reason, message, since, held: 0 };
+    // Deletions already queued for the targets are held too.
+    for (const runtime of this.#targets) this.#hold(runtime.queue.takeDeletes());
+    this.#ctx.emit('failure', {
+      pairId: this.id,
+      targetId: null,
+      error: this.#makeError('delete-guard', message),
+    });
+    this.#log('error', message);
+    this.#ctx.emit('state', this.id);
+  }
+
+  get deleteGuard(): DeleteGuardState | null {
+    return this.#guard;
+  }
+
+  /** The user confirmed: send the held deletions and let the next full sync delete without limit. */
+  confirmDeletions(): { restart: boolean } {
+    const reason = this.#guard?.reason ?? null;
+    this.#guard = null;
+    for (const runtime of this.#targets) this.#confirmed.add(runtime.id);
+    const release = [...this.#heldDeletes.values()];
+    this.#heldDeletes.clear();
+    this.#enqueue(release);
+    if (reason !== null) {
+      this.#ctx.emit('recovered', { pairId: this.id, targetId: null });
+      this.#log('info', `deletions confirmed: ${release.length} held deletion(s) sent`);
+    }
+    this.#ctx.emit('state', this.id);
+    return { restart: reason === 'folder-missing' || reason === 'folder-replaced' };
   }
 
   /**
@@ -310,6 +452,7 @@ export class Pair {
     this.#burstPaths += paths;
     if (this.#burstPaths < this.#ctx.burstVerify.paths) return;
     if (this.#burstTimer) clearTimeout(this.#burstTimer);
+    if (this.#rootTimer) clearInterval(this.#rootTimer);
     this.#burstTimer = setTimeout(() => {
       this.#burstTimer = null;
       this.#burstPaths = 0;
@@ -372,6 +515,7 @@ export class Pair {
       folder: this.config.folder,
       status: this.#status(targets),
       deletion: this.config.deletion,
+      deleteGuard: this.#guard ? { ...this.#guard, held: this.#heldDeletes.size } : null,
       watcher: {
         backend: this.#watcher?.backend ?? this.config.watcher,
         directories: this.#watcher?.directories ?? 0,
@@ -383,6 +527,7 @@ export class Pair {
   }
 
   #status(targets: TargetState[]): PairStatus {
+    if (this.#guard) return 'error';
     if (this.#watcherError && this.#watcherError.class === 'config') return 'error';
     if (targets.some((t) => t.status === 'error' || t.status === 'stopped')) return 'error';
     if (!this.#started && !this.#watcherError) return 'starting';
@@ -428,7 +573,9 @@ export class Pair {
     }
     const fullSyncExtra =
       job.kind === 'full' && job.reason === 'schedule' ? this.config.fullSync.excludes : [];
+    const maxDelete = job.kind === 'full' ? await this.#fullSyncDeleteLimit(runtime) : null;
     const args = buildArgs({
+      maxDelete: maxDelete?.limit ?? null,
       kind: job.kind,
       folder: this.config.folder,
       target: runtime.target,
@@ -480,7 +627,12 @@ export class Pair {
     if (runtime.today.date !== today) runtime.today = { date: today, files: 0, bytes: 0 };
     runtime.today.files += files;
     runtime.today.bytes += bytes;
-    const ok = result.exitCode === 0;
+    const deletionsStopped = /Deletions stopped due to --max-delete limit/.test(result.stderr);
+    if (maxDelete && deletionsStopped) {
+      if (maxDelete.emptySource) this.#trip('folder-empty');
+      else this.#trip('mass-delete', `more than ${maxDelete.limit} entries of`);
+    }
+    const ok = result.exitCode === 0 || (deletionsStopped && result.exitCode === 25);
     const error = ok
       ? null
       : classifyFailure({
@@ -519,6 +671,24 @@ export class Pair {
     };
     this.#ctx.emit('batch-end', summary);
     return outcome;
+  }
+
+  /**
+   * How many deletions a full sync may make: none while the guard holds or when the folder is empty (rsync
+   * then only reports what it would delete), unlimited once the user confirmed, else the guard's minimum.
+   */
+  async #fullSyncDeleteLimit(
+    runtime: TargetRuntime,
+  ): Promise<{ limit: number; emptySource: boolean } | null> {
+    const guard = this.config.deleteGuard;
+    if (!guard.enabled || this.config.deletion === 'keep') return null;
+    if (this.#guard) return { limit: 0, emptySource: false };
+    if (this.#confirmed.delete(runtime.id)) return null;
+    const empty = await fs.readdir(this.config.folder).then(
+      (names) => names.length === 0,
+      () => true,
+    );
+    return empty ? { limit: 0, emptySource: true } : { limit: guard.minEntries, emptySource: false };
   }
 
   /** After "vanished" (exit 24): what exists is sent again, what is gone is deleted at its top-most missing ancestor. */

@@ -88,6 +88,14 @@ export class TargetQueue {
     return [...this.#pending.keys()];
   }
 
+  /** Removes and returns the pending deletions (the delete guard holds them back). */
+  takeDeletes(): PathChange[] {
+    const deletes = [...this.#pending.values()].filter((change) => change.change === 'delete');
+    for (const change of deletes) this.#pending.delete(change.path);
+    if (deletes.length > 0) this.#changed();
+    return deletes;
+  }
+
   /** Everything not yet confirmed sent: pending and in flight (for persistence). */
   unfinished(): PathChange[] {
     const all = new Map(this.#inFlight);

@@ -23,3 +23,25 @@ export async function findExcluded(root: Buffer, excluded: ExcludeMatcher): Prom
   }
   return found;
 }
+
+/** Counts the entries (files, links, directories) below `root` that the matcher does not exclude. */
+export async function countEntries(root: Buffer, excluded: ExcludeMatcher): Promise<number> {
+  let count = 0;
+  const stack: RelPath[] = [ROOT];
+  while (stack.length > 0) {
+    const dir = stack.pop() as RelPath;
+    let entries;
+    try {
+      entries = await fs.readdir(absolute(root, dir), { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const rel = join(dir, entry.name.toString('latin1'));
+      if (excluded(rel)) continue;
+      count++;
+      if (entry.isDirectory()) stack.push(rel);
+    }
+  }
+  return count;
+}

@@ -38,9 +38,24 @@ export interface ConnectionTestResult {
   error: { kind: SyncError['kind']; message: string } | null;
 }
 
-export interface AppSettings {
-  autostart: boolean;
-  notifications: boolean;
+/** The settings the user changes (`setSettings` takes any subset of these, nothing else). */
+export const settingsChangeSchema = z.strictObject({
+  /** Start the desktop app at login (an XDG autostart entry). Only where `autostartSupported`. */
+  autostart: z.boolean().optional(),
+  /** Desktop notifications when a folder stops syncing (the desktop app shows them; headless stores it only). */
+  notifications: z.boolean().optional(),
+});
+export type SettingsChange = z.infer<typeof settingsChangeSchema>;
+export type EditableSettings = Required<SettingsChange>;
+
+/** What `getSettings` and `setSettings` answer: the editable settings plus read-only facts about this app. */
+export interface AppSettings extends EditableSettings {
+  /** Passwords saved now survive a restart (false: no system keyring, they are kept for this session only). */
+  readonly secretsPersisted: boolean;
+  /** Why passwords are not saved, for the window's warning; null when they are. */
+  readonly secretsNote: string | null;
+  /** Start at login can be switched here (the desktop app on Linux; never in headless mode). */
+  readonly autostartSupported: boolean;
 }
 
 const optionalIds = z.strictObject({ pairId: z.string().optional(), targetId: z.string().optional() });
@@ -67,7 +82,8 @@ export const apiRequests = {
   getActivity: empty,
   pickFolder: empty,
   getSettings: empty,
-  setSettings: z.strictObject({ autostart: z.boolean().optional(), notifications: z.boolean().optional() }),
+  /** Strict: the read-only fields of AppSettings are an invalid request. */
+  setSettings: settingsChangeSchema,
 } as const;
 
 export type ApiMethod = keyof typeof apiRequests;
@@ -102,6 +118,8 @@ export interface ApiEvents {
   progress: { pairId: string; targetId: string } & TransferProgress;
   failure: { pairId: string; targetId: string | null; error: SyncError };
   recovered: { pairId: string; targetId: string | null };
+  /** The settings after a change (from any window, browser tab or the tray). */
+  settings: AppSettings;
   /** Open the window on a pair (notification click). */
   focusPair: { pairId: string };
 }
@@ -112,6 +130,7 @@ export const API_EVENTS: readonly ApiEventName[] = [
   'progress',
   'failure',
   'recovered',
+  'settings',
   'focusPair',
 ];
 

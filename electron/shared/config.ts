@@ -91,6 +91,17 @@ export const pairSchema = z.strictObject({
   fullSync: fullSyncSchema.default({ onStart: true, schedule: null, excludes: [] }),
   rsync: rsyncOptionsSchema.default({ extraArgs: [], timeoutSec: 60, contimeoutSec: 15, bwlimitKiB: 0 }),
   watcher: z.enum(WATCHER_BACKENDS).default('inotify'),
+  /**
+   * Pause deletion propagation and ask the user when the folder disappears, is replaced or empty, or when one
+   * batch would delete at least `minEntries` entries and more than `maxShare` of the folder's entries.
+   */
+  deleteGuard: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      maxShare: z.number().min(0).max(1).default(0.5),
+      minEntries: z.number().int().min(1).default(1000),
+    })
+    .default({ enabled: true, maxShare: 0.5, minEntries: 1000 }),
   paused: z.boolean().default(false),
 });
 export type PairConfig = z.infer<typeof pairSchema>;

@@ -21,6 +21,7 @@ export const ERROR_KINDS = [
   'watcher',
   'bad-config',
   'rsync-missing',
+  'delete-guard',
   'unknown',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -79,6 +80,17 @@ export interface WatcherState {
   error: SyncError | null;
 }
 
+export type DeleteGuardReason = 'folder-missing' | 'folder-replaced' | 'folder-empty' | 'mass-delete';
+
+/** Deletion propagation is paused until the user confirms (the folder may be an unplugged or empty disk). */
+export interface DeleteGuardState {
+  reason: DeleteGuardReason;
+  message: string;
+  since: string;
+  /** Deletions held back so far. */
+  held: number;
+}
+
 export interface PairState {
   id: string;
   name: string;
@@ -86,6 +98,7 @@ export interface PairState {
   status: PairStatus;
   deletion: 'mirror' | 'keep' | 'versions';
   watcher: WatcherState;
+  deleteGuard: DeleteGuardState | null;
   targets: TargetState[];
 }
 

@@ -46,7 +46,7 @@ describe('Coalescer', () => {
     coalescer.add({ kind: 'changed', path: p('old') });
     coalescer.add({ kind: 'removed', path: p('old') });
     clock.advance(100);
-    expect(flushes).toEqual([[{ path: 'old', change: 'delete', dir: false }]]);
+    expect(flushes).toEqual([[{ path: 'old', change: 'delete', dir: false, entries: 1 }]]);
   });
 
   it('a delete followed by a re-create ships the new file', () => {
@@ -56,7 +56,7 @@ describe('Coalescer', () => {
     coalescer.add({ kind: 'removed', path: p('f') });
     clock.advance(100);
     // The file existed on the target before the window: the final delete must reach it.
-    expect(flushes).toEqual([[{ path: 'f', change: 'delete', dir: false }]]);
+    expect(flushes).toEqual([[{ path: 'f', change: 'delete', dir: false, entries: 1 }]]);
   });
 
   it('a directory delete swallows older queued events below it but not newer ones', () => {
@@ -69,8 +69,21 @@ describe('Coalescer', () => {
     clock.advance(100);
     expect(flushes[0]).toEqual([
       { path: 'dx/z', change: 'upsert', dir: false },
-      { path: 'd', change: 'delete', dir: true },
+      { path: 'd', change: 'delete', dir: true, entries: 1 },
       { path: 'd2/new', change: 'upsert', dir: false },
+    ]);
+  });
+
+  it('weighs a directory delete by the entries it removes, for the delete guard', () => {
+    const { clock, flushes, coalescer } = setup();
+    for (const f of ['t/a', 't/b', 't/s/c']) coalescer.add({ kind: 'removed', path: p(f) });
+    coalescer.add({ kind: 'removed', path: p('t/s'), dir: true });
+    coalescer.add({ kind: 'removed', path: p('t'), dir: true });
+    coalescer.add({ kind: 'removed', path: p('big'), dir: true, entries: 500 });
+    clock.advance(100);
+    expect(flushes[0]).toEqual([
+      { path: 't', change: 'delete', dir: true, entries: 5 },
+      { path: 'big', change: 'delete', dir: true, entries: 500 },
     ]);
   });
 

@@ -27,6 +27,8 @@ export interface CommandSpec {
   excludeLiterals?: boolean;
   /** Date stamp for the versions folder (YYYY-MM-DD). */
   today: string;
+  /** Full syncs: --max-delete (0 = report, delete nothing); null = no limit. */
+  maxDelete?: number | null;
 }
 
 export function buildArgs(spec: CommandSpec): string[] {
@@ -40,6 +42,9 @@ export function buildArgs(spec: CommandSpec): string[] {
     if (deletion !== 'keep') args.push('--force');
   } else {
     if (deletion !== 'keep') args.push('--delete', '--force');
+    if (deletion !== 'keep' && spec.maxDelete !== undefined && spec.maxDelete !== null) {
+      args.push(`--max-delete=${spec.maxDelete}`);
+    }
     args.push(...rsyncExcludeArgs(spec.excludeGlobs));
     if (spec.excludeLiterals) args.push('--from0', '--exclude-from=-');
   }

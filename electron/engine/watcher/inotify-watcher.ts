@@ -11,6 +11,8 @@ import { watchLimitMessage, type Watcher, type WatcherEvents, type WatcherOption
 interface DirWatch {
   handle: fs.FSWatcher | null;
   children: Set<RelPath>;
+  /** Entries directly inside, as last listed and kept roughly current by events (for the delete guard). */
+  count: number;
 }
 
 const WALK_CONCURRENCY = 16;
@@ -75,9 +77,11 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
       this.#onListError(dir, error as NodeJS.ErrnoException);
       return;
     }
+    const record = this.#dirs.get(dir);
     for (const entry of entries) {
       const child = join(dir, entry.name.toString('latin1'));
       if (this.#options.ignored(child)) continue;
+      if (record) record.count++;
       const isDir = entry.isDirectory();
       if (report) this.emit('event', { kind: 'created', path: child, dir: isDir });
       if (isDir) pending.push(child);
@@ -87,7 +91,7 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
   /** Adds one directory watch; false when the directory is gone or cannot be watched. */
   #watchDir(rel: RelPath): boolean {
     if (this.#dirs.has(rel)) this.#unwatchTree(rel);
-    const record: DirWatch = { handle: null, children: new Set() };
+    const record: DirWatch = { handle: null, children: new Set(), count: 0 };
     if (!this.#limitReached) {
       try {
         const handle = fs.watch(absolute(this.#options.root, rel), { encoding: 'latin1', persistent: true });
@@ -125,6 +129,20 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
       });
     }, 200);
     this.#reportLimitTimer.unref();
+  }
+
+  /** The directory and everything below it, as far as the watches know. */
+  #subtreeSize(rel: RelPath): number {
+    const record = this.#dirs.get(rel);
+    if (!record) return 1;
+    let size = 1 + record.count - record.children.size;
+    for (const child of record.children) size += this.#subtreeSize(child);
+    return size;
+  }
+
+  #adjustCount(dir: RelPath, delta: number): void {
+    const record = this.#dirs.get(dir);
+    if (record) record.count = Math.max(0, record.count + delta);
   }
 
   #unwatchTree(rel: RelPath): void {
@@ -166,12 +184,15 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
     if (this.#closed) return;
     if (stat === null) {
       const wasDir = this.#dirs.has(path);
+      const entries = wasDir ? this.#subtreeSize(path) : 1;
       this.#unwatchTree(path);
-      this.emit('event', { kind: 'removed', path, dir: wasDir });
+      this.#adjustCount(dir, -1);
+      this.emit('event', { kind: 'removed', path, dir: wasDir, entries });
       // The kernel also names the watched directory itself when it is deleted or moved away.
       if (name === baseName(dir)) await this.#checkSelf(dir);
       return;
     }
+    if (!this.#dirs.has(path)) this.#adjustCount(dir, +1);
     if (stat.isDirectory()) {
       this.emit('event', { kind: 'created', path, dir: true });
       await this.#addTree(path, true);
@@ -195,8 +216,9 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
       });
       return;
     }
+    const entries = this.#subtreeSize(dir);
     this.#unwatchTree(dir);
-    this.emit('event', { kind: 'removed', path: dir, dir: true });
+    this.emit('event', { kind: 'removed', path: dir, dir: true, entries });
   }
 
   #onWatchError(rel: RelPath): void {

@@ -1,0 +1,138 @@
+// End to end: the delete guard. A folder that disappears, is replaced, becomes empty, or loses most of its
+// entries at once must never wipe the backup: deletions are held until the user confirms.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { manifest, waitForConverge } from '../helpers/manifest.js';
+import { eventually, pairConfig, startHarness, tempDir, type Harness } from '../helpers/engine-harness.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(
+  files: number,
+  extra: Partial<Parameters<typeof pairConfig>[0]> = {},
+): Promise<{ src: string; dest: string; h: Harness }> {
+  const base = await tempDir();
+  cleanups.push(() => fs.rm(base, { recursive: true, force: true }));
+  const src = path.join(base, 'src');
+  const dest = path.join(base, 'dest');
+  await fs.mkdir(src);
+  for (let i = 0; i < files; i++) await fs.writeFile(path.join(src, `f${i}`), `${i}`);
+  const h = await startHarness(pairConfig({ folder: src, targets: [{ url: dest }], ...extra }));
+  cleanups.push(() => h.stop());
+  await waitForConverge(src, dest);
+  return { src, dest, h };
+}
+
+const guardOf = (h: Harness) => h.engine.state().pairs[0]?.deleteGuard ?? null;
+const count = async (dir: string) => (await manifest(dir)).size;
+
+describe('delete guard', () => {
+  it('a folder that disappears keeps its backup; confirming on a new folder mirrors it', async () => {
+    const { src, dest, h } = await setup(5);
+    await fs.rm(src, { recursive: true });
+    await eventually(() => expect(guardOf(h)?.reason).toBe('folder-missing'));
+    expect(h.engine.state().pairs[0]?.status).toBe('error');
+    const failure = h.failures.find((f) => f.error.kind === 'delete-guard');
+    expect(failure?.error.message).toMatch(
+      /^deletions paused: the folder .* is gone \(unmounted disk, renamed or deleted\?\); nothing is deleted/,
+    );
+    expect(failure?.error.message).toMatch(/--confirm-deletions/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count(dest)).toBe(5);
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'new'), 'after confirming');
+    expect(await h.engine.confirmDeletions('p')).toBe(true);
+    await waitForConverge(src, dest);
+    expect(guardOf(h)).toBeNull();
+  });
+
+  it('a folder replaced by another directory (renamed home, remount) is noticed', async () => {
+    const { src, dest, h } = await setup(3);
+    await fs.rename(src, `${src}.old`);
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'other'), 'x');
+    await eventually(() => expect(guardOf(h)?.reason).toMatch(/folder-replaced|folder-missing/), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count(dest)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a folder that becomes empty keeps its backup until confirmed', async () => {
+    const { src, dest, h } = await setup(5);
+    for (let i = 0; i < 5; i++) await fs.rm(path.join(src, `f${i}`));
+    await eventually(() => expect(guardOf(h)?.reason).toBe('folder-empty'));
+    await eventually(() => expect(guardOf(h)?.held).toBe(5));
+    expect(await count(dest)).toBe(5);
+    await h.engine.confirmDeletions('p');
+    await waitForConverge(src, dest);
+    expect(await count(dest)).toBe(0);
+  });
+
+  it('one change deleting most of a large folder is held; a small delete is not', async () => {
+    const { src, dest, h } = await setup(0, {
+      deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 50 },
+    });
+    await fs.mkdir(path.join(src, 'bulk'));
+    for (let i = 0; i < 80; i++) await fs.writeFile(path.join(src, 'bulk', `b${i}`), `${i}`);
+    for (let i = 0; i < 20; i++) await fs.writeFile(path.join(src, `keep${i}`), `${i}`);
+    await waitForConverge(src, dest);
+    await fs.rm(path.join(src, 'keep0'));
+    await waitForConverge(src, dest);
+    expect(guardOf(h)).toBeNull();
+    await fs.rm(path.join(src, 'bulk'), { recursive: true });
+    await eventually(() => expect(guardOf(h)?.reason).toBe('mass-delete'));
+    expect(guardOf(h)?.message).toMatch(/a change would delete \d+ of \d+ entries of the backup of/);
+    expect(await count(path.join(dest, 'bulk'))).toBe(80);
+    await h.engine.confirmDeletions('p');
+    await waitForConverge(src, dest);
+  });
+
+  it('starting on an empty folder never empties a full backup, unless confirmed', async () => {
+    const base = await tempDir();
+    cleanups.push(() => fs.rm(base, { recursive: true, force: true }));
+    const [src, dest] = [path.join(base, 'src'), path.join(base, 'dest')];
+    await fs.mkdir(src);
+    await fs.mkdir(dest);
+    for (let i = 0; i < 4; i++) await fs.writeFile(path.join(dest, `old${i}`), 'backup');
+    const h = await startHarness(pairConfig({ folder: src, targets: [{ url: dest }] }));
+    cleanups.push(() => h.stop());
+    await eventually(() => expect(guardOf(h)?.reason).toBe('folder-empty'));
+    await h.engine.whenIdle();
+    expect(await count(dest)).toBe(4);
+    await h.stop();
+    const confirmed = await startHarness(pairConfig({ folder: src, targets: [{ url: dest }] }));
+    cleanups.push(() => confirmed.stop());
+    await confirmed.engine.stop();
+    const again = new (await import('../../electron/engine/index.js')).Engine();
+    cleanups.push(() => again.stop());
+    await again.addPair(pairConfig({ folder: src, targets: [{ url: dest }] }), { confirmDeletions: true });
+    await waitForConverge(src, dest);
+  });
+
+  it('a start-up full sync deletes at most minEntries before asking', async () => {
+    const base = await tempDir();
+    cleanups.push(() => fs.rm(base, { recursive: true, force: true }));
+    const [src, dest] = [path.join(base, 'src'), path.join(base, 'dest')];
+    await fs.mkdir(src);
+    await fs.mkdir(dest);
+    await fs.writeFile(path.join(src, 'real'), 'x');
+    for (let i = 0; i < 30; i++) await fs.writeFile(path.join(dest, `stale${i}`), 'gone from the source');
+    const h = await startHarness(
+      pairConfig({
+        folder: src,
+        targets: [{ url: dest }],
+        deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 10 },
+      }),
+    );
+    cleanups.push(() => h.stop());
+    await eventually(() => expect(guardOf(h)?.reason).toBe('mass-delete'));
+    expect(guardOf(h)?.message).toMatch(/more than 10 entries of/);
+    expect(await count(dest)).toBeGreaterThanOrEqual(21);
+    await h.engine.confirmDeletions('p');
+    h.engine.fullSync('p');
+    await waitForConverge(src, dest);
+  });
+});
