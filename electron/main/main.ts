@@ -1,19 +1,25 @@
 // The Electron main process: one instance per user (a second launch shows the first one's window), the
 // AppService over a real Engine with the settings file (pairs, settings) and safeStorage secrets, the window,
-// the IPC transport, the tray and notifications; autostart is applied through setSettings. Quit stops the
-// engine (bounded wait) before the process exits. Launched with --hidden (autostart) it starts in the tray.
+// the IPC transport, the tray and notifications; autostart is applied through setSettings (from the window's
+// Settings view or the tray's "Start at login" item). Quit stops the engine (bounded wait) before the process
+// exits. Launched with --hidden (autostart) it starts in the tray.
 import path from 'node:path';
 import { app, dialog, safeStorage, type OpenDialogOptions } from 'electron';
 import { Engine } from '../engine/index.js';
 import { AppService, callService } from '../service/app-service.js';
-import type { ApiMethod } from '../shared/api.js';
+import type { ApiMethod, AppSettings } from '../shared/api.js';
 import type { EngineState } from '../shared/state.js';
 import { Autostart, HIDDEN_ARG, autostartCommand } from './autostart.js';
 import { registerIpc } from './ipc.js';
 import { DesktopNotifications } from './notifications.js';
 import { currentAppPaths } from './paths.js';
 import { SafeSecretStore } from './secret-store.js';
-import { openElectronSettingsStore, type SettingsStore } from './settings-store.js';
+import {
+  autostartSupported,
+  desktopSettings,
+  openElectronSettingsStore,
+  type SettingsStore,
+} from './settings-store.js';
 import { AppTray } from './tray.js';
 import { APP_NAME, nextPausedFlag, trayModel, type TrayAction } from './tray-model.js';
 import { MainWindow } from './window.js';
@@ -73,10 +79,12 @@ async function run(): Promise<void> {
     icon: app.isPackaged ? INSTALLED_ICON : paths.appIcon,
   });
 
+  // Start at login is an XDG autostart entry: offered on Linux only (elsewhere the flag is never applied).
+  const canAutostart = autostartSupported(process.platform);
   let settings: SettingsStore;
   try {
     settings = await openElectronSettingsStore({
-      autostart,
+      ...(canAutostart ? { autostart } : {}),
       onChange: (changed) => notifications?.setEnabled(changed.notifications),
     });
   } catch (error) {
@@ -107,7 +115,8 @@ async function run(): Promise<void> {
     engine,
     pairs: settings,
     secrets,
-    settings,
+    // The stored settings plus what the window must know: are passwords saved, can start at login be switched.
+    settings: desktopSettings({ store: settings, secrets, platform: process.platform }),
     pickFolder: () => pickFolder(mainWindow),
   });
 
@@ -118,13 +127,25 @@ async function run(): Promise<void> {
   });
 
   let paused = false;
-  const call = async (method: ApiMethod, request: unknown = {}): Promise<void> => {
+  /** Start at login as the tray shows it (read from the autostart entry); null: not offered. */
+  let autostartOn: boolean | null = null;
+  if (canAutostart) {
+    try {
+      autostartOn = (await settings.get()).autostart;
+    } catch (error) {
+      console.warn(`rsync-live: ${(error as Error).message}`);
+      autostartOn = false;
+    }
+  }
+  const call = async (method: ApiMethod, request: unknown = {}): Promise<string | null> => {
     const result = await callService(service, method, request);
-    if (!result.ok) console.error(`rsync-live: ${method} failed: ${result.error.message}`);
+    if (result.ok) return null;
+    console.error(`rsync-live: ${method} failed: ${result.error.message}`);
+    return result.error.message;
   };
   const refreshTray = (state: EngineState): void => {
     paused = nextPausedFlag(paused, state);
-    tray.update(trayModel({ state, paused }));
+    tray.update(trayModel({ state, paused, autostart: autostartOn }));
   };
   const onTrayAction = async (action: TrayAction): Promise<void> => {
     switch (action) {
@@ -144,6 +165,14 @@ async function run(): Promise<void> {
         await call('resume');
         refreshTray(engine.state());
         return;
+      case 'toggle-autostart':
+        // On success the `settings` event updates autostartOn; either way the menu shows the entry's state.
+        if (autostartOn !== null) {
+          const failed = await call('setSettings', { autostart: !autostartOn });
+          if (failed !== null) notifications?.notice('Start at login was not changed', failed);
+        }
+        refreshTray(engine.state());
+        return;
       case 'quit':
         app.quit();
         return;
@@ -151,9 +180,15 @@ async function run(): Promise<void> {
   };
   const tray = new AppTray(
     { resourcesDir: paths.resources, onAction: (action) => void onTrayAction(action) },
-    trayModel({ state: engine.state(), paused }),
+    trayModel({ state: engine.state(), paused, autostart: autostartOn }),
   );
   service.events.on('state', refreshTray);
+  // A change from the window (or the tray itself): the check mark follows what is on disk.
+  const onSettings = (changed: AppSettings): void => {
+    autostartOn = changed.autostartSupported ? changed.autostart : null;
+    refreshTray(engine.state());
+  };
+  service.events.on('settings', onSettings);
 
   notifications = new DesktopNotifications({
     service,
@@ -174,6 +209,7 @@ async function run(): Promise<void> {
       notifications?.dispose();
       unregisterIpc();
       service.events.off('state', refreshTray);
+      service.events.off('settings', onSettings);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), QUIT_TIMEOUT_MS);

@@ -4,7 +4,9 @@
 // which is obfuscation, not encryption) passwords are kept in memory for this session only, nothing is
 // written, and `persisted` reports false so the UI can warn. No electron import: tests pass a fake.
 
-import type { SecretStore } from '../service/stores.js';
+import type { SecretStore, SecretStoreStatus } from '../service/stores.js';
+
+export type { SecretStoreStatus };
 
 /** The subset of Electron's safeStorage this store needs. */
 export interface SafeStorageLike {
@@ -19,13 +21,6 @@ export interface SafeStorageLike {
 export interface SecretBacking {
   read(): Record<string, string>;
   write(all: Record<string, string>): void;
-}
-
-export interface SecretStoreStatus {
-  /** Passwords saved now survive a restart. */
-  secretsPersisted: boolean;
-  /** Why not, for the UI and the log. */
-  reason: string | null;
 }
 
 export interface SafeSecretStoreOptions {

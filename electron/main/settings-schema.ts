@@ -5,18 +5,19 @@
 import { z } from 'zod';
 import type { Options, Schema } from 'conf';
 import { formatIssues, pairSchema, type PairConfig } from '../shared/config.js';
-import type { AppSettings } from '../shared/api.js';
+import type { EditableSettings } from '../shared/api.js';
 
 /** What the settings file holds (besides conf's own `__internal__` bookkeeping). */
 export type StoreData = {
-  settings: AppSettings;
+  /** Only what the user sets; the read-only AppSettings fields are worked out at run time. */
+  settings: EditableSettings;
   /** The shared pair schema, never with a password. */
   pairs: PairConfig[];
   /** secretKey(pairId, targetId) → base64 of safeStorage ciphertext. Never clear text. */
   secrets: Record<string, string>;
 };
 
-export const DEFAULT_SETTINGS: AppSettings = { autostart: false, notifications: true };
+export const DEFAULT_SETTINGS: EditableSettings = { autostart: false, notifications: true };
 
 export function storeDefaults(): StoreData {
   return { settings: { ...DEFAULT_SETTINGS }, pairs: [], secrets: {} };
@@ -69,7 +70,7 @@ export interface MigrationStore {
 }
 
 /** Keeps the known settings that have the right type, fills the rest with defaults. */
-export function normalizeSettings(raw: unknown): AppSettings {
+export function normalizeSettings(raw: unknown): EditableSettings {
   const source = isRecord(raw) ? raw : {};
   return {
     autostart: typeof source.autostart === 'boolean' ? source.autostart : DEFAULT_SETTINGS.autostart,

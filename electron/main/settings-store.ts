@@ -1,13 +1,14 @@
-// The desktop app's PairStore and SettingsHooks over one settings file (electron-store: JSON schema checked on
-// every read and write, versioned migrations, mode 0600). Pairs are validated against the shared pair schema
-// on load and save; the autostart setting is applied to (and read back from) the XDG autostart entry. The
-// electron-store construction is the one thin, untested-here function at the bottom; everything else works
-// on any conf-like backend, so unit tests use plain `conf` with the same options.
+// The desktop app's PairStore and settings over one settings file (electron-store: JSON schema checked on every
+// read and write, versioned migrations, mode 0600). Pairs are validated against the shared pair schema on load
+// and save; the autostart setting is applied to (and read back from) the XDG autostart entry. `desktopSettings`
+// adds the read-only facts (are passwords saved, can start at login be switched) and is what the AppService
+// gets. The electron-store construction is the one thin, untested-here function at the bottom; everything else
+// works on any conf-like backend, so unit tests use plain `conf` with the same options.
 import type { SettingsHooks } from '../service/app-service.js';
 import type { PairStore } from '../service/stores.js';
-import { ApiError, type AppSettings } from '../shared/api.js';
+import { ApiError, type AppSettings, type EditableSettings, type SettingsChange } from '../shared/api.js';
 import type { PairConfig } from '../shared/config.js';
-import type { SecretBacking } from './secret-store.js';
+import type { SecretBacking, SecretStoreStatus } from './secret-store.js';
 import { normalizeSettings, parseStoredPairs, storeOptions, type StoreData } from './settings-schema.js';
 
 /** The part of electron-store / conf this module uses. */
@@ -18,6 +19,8 @@ export interface StoreBackend {
 }
 
 export interface AutostartControl {
+  /** The autostart entry's path, for error messages. */
+  readonly file: string;
   isEnabled(): Promise<boolean>;
   set(enabled: boolean): Promise<void>;
 }
@@ -25,11 +28,21 @@ export interface AutostartControl {
 export interface SettingsStoreOptions {
   /** Applies settings.autostart; without it the flag is only stored. */
   autostart?: AutostartControl;
-  /** Called after each successful change (the notification policy listens). */
-  onChange?: (settings: AppSettings) => void;
+  /** Called after each successful change (the notification policy and the tray listen). */
+  onChange?: (settings: EditableSettings) => void;
 }
 
-export class SettingsStore implements PairStore, SettingsHooks {
+/** An autostart failure as the UI shows it: what failed, the entry's path and the errno. */
+function autostartError(action: string, file: string, error: unknown): ApiError {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const errno = code && !message.startsWith(code) ? `${code}: ` : '';
+  return new ApiError(
+    'unavailable',
+    `could not ${action} the start-at-login entry ${file}: ${errno}${message}`,
+  );
+}
+
+export class SettingsStore implements PairStore {
   readonly backend: StoreBackend;
   readonly #options: SettingsStoreOptions;
 
@@ -47,26 +60,30 @@ export class SettingsStore implements PairStore, SettingsHooks {
   }
 
   /** The stored settings; autostart is read from the autostart entry itself (the user may remove it). */
-  async get(): Promise<AppSettings> {
+  async get(): Promise<EditableSettings> {
     const stored = normalizeSettings(this.backend.get('settings'));
-    const autostart = this.#options.autostart ? await this.#options.autostart.isEnabled() : stored.autostart;
-    return { ...stored, autostart };
+    const control = this.#options.autostart;
+    if (!control) return stored;
+    try {
+      return { ...stored, autostart: await control.isEnabled() };
+    } catch (error) {
+      throw autostartError('read', control.file, error);
+    }
   }
 
-  async set(change: Partial<AppSettings>): Promise<AppSettings> {
+  /** Applies autostart first (nothing is stored when that fails), then stores; answers what is on disk now. */
+  async set(change: SettingsChange): Promise<EditableSettings> {
     const stored = normalizeSettings(this.backend.get('settings'));
-    const next: AppSettings = {
+    const next: EditableSettings = {
       autostart: change.autostart ?? stored.autostart,
       notifications: change.notifications ?? stored.notifications,
     };
-    if (change.autostart !== undefined && this.#options.autostart) {
+    const control = this.#options.autostart;
+    if (change.autostart !== undefined && control) {
       try {
-        await this.#options.autostart.set(change.autostart);
+        await control.set(change.autostart);
       } catch (error) {
-        throw new ApiError(
-          'unavailable',
-          `could not ${change.autostart ? 'create' : 'remove'} the autostart entry: ${(error as Error).message}`,
-        );
+        throw autostartError(change.autostart ? 'create' : 'remove', control.file, error);
       }
     }
     this.backend.set('settings', next);
@@ -82,6 +99,47 @@ export class SettingsStore implements PairStore, SettingsHooks {
       write: (all) => this.backend.set('secrets', all),
     };
   }
+}
+
+/** Start at login is an XDG autostart entry: the desktop app offers it on Linux only. */
+export function autostartSupported(platform: NodeJS.Platform): boolean {
+  return platform === 'linux';
+}
+
+export interface DesktopSettingsOptions {
+  /** The stored settings (autostart applied to the autostart entry when supported). */
+  store: Pick<SettingsStore, 'get' | 'set'>;
+  /** The safeStorage secret store: are passwords saved, and why not. */
+  secrets: { status(): SecretStoreStatus };
+  /** process.platform. */
+  platform: NodeJS.Platform;
+}
+
+/** The desktop app's SettingsHooks: the stored settings plus the read-only facts the window shows. */
+export function desktopSettings(options: DesktopSettingsOptions): SettingsHooks {
+  const supported = autostartSupported(options.platform);
+  const view = (stored: EditableSettings): AppSettings => {
+    const status = options.secrets.status();
+    return {
+      autostart: supported && stored.autostart,
+      notifications: stored.notifications,
+      secretsPersisted: status.secretsPersisted,
+      secretsNote: status.secretsPersisted ? null : status.reason,
+      autostartSupported: supported,
+    };
+  };
+  return {
+    get: async () => view(await options.store.get()),
+    set: async (change) => {
+      if (change.autostart === true && !supported) {
+        throw new ApiError(
+          'unavailable',
+          `start at login is not available on ${options.platform}: it is an XDG autostart entry (Linux desktops)`,
+        );
+      }
+      return view(await options.store.set(change));
+    },
+  };
 }
 
 /**

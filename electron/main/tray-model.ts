@@ -10,10 +10,12 @@ export type TrayStatus = (typeof TRAY_STATUSES)[number];
 export const TRAY_ICON_SIZES = [16, 24, 32] as const;
 export type TrayIconSize = (typeof TRAY_ICON_SIZES)[number];
 
-export type TrayAction = 'open' | 'sync-now' | 'pause-all' | 'resume-all' | 'quit';
+export type TrayAction = 'open' | 'sync-now' | 'pause-all' | 'resume-all' | 'toggle-autostart' | 'quit';
 
 export type TrayMenuItem =
   | { kind: 'action'; action: TrayAction; label: string; enabled: boolean }
+  /** A check item; clicking it asks for the action (the new value comes from the model, not the click). */
+  | { kind: 'checkbox'; action: TrayAction; label: string; checked: boolean }
   /** A status line, shown disabled. */
   | { kind: 'status'; label: string; pairId: string | null }
   | { kind: 'separator' };
@@ -28,6 +30,8 @@ export interface TrayInput {
   state: EngineState;
   /** The user chose "Pause all" (kept by the tray until "Resume all"). */
   paused?: boolean;
+  /** Start at login is on (the autostart entry exists); null or omitted: not offered on this system. */
+  autostart?: boolean | null;
 }
 
 /** Something that needs the user: a failing target, or a pair whose folder or watcher failed for good. */
@@ -178,6 +182,16 @@ export function trayMenu(input: TrayInput, status: TrayStatus = trayStatus(input
     { kind: 'separator' },
     ...statusLines(state),
     { kind: 'separator' },
+    ...(typeof input.autostart === 'boolean'
+      ? [
+          {
+            kind: 'checkbox',
+            action: 'toggle-autostart',
+            label: 'Start at login',
+            checked: input.autostart,
+          } as const,
+        ]
+      : []),
     { kind: 'action', action: 'quit', label: `Quit ${APP_NAME}`, enabled: true },
   ];
 }

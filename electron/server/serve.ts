@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/index.js';
-import { AppService } from '../service/app-service.js';
+import { AppService, headlessSettings } from '../service/app-service.js';
 import { defaultConfigDir, defaultStateDir } from '../service/xdg-dirs.js';
 import { FileSecretStore, JsonPairStore } from '../service/stores.js';
 import { isLoopback, isWildcard } from './security.js';
@@ -109,10 +109,13 @@ export async function runServe(argv: string[], io: ServeIo, hooks: ServeHooks = 
 
   const engine = new Engine({ stateDir: defaultStateDir(io.env) });
   engine.on('failure', ({ pairId, error }) => io.err(`error: [${pairId}] ${error.message}`));
+  const secrets = new FileSecretStore(path.join(dir, 'secrets.json'));
   const service = new AppService({
     engine,
     pairs: new JsonPairStore(configFile),
-    secrets: new FileSecretStore(path.join(dir, 'secrets.json')),
+    secrets,
+    // Passwords persist (0600 file), no start at login, notifications stored but shown by the desktop app only.
+    settings: headlessSettings(secrets),
   });
   await service.start();
 

@@ -13,7 +13,9 @@ import {
   type ApiResponses,
   type ApiResult,
   type AppSettings,
+  type EditableSettings,
   type PairView,
+  type SettingsChange,
 } from '../shared/api.js';
 import type { BatchSummary } from '../shared/state.js';
 import { Engine, type EnginePairConfig } from '../engine/index.js';
@@ -21,15 +23,18 @@ import { targetId } from '../engine/pair.js';
 import { testConnection } from '../engine/connection-test.js';
 import { secretKey, type PairStore, type SecretStore } from './stores.js';
 
+/** Where the settings live and what they do (the desktop app: its settings file, autostart, safeStorage). */
 export interface SettingsHooks {
   get(): Promise<AppSettings>;
-  set(change: Partial<AppSettings>): Promise<AppSettings>;
+  /** Applies a validated change (only the editable fields) and answers the settings as they now are. */
+  set(change: SettingsChange): Promise<AppSettings>;
 }
 
 export interface AppServiceOptions {
   engine: Engine;
   pairs: PairStore;
   secrets: SecretStore;
+  /** Default: headlessSettings over `secrets`. */
   settings?: SettingsHooks;
   pickFolder?: () => Promise<string | null>;
   rsync?: string;
@@ -40,13 +45,41 @@ export interface AppServiceOptions {
 type EventTuples = { [K in keyof ApiEvents]: [ApiEvents[K]] };
 
 const ACTIVITY_LIMIT = 200;
-const memorySettings = (): SettingsHooks => {
-  let settings: AppSettings = { autostart: false, notifications: true };
-  return {
-    get: async () => settings,
-    set: async (change) => (settings = { ...settings, ...change }),
+
+/**
+ * The settings of headless mode (`rsync-live serve`), kept in memory for as long as the service runs. Start at
+ * login belongs to the desktop app, so it is off and cannot be switched on here; `notifications` is stored but
+ * nothing shows notifications headless. Whether passwords persist comes from the secret store (the 0600
+ * secrets file: yes).
+ */
+export function headlessSettings(secrets: Pick<SecretStore, 'status'>): SettingsHooks {
+  let stored: EditableSettings = { autostart: false, notifications: true };
+  const view = (): AppSettings => {
+    const status = secrets.status?.() ?? { secretsPersisted: true, reason: null };
+    return {
+      ...stored,
+      secretsPersisted: status.secretsPersisted,
+      secretsNote: status.secretsPersisted ? null : status.reason,
+      autostartSupported: false,
+    };
   };
-};
+  return {
+    get: async () => view(),
+    set: async (change) => {
+      if (change.autostart === true) {
+        throw new ApiError(
+          'unavailable',
+          "start at login is a desktop-app setting: rsync-live serve cannot start itself at login (use a systemd user service or your desktop's startup programs)",
+        );
+      }
+      stored = {
+        ...stored,
+        ...(change.notifications === undefined ? {} : { notifications: change.notifications }),
+      };
+      return view();
+    },
+  };
+}
 
 export class AppService {
   readonly events = new EventEmitter<EventTuples>();
@@ -60,7 +93,7 @@ export class AppService {
   constructor(options: AppServiceOptions) {
     this.#options = options;
     this.#engine = options.engine;
-    this.#settings = options.settings ?? memorySettings();
+    this.#settings = options.settings ?? headlessSettings(options.secrets);
     this.events.setMaxListeners(100);
     const engine = this.#engine;
     engine.on('state', () => this.#scheduleState());
@@ -173,8 +206,11 @@ export class AppService {
         } as ApiResponses[M];
       case 'getSettings':
         return (await this.#settings.get()) as ApiResponses[M];
-      case 'setSettings':
-        return (await this.#settings.set(r as Partial<AppSettings>)) as ApiResponses[M];
+      case 'setSettings': {
+        const settings = await this.#settings.set(r as SettingsChange);
+        this.events.emit('settings', settings);
+        return settings as ApiResponses[M];
+      }
     }
     throw new ApiError('invalid-request', `unknown method ${String(method)}`);
   }

@@ -13,10 +13,20 @@ export interface PairStore {
   save(pairs: PairConfig[]): Promise<void>;
 }
 
+/** Whether a secret store keeps passwords across restarts (the window warns when it does not). */
+export interface SecretStoreStatus {
+  /** Passwords saved now survive a restart. */
+  secretsPersisted: boolean;
+  /** Why not, for the UI and the log; null when they are saved. */
+  reason: string | null;
+}
+
 export interface SecretStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Omitted: the store persists its secrets. */
+  status?(): SecretStoreStatus;
 }
 
 export function secretKey(pairId: string, targetId: string): string {
@@ -47,6 +57,10 @@ export class JsonPairStore implements PairStore {
 /** Secrets in a 0600 JSON file; refuses to read one that others can read. */
 export class FileSecretStore implements SecretStore {
   constructor(readonly file: string) {}
+
+  status(): SecretStoreStatus {
+    return { secretsPersisted: true, reason: null };
+  }
 
   async #read(): Promise<Record<string, string>> {
     let stat;
@@ -84,6 +98,9 @@ export class FileSecretStore implements SecretStore {
 /** Secrets kept in memory only (tests, or a session that must not persist passwords). */
 export class MemorySecretStore implements SecretStore {
   readonly #values = new Map<string, string>();
+  status(): SecretStoreStatus {
+    return { secretsPersisted: false, reason: 'passwords are kept in memory until the app stops' };
+  }
   async get(key: string): Promise<string | null> {
     return this.#values.get(key) ?? null;
   }

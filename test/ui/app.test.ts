@@ -5,13 +5,17 @@
 // (b) a wrong password → Failures view → Retry now → fixed through Edit → recovered;
 // (c) the daemon stops → connection refused → it starts again → back to idle by itself;
 // (d) the server restarts → the page says so, reconnects on its own and shows live state again;
-// (e) with a preload bridge (as in Electron) everything goes through it, and Browse… picks the folder.
+// (e) with a preload bridge (as in Electron) everything goes through it, and Browse… picks the folder; with
+//     desktop settings (no keyring, autostart offered) the window warns that passwords last this session only,
+//     and the Start at login checkbox calls setSettings({autostart});
+// (f) headless Settings: no Start at login, notifications "desktop app only"; a keyboard toggle is kept by the
+//     service across a reload.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { API_EVENTS } from '../../electron/shared/api.js';
-import { callService } from '../../electron/service/app-service.js';
+import { API_EVENTS, type AppSettings, type SettingsChange } from '../../electron/shared/api.js';
+import { callService, type SettingsHooks } from '../../electron/service/app-service.js';
 import { waitForConverge } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
 import {
@@ -42,6 +46,19 @@ describe('web UI', () => {
     await browser?.close();
   });
 
+  /** A page, closed after the test; console errors (CSP included) are collected for the test to check. */
+  async function newPage(): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    return { page, errors };
+  }
+
   /** A daemon, an app and a page, all closed after the test; console errors (CSP included) fail the test. */
   async function setup(appOptions: Parameters<typeof startApp>[0] = {}): Promise<{
     daemon: RsyncDaemon;
@@ -56,15 +73,7 @@ describe('web UI', () => {
     cleanups.push(() => app.close());
     const folder = path.join(app.work, 'Documents');
     await mkdir(folder);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    return { daemon, app, page, folder, errors };
+    return { daemon, app, folder, ...(await newPage()) };
   }
 
   async function seedPair(
@@ -201,14 +210,30 @@ describe('web UI', () => {
     expect(errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
   });
 
-  it('(e) in Electron (a preload bridge): calls and events use it, and Browse… fills in the folder', async () => {
+  it('(e) in Electron (a preload bridge): calls and events use it, Browse… fills in the folder, Settings', async () => {
     let picked = '';
-    const { daemon, app, page, folder, errors } = await setup({ pickFolder: async () => picked });
+    // The desktop app's settings as main.ts reports them without a keyring (desktopSettings, unit-tested).
+    const secretsNote =
+      'the system keyring is not available, so passwords are kept in memory until you quit; unlock or install GNOME Keyring or KWallet to save them';
+    let desktop: AppSettings = {
+      autostart: false,
+      notifications: true,
+      secretsPersisted: false,
+      secretsNote,
+      autostartSupported: true,
+    };
+    const settings: SettingsHooks = {
+      get: async () => desktop,
+      set: async (change: SettingsChange) => (desktop = { ...desktop, ...change }),
+    };
+    const { daemon, app, page, folder, errors } = await setup({ pickFolder: async () => picked, settings });
     picked = folder;
     // A stand-in for electron/preload: the PreloadBridge shape, wired to the real AppService.
-    await page.exposeFunction('__rsyncLiveCall', (method: string, request: unknown) =>
-      callService(app.service, method, request),
-    );
+    const bridgeCalls: { method: string; request: unknown }[] = [];
+    await page.exposeFunction('__rsyncLiveCall', (method: string, request: unknown) => {
+      bridgeCalls.push({ method, request });
+      return callService(app.service, method, request);
+    });
     await page.addInitScript({
       content: `
         const listeners = new Set();
@@ -233,6 +258,13 @@ describe('web UI', () => {
     page.on('websocket', (socket) => sockets.push(socket.url()));
 
     await page.goto(app.server.url); // no token: the bridge needs none
+    // No keyring: the warning is on the window itself, before any password is typed.
+    const warning = page.getByTestId('secrets-warning');
+    await untilText(warning, /Passwords are kept for this session only\./);
+    expect(await warning.textContent()).toContain(
+      'The system keyring is not available, so passwords are kept',
+    );
+    expect(await warning.getAttribute('role')).toBe('status');
     await page.getByRole('button', { name: 'Add folder' }).click();
     await page.getByRole('button', { name: 'Browse…' }).click();
     await until(
@@ -250,7 +282,62 @@ describe('web UI', () => {
     await writeFile(path.join(folder, 'via-bridge.txt'), 'hello\n');
     await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
     await untilText(target.getByTestId('today'), /^1 file, /);
+
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const autostart = page.getByRole('checkbox', { name: 'Start at login' });
+    expect(await autostart.isChecked()).toBe(false);
+    expect(await autostart.getAttribute('aria-describedby')).toBeTruthy();
+    await autostart.click();
+    await until('setSettings({autostart: true}) through the bridge', async () =>
+      bridgeCalls.some(
+        (c) => c.method === 'setSettings' && JSON.stringify(c.request) === '{"autostart":true}',
+      ),
+    );
+    await until('the checkbox shows the answer', () => autostart.isChecked());
+    expect(desktop.autostart).toBe(true);
+    expect(await page.getByTestId('secrets-session-only').textContent()).toMatch(
+      /Not saved\.\s+The system keyring/,
+    );
+    expect(await warning.isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'e-settings-desktop.png'), fullPage: true });
+    expect(bridgeCalls.filter((c) => c.method === 'setSettings').map((c) => c.request)).toEqual([
+      { autostart: true },
+    ]);
     expect(sockets).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('(f) headless Settings: notifications toggled by keyboard stay toggled after a reload', async () => {
+    const app = await startApp();
+    cleanups.push(() => app.close());
+    const { page, errors } = await newPage();
+    await page.goto(app.url);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Settings' }).getAttribute('aria-current')).toBe('page');
+
+    // Start at login belongs to the desktop app; notifications are kept but shown by the desktop app only.
+    expect(await page.getByRole('checkbox', { name: 'Start at login' }).count()).toBe(0);
+    expect(await page.getByTestId('autostart-unsupported').textContent()).toMatch(/desktop app/);
+    expect(await page.getByText('Desktop app only').isVisible()).toBe(true);
+    expect(await page.getByTestId('secrets-warning').count()).toBe(0);
+    expect(await page.getByTestId('secrets-saved').textContent()).toMatch(/readable by you only/);
+
+    const notify = page.getByRole('checkbox', { name: 'Notify me when a folder stops syncing' });
+    expect(await notify.isChecked()).toBe(true);
+    await notify.focus();
+    await page.keyboard.press('Space');
+    await until(
+      'the service to store notifications: false',
+      async () => !((await app.service.handle('getSettings', {})) as AppSettings).notifications,
+    );
+    expect(await notify.isChecked()).toBe(false);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'f-settings-headless.png'), fullPage: true });
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await until('the stored value after the reload', async () => !(await notify.isChecked()));
     expect(errors).toEqual([]);
   });
 });

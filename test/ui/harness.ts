@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator } from 'playwright-core';
 import { Engine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/server.js';
-import { AppService } from '../../electron/service/app-service.js';
+import { AppService, type SettingsHooks } from '../../electron/service/app-service.js';
 import { FileSecretStore, JsonPairStore } from '../../electron/service/stores.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -79,7 +79,7 @@ export interface TestApp {
 }
 
 export async function startApp(
-  options: { pickFolder?: () => Promise<string | null> } = {},
+  options: { pickFolder?: () => Promise<string | null>; settings?: SettingsHooks } = {},
 ): Promise<TestApp> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-ui-'));
   const configDir = path.join(work, 'config');
@@ -89,6 +89,7 @@ export async function startApp(
     pairs: new JsonPairStore(path.join(configDir, 'config.json')),
     secrets: new FileSecretStore(path.join(configDir, 'secrets.json')),
     ...(options.pickFolder ? { pickFolder: options.pickFolder } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   await service.start();
   const app: TestApp = {

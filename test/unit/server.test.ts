@@ -1,7 +1,8 @@
 // The headless server against a real AppService (real Engine, JsonPairStore on a temp file, in-memory
 // secrets): token checks on HTTP and the WebSocket, the state route, the call envelope and its status codes,
 // Host/Origin checks, static files without traversal, body limit, and that no password ever leaves the app.
-// Also `runServe`: the printed address, the 0600 token file and its replacement when others could read it.
+// Also `runServe`: the printed address, the 0600 token file and its replacement when others could read it, and
+// the headless settings (getSettings values, setSettings refusing the read-only fields).
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -354,7 +355,10 @@ describe('headless server without a renderer build', () => {
 });
 
 describe('rsync-live serve', () => {
-  async function serveOnce(configHome: string): Promise<{ line: string; errors: string[]; code: number }> {
+  async function serveOnce(
+    configHome: string,
+    during?: (port: number, token: string) => Promise<void>,
+  ): Promise<{ line: string; errors: string[]; code: number }> {
     const out: string[] = [];
     const errors: string[] = [];
     let stop!: (signal: string) => void;
@@ -378,7 +382,11 @@ describe('rsync-live serve', () => {
       headers: { Authorization: `Bearer ${match?.[2]}` },
     });
     expect(reply.status).toBe(200);
-    stop('SIGTERM');
+    try {
+      await during?.(Number(match?.[1]), match?.[2] ?? '');
+    } finally {
+      stop('SIGTERM');
+    }
     const code = await running;
     expect(out).toHaveLength(1);
     return { line, errors, code };
@@ -403,6 +411,61 @@ describe('rsync-live serve', () => {
       expect(third.errors.join('\n')).toMatch(/readable by others/);
       expect(third.line).not.toContain(token);
       expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('answers the headless settings; setSettings refuses the read-only fields and enabling start at login', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-serve-test-'));
+    try {
+      await serveOnce(home, async (port, token) => {
+        const callServe = (method: string, body: unknown): Promise<Reply> =>
+          request(port, {
+            method: 'POST',
+            path: `/api/call/${method}`,
+            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+        const settings = await callServe('getSettings', {});
+        expect(settings.status).toBe(200);
+        expect(JSON.parse(settings.body)).toEqual({
+          ok: true,
+          value: {
+            autostart: false,
+            notifications: true,
+            secretsPersisted: true,
+            secretsNote: null,
+            autostartSupported: false,
+          },
+        });
+
+        for (const readOnly of [
+          { secretsPersisted: false },
+          { autostartSupported: true },
+          { secretsNote: 'x' },
+        ]) {
+          const refused = await callServe('setSettings', { notifications: false, ...readOnly });
+          expect(refused.status).toBe(400);
+          const envelope = JSON.parse(refused.body) as {
+            ok: false;
+            error: { kind: string; message: string };
+          };
+          expect(envelope.error.kind).toBe('invalid-request');
+          expect(envelope.error.message).toContain(Object.keys(readOnly)[0]);
+        }
+
+        const autostart = await callServe('setSettings', { autostart: true });
+        expect(autostart.status).toBe(503);
+        expect(JSON.parse(autostart.body)).toMatchObject({
+          error: { kind: 'unavailable', message: expect.stringMatching(/desktop-app setting/) },
+        });
+
+        const changed = await callServe('setSettings', { notifications: false });
+        expect(JSON.parse(changed.body)).toMatchObject({ ok: true, value: { notifications: false } });
+        const after = await callServe('getSettings', {});
+        expect(JSON.parse(after.body)).toMatchObject({ value: { notifications: false, autostart: false } });
+      });
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
-// Display formatting for the UI: byte counts, durations, times and "how long ago". Pure functions.
+// Display formatting for the UI: byte counts, durations, times, "how long ago" and app messages as sentences.
+// Pure functions.
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -41,4 +42,11 @@ export function formatIn(iso: string, now: number): string {
   if (seconds <= 0) return 'now';
   if (seconds < 60) return `in ${seconds} s`;
   return `in ${Math.ceil(seconds / 60)} min`;
+}
+
+/** An app message (lower case, no final stop, as in logs) as a sentence: "the keyring …" → "The keyring ….". */
+export function asSentence(message: string): string {
+  const text = message.trim();
+  if (text === '') return text;
+  return `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}${/[.!?…]$/.test(text) ? '' : '.'}`;
 }

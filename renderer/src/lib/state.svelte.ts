@@ -1,7 +1,15 @@
 // The renderer's one app state (immich style: private $state fields, getters, one shared instance): the
-// engine state, the configured pairs, recent activity and the failures derived from them. Loads everything
-// on start and on every reconnect, then follows the push events. Actions go straight to the transport.
-import type { ApiRequest, ConnectionTestResult, PairInput, PairView } from '../../../electron/shared/api.ts';
+// engine state, the configured pairs, recent activity, the failures derived from them and the app settings.
+// Loads everything on start and on every reconnect, then follows the push events. Actions go straight to the
+// transport.
+import type {
+  ApiRequest,
+  AppSettings,
+  ConnectionTestResult,
+  PairInput,
+  PairView,
+  SettingsChange,
+} from '../../../electron/shared/api.ts';
 import type {
   BatchSummary,
   EngineState,
@@ -37,6 +45,10 @@ export class AppState {
   #engine = $state<EngineState>({ version: 1, pairs: [] });
   #pairs = $state<PairView[]>([]);
   #activity = $state<BatchSummary[]>([]);
+  /** null until loaded. */
+  #settings = $state<AppSettings | null>(null);
+  /** Why the settings could not be read (they never block the rest of the window). */
+  #settingsError = $state<string | null>(null);
   #connection = $state<ConnectionStatus>('connecting');
   #loaded = $state(false);
   #loadError = $state<string | null>(null);
@@ -75,6 +87,12 @@ export class AppState {
   get activity(): BatchSummary[] {
     return this.#activity;
   }
+  get settings(): AppSettings | null {
+    return this.#settings;
+  }
+  get settingsError(): string | null {
+    return this.#settingsError;
+  }
   get failures(): Failure[] {
     return this.#failures;
   }
@@ -110,6 +128,10 @@ export class AppState {
         const target = this.targetState(pairId, targetId);
         if (target) target.current = progress;
       }),
+      this.#client.on('settings', (settings) => {
+        this.#settings = settings;
+        this.#settingsError = null;
+      }),
       this.#client.on('focusPair', ({ pairId }) => {
         this.#focusedPairId = pairId;
       }),
@@ -125,7 +147,7 @@ export class AppState {
     return () => offs.forEach((off) => off());
   }
 
-  /** Reloads state, pairs and activity; concurrent calls share one load. */
+  /** Reloads state, pairs, activity and settings; concurrent calls share one load. */
   refresh(): Promise<void> {
     this.#loading ??= this.#load().finally(() => (this.#loading = null));
     return this.#loading;
@@ -138,6 +160,7 @@ export class AppState {
         this.#client.call('getState'),
         this.#client.call('listPairs'),
         this.#client.call('getActivity'),
+        this.refreshSettings().catch(() => undefined),
       ]);
       // A state event that arrived while these calls ran is newer than their answer: keep it.
       if (this.#stateSeq === stateSeq) this.#engine = state;
@@ -196,6 +219,24 @@ export class AppState {
 
   async resume(pairId: string): Promise<void> {
     await this.#client.call('resume', { pairId });
+  }
+
+  async refreshSettings(): Promise<void> {
+    try {
+      this.#settings = await this.#client.call('getSettings');
+      this.#settingsError = null;
+    } catch (error) {
+      this.#settingsError = (error as Error).message;
+      throw error;
+    }
+  }
+
+  /** Changes settings; the answer is what the app applied (e.g. autostart as read back from disk). */
+  async setSettings(change: SettingsChange): Promise<AppSettings> {
+    const settings = await this.#client.call('setSettings', change);
+    this.#settings = settings;
+    this.#settingsError = null;
+    return settings;
   }
 
   async pickFolder(): Promise<string | null> {

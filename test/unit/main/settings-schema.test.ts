@@ -161,6 +161,7 @@ describe('pure helpers', () => {
 
 describe('SettingsStore', () => {
   class FakeAutostart implements AutostartControl {
+    readonly file = '/home/me/.config/autostart/rsync-live.desktop';
     enabled = false;
     fail = false;
     async isEnabled(): Promise<boolean> {

@@ -42,6 +42,7 @@ export function pair(overrides: Partial<PairState> = {}): PairState {
     status: 'idle',
     deletion: 'mirror',
     watcher: { backend: 'inotify', directories: 3, ready: true, error: null },
+    deleteGuard: null,
     targets: [target()],
     ...overrides,
   };

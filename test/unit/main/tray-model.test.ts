@@ -1,4 +1,5 @@
-// The tray's decisions: status per engine state, tooltip text, menu items, the pause flag and label escaping.
+// The tray's decisions: status per engine state, tooltip text, menu items (the Start at login check item too),
+// the pause flag and label escaping.
 import { describe, expect, it } from 'vitest';
 import {
   escapeMenuLabel,
@@ -180,6 +181,34 @@ describe('trayMenu', () => {
     const menu = labels(trayMenu({ state: state(folderGone, busy) }));
     expect(menu.filter((label) => label.startsWith('Photos'))).toEqual(['Photos: error']);
     expect(menu).toContain('Docs → 10.0.0.5::photos: syncing (3 waiting)');
+  });
+
+  it('offers a "Start at login" check item before Quit where autostart is supported, checked as on disk', () => {
+    const on = trayMenu({ state: state(pair()), autostart: true });
+    expect(labels(on).slice(-3)).toEqual(['---', 'Start at login', 'Quit Rsync Live']);
+    const item = on.find((entry) => entry.kind === 'checkbox');
+    expect(item).toEqual({
+      kind: 'checkbox',
+      action: 'toggle-autostart',
+      label: 'Start at login',
+      checked: true,
+    });
+    const off = trayMenu({ state: state(), autostart: false });
+    expect(off.find((entry) => entry.kind === 'checkbox')).toMatchObject({ checked: false });
+    expect(
+      sameTrayModel(
+        trayModel({ state: state(), autostart: true }),
+        trayModel({ state: state(), autostart: false }),
+      ),
+    ).toBe(false);
+  });
+
+  it('leaves "Start at login" out where it is not offered (null or not given)', () => {
+    for (const autostart of [null, undefined]) {
+      const menu = trayMenu({ state: state(pair()), autostart });
+      expect(menu.some((entry) => entry.kind === 'checkbox')).toBe(false);
+      expect(labels(menu)).not.toContain('Start at login');
+    }
   });
 
   it('truncates very long lines', () => {
