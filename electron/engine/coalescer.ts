@@ -15,7 +15,8 @@ export interface WatchEvent {
   entries?: number;
 }
 
-export type Change = 'upsert' | 'delete';
+/** upsert: send what is there; delete: remove it; tree: a directory was replaced, re-send it recursively. */
+export type Change = 'upsert' | 'delete' | 'tree';
 
 export interface PathChange {
   path: RelPath;
@@ -74,6 +75,12 @@ export class Coalescer {
           seq,
           entries: event.entries ?? 1,
         });
+    } else if (
+      dir &&
+      (previous?.change === 'tree' || (previous?.change === 'delete' && event.kind === 'created'))
+    ) {
+      // A directory deleted and created again within the window was replaced: its old contents must go too.
+      this.#entries.set(event.path, { change: 'tree', created: false, dir: true, seq, entries: 1 });
     } else {
       const created = previous ? previous.created : event.kind === 'created';
       this.#entries.set(event.path, {
@@ -111,7 +118,7 @@ export class Coalescer {
             dir: entry.dir,
             entries: Math.max(entry.entries, 1 + (swallowedBelow.get(path) ?? 0)),
           }
-        : { path, change: 'upsert', dir: entry.dir },
+        : { path, change: entry.change, dir: entry.dir },
     );
     this.#options.onFlush(changes);
   }

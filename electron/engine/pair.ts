@@ -1,6 +1,8 @@
 // One pair: a folder, its watcher and coalescer, and one independent TargetQueue per target. Turns queue
 // jobs into rsync runs (argv, file list, password) and reports progress, errors and state to the engine.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Cron } from 'croner';
 import type { PairConfig, RsyncOptions, TargetConfig } from '../shared/config.js';
@@ -556,16 +558,35 @@ export class Pair {
     };
   }
 
+  /** A queue job: flat paths in one rsync run, replaced directories (tree changes) recursively in another. */
   async #execute(runtime: TargetRuntime, job: Job, runId: number): Promise<JobOutcome> {
+    if (job.kind === 'full') return this.#run(runtime, job, runId);
+    const trees = job.changes.filter((c) => c.change === 'tree');
+    if (trees.length === 0) return this.#run(runtime, { kind: 'paths', changes: job.changes }, runId);
+    const flat = job.changes.filter((c) => c.change !== 'tree');
+    if (flat.length > 0) {
+      const outcome = await this.#run(runtime, { kind: 'paths', changes: flat }, runId);
+      if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? flat), ...trees] };
+    }
+    const outcome = await this.#run(runtime, { kind: 'tree', changes: trees }, runId);
+    return outcome.ok ? outcome : { ...outcome, retry: outcome.retry ?? trees };
+  }
+
+  async #run(runtime: TargetRuntime, job: RunSpec, runId: number): Promise<JobOutcome> {
     const started = this.#ctx.clock.now();
     const today = day(started);
     let input: Buffer | null = null;
     let excludeLiterals = false;
+    let excludeFile: string | null = null;
     let pathCount = 0;
-    if (job.kind === 'paths') {
-      const paths = collapse(job.changes);
+    if (job.kind === 'paths' || job.kind === 'tree') {
+      const paths = job.kind === 'paths' ? collapse(job.changes) : job.changes.map((c) => c.path);
       pathCount = paths.length;
       input = encodeFileList(paths);
+      if (job.kind === 'tree' && this.config.excludes.regex.length > 0) {
+        const excluded = await findExcluded(this.#root, this.#excluded);
+        if (excluded.length > 0) excludeFile = await writeRulesFile(excluded.map(literalRsyncPattern));
+      }
     } else if (this.config.excludes.regex.length > 0) {
       const excluded = await findExcluded(this.#root, this.#excluded);
       excludeLiterals = excluded.length > 0;
@@ -584,6 +605,7 @@ export class Pair {
       passwordFile: runtime.config.passwordFile ?? null,
       excludeGlobs: [...excludeGlobs(this.config.excludes), ...fullSyncExtra],
       excludeLiterals,
+      excludeFile,
       today,
     });
     this.#ctx.emit('batch-start', {
@@ -624,6 +646,7 @@ export class Pair {
       },
     });
     runtime.current = null;
+    if (excludeFile) await fs.rm(excludeFile, { force: true });
     if (runtime.today.date !== today) runtime.today = { date: today, files: 0, bytes: 0 };
     runtime.today.files += files;
     runtime.today.bytes += bytes;
@@ -716,6 +739,16 @@ export class Pair {
     }
     return [...result.values()];
   }
+}
+
+/** What one rsync process does: a flat list, a list of directories sent recursively, or the whole folder. */
+type RunSpec = { kind: 'paths' | 'tree'; changes: PathChange[] } | { kind: 'full'; reason: string };
+
+/** Writes NUL-separated exclude rules to a private temporary file for --exclude-from. */
+async function writeRulesFile(rules: string[]): Promise<string> {
+  const file = path.join(os.tmpdir(), `rsync-live-excludes-${process.pid}-${randomUUID()}`);
+  await fs.writeFile(file, encodeRules(rules), { mode: 0o600 });
+  return file;
 }
 
 /** The file list for a run: deletions below a deleted directory are covered by it and left out. */

@@ -12,7 +12,7 @@ interface QueueFile {
   version: 1;
   folder: string;
   target: string;
-  changes: [path: string, change: 'u' | 'd', dir: 0 | 1][];
+  changes: [path: string, change: 'u' | 'd' | 't', dir: 0 | 1][];
 }
 
 export function queueFileName(stateDir: string, folder: string, target: string): string {
@@ -54,7 +54,7 @@ export class QueueStore {
     if (parsed.version !== 1 || parsed.folder !== this.#folder || parsed.target !== this.#target) return [];
     return parsed.changes.map(([p, change, dir]) => ({
       path: p as RelPath,
-      change: change === 'd' ? 'delete' : 'upsert',
+      change: change === 'd' ? 'delete' : change === 't' ? 'tree' : 'upsert',
       dir: dir === 1,
     }));
   }
@@ -85,7 +85,11 @@ export class QueueStore {
       version: 1,
       folder: this.#folder,
       target: this.#target,
-      changes: changes.map((c) => [c.path, c.change === 'delete' ? 'd' : 'u', c.dir ? 1 : 0]),
+      changes: changes.map((c) => [
+        c.path,
+        c.change === 'delete' ? 'd' : c.change === 'tree' ? 't' : 'u',
+        c.dir ? 1 : 0,
+      ]),
     };
     await writeFileAtomic(this.file, JSON.stringify(body));
     this.#lastWrittenEmpty = changes.length === 0;

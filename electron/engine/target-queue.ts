@@ -220,9 +220,9 @@ export class TargetQueue {
     if (this.#inFlight.has(change.path)) return true;
     for (const dir of ancestors(change.path)) {
       const flying = this.#inFlight.get(dir);
-      if (flying && (flying.change === 'delete' || flying.dir)) return true;
+      if (flying && (flying.change !== 'upsert' || flying.dir)) return true;
     }
-    if (change.change === 'delete' || change.dir) {
+    if (change.change !== 'upsert' || change.dir) {
       for (const flying of this.#inFlight.keys()) if (isWithin(flying, change.path)) return true;
     }
     return false;

@@ -79,6 +79,8 @@ export const apiRequests = {
   retryNow: optionalIds,
   pause: z.strictObject({ pairId: z.string().optional() }),
   resume: z.strictObject({ pairId: z.string().optional() }),
+  /** Send the deletions the pair's delete guard is holding back (the user confirmed them). */
+  confirmDeletions: z.strictObject({ pairId: z.string().min(1) }),
   getActivity: empty,
   pickFolder: empty,
   getSettings: empty,
@@ -99,6 +101,8 @@ export interface ApiResponses {
   retryNow: { ok: true };
   pause: { ok: true };
   resume: { ok: true };
+  /** true: the guard was released (or was not tripped); the held deletions go out to every target. */
+  confirmDeletions: { confirmed: boolean };
   getActivity: BatchSummary[];
   pickFolder: { folder: string | null };
   getSettings: AppSettings;

@@ -111,7 +111,7 @@ export interface BatchSummary {
   pairId: string;
   targetId: string;
   runId: number;
-  kind: 'paths' | 'full';
+  kind: 'paths' | 'tree' | 'full';
   paths: number;
   files: number;
   deleted: number;
@@ -126,7 +126,7 @@ export interface BatchSummary {
 export interface EngineEvents {
   state: [pairId: string];
   'batch-start': [
-    info: { pairId: string; targetId: string; runId: number; kind: 'paths' | 'full'; paths: number },
+    info: { pairId: string; targetId: string; runId: number; kind: 'paths' | 'tree' | 'full'; paths: number },
   ];
   'batch-end': [summary: BatchSummary];
   file: [
@@ -141,7 +141,7 @@ export interface EngineEvents {
     info: {
       pairId: string;
       folder: string;
-      changes: { path: string; change: 'upsert' | 'delete'; dir: boolean }[];
+      changes: { path: string; change: 'upsert' | 'delete' | 'tree'; dir: boolean }[];
     },
   ];
   /** Paths of a failed run that went back to the queue (display form, at most 1,000), for fail logs. */

@@ -92,6 +92,28 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
       await converge();
     });
 
+    it('a directory replaced by another of the same name loses its old contents on the target', async () => {
+      await fs.mkdir(path.join(src, 'site/img'), { recursive: true });
+      await fs.writeFile(path.join(src, 'site/old.html'), 'old');
+      await fs.writeFile(path.join(src, 'site/img/logo'), 'old logo');
+      await converge();
+      await fs.rename(path.join(src, 'site'), path.join(src, 'site.old'));
+      await fs.mkdir(path.join(src, 'site'));
+      await fs.writeFile(path.join(src, 'site/new.html'), 'new');
+      await converge();
+      await fs.rm(path.join(src, 'site.old'), { recursive: true });
+      // Swap two directories through a third name: both must end up exact.
+      await fs.mkdir(path.join(src, 'x'));
+      await fs.writeFile(path.join(src, 'x/from-x'), 'x');
+      await fs.mkdir(path.join(src, 'y'));
+      await fs.writeFile(path.join(src, 'y/from-y'), 'y');
+      await converge();
+      await fs.rename(path.join(src, 'x'), path.join(src, 'tmp-swap'));
+      await fs.rename(path.join(src, 'y'), path.join(src, 'x'));
+      await fs.rename(path.join(src, 'tmp-swap'), path.join(src, 'y'));
+      await converge();
+    });
+
     it('mkdir -p with immediate writes, a populated directory moved in, and tar x', async () => {
       await fs.mkdir(path.join(src, 'a/b/c'), { recursive: true });
       await fs.writeFile(path.join(src, 'a/b/c/f1'), '1');

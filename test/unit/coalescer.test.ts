@@ -87,6 +87,19 @@ describe('Coalescer', () => {
     ]);
   });
 
+  it('a directory deleted and created again becomes a tree change (its old contents must go)', () => {
+    const { clock, flushes, coalescer } = setup();
+    coalescer.add({ kind: 'removed', path: p('site'), dir: true, entries: 3 });
+    coalescer.add({ kind: 'created', path: p('site'), dir: true });
+    coalescer.add({ kind: 'changed', path: p('site') });
+    coalescer.add({ kind: 'created', path: p('site/new.html') });
+    clock.advance(100);
+    expect(flushes[0]).toEqual([
+      { path: 'site', change: 'tree', dir: true },
+      { path: 'site/new.html', change: 'upsert', dir: false },
+    ]);
+  });
+
   it('ships a file that keeps changing after the maximum latency', () => {
     const { clock, flushes, coalescer } = setup(50, 1000);
     for (let t = 0; t < 1500; t += 20) {

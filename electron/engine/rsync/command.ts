@@ -11,7 +11,8 @@ export const OUT_FORMAT = `${OUT_MARKER}%i|%l|%b|%n`;
 /** Kept on the target in "versions" mode, and never synced or deleted itself. */
 export const VERSIONS_DIR = '.rsync-live-versions';
 
-export type JobKind = 'paths' | 'full';
+/** paths: listed entries only; tree: listed directories recursively (replaced ones); full: the folder. */
+export type JobKind = 'paths' | 'tree' | 'full';
 
 export interface CommandSpec {
   kind: JobKind;
@@ -23,8 +24,10 @@ export interface CommandSpec {
   passwordFile: string | null;
   /** Glob excludes (rsync semantics), used by full syncs. */
   excludeGlobs: readonly string[];
-  /** Literal relative paths excluded by regex rules, used by full syncs. */
+  /** Full syncs: literal exclude rules for regex excludes come on stdin (NUL-separated). */
   excludeLiterals?: boolean;
+  /** Tree syncs: a file of NUL-separated literal exclude rules (stdin carries the directory list). */
+  excludeFile?: string | null;
   /** Date stamp for the versions folder (YYYY-MM-DD). */
   today: string;
   /** Full syncs: --max-delete (0 = report, delete nothing); null = no limit. */
@@ -40,6 +43,12 @@ export function buildArgs(spec: CommandSpec): string[] {
     args.push('--ignore-times', '--from0', '--files-from=-');
     args.push(deletion === 'keep' ? '--ignore-missing-args' : '--delete-missing-args');
     if (deletion !== 'keep') args.push('--force');
+  } else if (spec.kind === 'tree') {
+    // Replaced directories: everything below them is re-sent and what no longer exists is deleted.
+    args.push('--recursive', '--ignore-times', '--from0', '--files-from=-');
+    if (deletion !== 'keep') args.push('--delete', '--force');
+    args.push(...rsyncExcludeArgs(spec.excludeGlobs));
+    if (spec.excludeFile) args.push(`--exclude-from=${spec.excludeFile}`);
   } else {
     if (deletion !== 'keep') args.push('--delete', '--force');
     if (deletion !== 'keep' && spec.maxDelete !== undefined && spec.maxDelete !== null) {

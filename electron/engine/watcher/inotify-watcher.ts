@@ -13,6 +13,8 @@ interface DirWatch {
   children: Set<RelPath>;
   /** Entries directly inside, as last listed and kept roughly current by events (for the delete guard). */
   count: number;
+  /** Inode of the directory when it was watched: a different one under the same name means it was replaced. */
+  ino: number;
 }
 
 const WALK_CONCURRENCY = 16;
@@ -66,7 +68,13 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
   }
 
   async #visit(dir: RelPath, report: boolean, pending: RelPath[]): Promise<void> {
-    if (!this.#watchDir(dir)) return;
+    let ino: number;
+    try {
+      ino = (await fsp.lstat(absolute(this.#options.root, dir))).ino;
+    } catch {
+      return;
+    }
+    if (!this.#watchDir(dir, ino)) return;
     let entries: fs.Dirent<Buffer>[];
     try {
       entries = await fsp.readdir(absolute(this.#options.root, dir), {
@@ -89,9 +97,9 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
   }
 
   /** Adds one directory watch; false when the directory is gone or cannot be watched. */
-  #watchDir(rel: RelPath): boolean {
+  #watchDir(rel: RelPath, ino: number): boolean {
     if (this.#dirs.has(rel)) this.#unwatchTree(rel);
-    const record: DirWatch = { handle: null, children: new Set(), count: 0 };
+    const record: DirWatch = { handle: null, children: new Set(), count: 0, ino };
     if (!this.#limitReached) {
       try {
         const handle = fs.watch(absolute(this.#options.root, rel), { encoding: 'latin1', persistent: true });
@@ -194,6 +202,14 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
     }
     if (!this.#dirs.has(path)) this.#adjustCount(dir, +1);
     if (stat.isDirectory()) {
+      const known = this.#dirs.get(path);
+      if (known && known.ino === stat.ino) {
+        // The same directory reported again (its creation seen both by a scan and by an event).
+        this.emit('event', { kind: 'changed', path });
+        return;
+      }
+      // Another directory took this name (the old one was moved away): its old contents must go too.
+      if (known) this.emit('event', { kind: 'removed', path, dir: true, entries: this.#subtreeSize(path) });
       this.emit('event', { kind: 'created', path, dir: true });
       await this.#addTree(path, true);
     } else {
