@@ -5,12 +5,13 @@ import { parseArgs } from 'node:util';
 import { Engine, loadConfigFile, type EnginePairConfig } from '../engine/index.js';
 import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config.js';
 import { runServe } from '../server/serve.js';
+import { isXmlConfigFile, runSersyncFile, sersyncCommand, type Teardown } from '../sersync/index.js';
 import { formatBatch } from './format.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
 
 const USAGE = `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
-  rsync-live run --config FILE [--once]              run every pair of a JSON config file
+  rsync-live run --config FILE [--once]              run every pair of a JSON config file (or a sersync confxml.xml)
   rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT] [--no-open]   engine + web UI on loopback
   rsync-live sersync -r -o confxml.xml [-n N] [-m plugin]       run a sersync configuration
 
@@ -31,6 +32,8 @@ watch options:
   --watcher NAME         inotify (default) or chokidar
   --no-initial-sync      skip the start-up full sync
   --state-dir DIR        where unfinished queues survive restarts (default ~/.local/state/rsync-live)
+  --confirm-deletions    allow the deletions the delete guard held back (the folder looked empty, replaced
+                         or mass-deleted): the start-up sync mirrors the folder exactly as it is now
   --once                 run one full sync per target and exit with rsync's status
   -q, --quiet            print errors only
 `;
@@ -55,7 +58,7 @@ function intOption(value: string | undefined, name: string): number | undefined 
 export function watchConfig(
   argv: string[],
   io: Pick<CliIo, 'env' | 'cwd'>,
-): { config: EnginePairConfig; once: boolean; quiet: boolean; stateDir: string } {
+): { config: EnginePairConfig; once: boolean; quiet: boolean; stateDir: string; confirmDeletions: boolean } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -73,6 +76,7 @@ export function watchConfig(
       watcher: { type: 'string' },
       'no-initial-sync': { type: 'boolean' },
       'state-dir': { type: 'string' },
+      'confirm-deletions': { type: 'boolean' },
       once: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
     },
@@ -118,15 +122,17 @@ export function watchConfig(
     once: values.once ?? false,
     quiet: values.quiet ?? false,
     stateDir: values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(io.env),
+    confirmDeletions: values['confirm-deletions'] ?? false,
   };
 }
 
 /** Runs pairs until a signal (or, with once, until every full sync is done). Returns the exit status. */
 export async function runPairs(
   configs: EnginePairConfig[],
-  options: { once: boolean; quiet: boolean; stateDir?: string | null },
+  options: { once: boolean; quiet: boolean; stateDir?: string | null; confirmDeletions?: boolean },
   io: CliIo,
   stopSignal: Promise<string>,
+  setup?: (engine: Engine) => Promise<Teardown>,
 ): Promise<number> {
   const engine = new Engine({ stateDir: options.once ? null : (options.stateDir ?? null) });
   const labels = new Map<string, string>();
@@ -153,7 +159,13 @@ export async function runPairs(
       io.out(formatBatch(summary, labels.get(key) as string));
     }
   });
-  for (const config of configs) await engine.addPair(config, { watch: !options.once });
+  const teardown = await setup?.(engine);
+  for (const config of configs) {
+    await engine.addPair(config, {
+      watch: !options.once,
+      confirmDeletions: options.confirmDeletions ?? false,
+    });
+  }
   if (options.once) {
     await engine.whenIdle();
     const state = engine.state();
@@ -163,11 +175,13 @@ export async function runPairs(
         if (target.error) worstExit = worstExit || (target.error.exitCode ?? 1);
     }
     await engine.stop();
+    await teardown?.();
     return worstExit;
   }
   const signal = await stopSignal;
   io.out(`received ${signal}: stopping (waiting up to 10 s for transfers in flight)`);
   await Promise.race([engine.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  await teardown?.();
   return 0;
 }
 
@@ -183,8 +197,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     switch (command) {
       case 'watch': {
-        const { config, once, quiet, stateDir } = watchConfig(rest, io);
-        return await runPairs([config], { once, quiet, stateDir }, io, signalPromise());
+        const { config, ...options } = watchConfig(rest, io);
+        return await runPairs([config], options, io, signalPromise());
       }
       case 'run': {
         const { values } = parseArgs({
@@ -194,10 +208,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             once: { type: 'boolean' },
             quiet: { type: 'boolean', short: 'q' },
             'state-dir': { type: 'string' },
+            'confirm-deletions': { type: 'boolean' },
           },
         });
         if (!values.config) throw new UsageError('run needs --config FILE');
-        const file = await loadConfigFile(path.resolve(io.cwd, values.config));
+        const configFile = path.resolve(io.cwd, values.config);
+        if (await isXmlConfigFile(configFile)) {
+          const stateDir = values['state-dir']
+            ? path.resolve(io.cwd, values['state-dir'])
+            : defaultStateDir(io.env);
+          const options = { startupSync: true, once: values.once ?? false, quiet: values.quiet ?? false };
+          return await runSersyncFile(configFile, options, io, (configs, opts, setup) =>
+            runPairs(configs, { ...opts, stateDir }, io, signalPromise(), setup),
+          );
+        }
+        const file = await loadConfigFile(configFile);
         if (file.pairs.length === 0) throw new UsageError(`config ${values.config} has no pairs`);
         return await runPairs(
           file.pairs,
@@ -207,6 +232,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             stateDir: values['state-dir']
               ? path.resolve(io.cwd, values['state-dir'])
               : defaultStateDir(io.env),
+            confirmDeletions: values['confirm-deletions'] ?? false,
           },
           io,
           signalPromise(),
@@ -215,8 +241,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'serve':
         return await runServe(rest, io);
       case 'sersync':
-        io.err(`rsync-live ${command} is not available in this version yet`);
-        return 2;
+        return await sersyncCommand(rest, io, (configs, opts, setup) =>
+          runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, signalPromise(), setup),
+        );
       case undefined:
       case '-h':
       case '--help':
