@@ -3,8 +3,11 @@
 // silent; a target notifies again only after it recovered and failed anew), one summary when several targets
 // start failing together, a quiet "back in sync" for a target that had notified, nothing when notifications
 // are off. New incidents are held for `windowMs` before they are announced, so a burst becomes one summary and
-// a target that recovers within the window never notifies. Takes an injected clock; notifications.ts shows
-// the decisions. Must not import electron.
+// a target that recovers within the window never notifies. A tripped delete guard (a `failure` of kind
+// 'delete-guard' with targetId null; `recovered` with targetId null when the user confirms) is an incident of
+// its own: one "Deletions paused" notification per trip, never folded into a "targets failing" summary, and
+// it silences the folder failure that usually comes with it (the folder is gone). Takes an injected clock;
+// notifications.ts shows the decisions. Must not import electron.
 import type { ApiEvents } from '../shared/api.js';
 import type { EngineState } from '../shared/state.js';
 import type { Clock } from '../engine/clock.js';
@@ -36,6 +39,8 @@ export interface NotificationPolicyOptions {
 interface Incident {
   pairId: string;
   targetId: string | null;
+  /** The pair's delete guard tripped (not a target or folder failure). */
+  guard: boolean;
   message: string;
   /** Announced: null while held in the window, then whether a notification was actually shown. */
   notified: boolean | null;
@@ -45,8 +50,8 @@ export const DEFAULT_WINDOW_MS = 5_000;
 export const DEFAULT_BURST_THRESHOLD = 3;
 const SUMMARY_LIST = 3;
 
-function incidentKey(pairId: string, targetId: string | null): string {
-  return `${pairId}\u0000${targetId ?? ''}`;
+function incidentKey(pairId: string, targetId: string | null, guard = false): string {
+  return guard ? `${pairId}\u0000\u0000delete-guard` : `${pairId}\u0000${targetId ?? ''}`;
 }
 
 export class NotificationPolicy {
@@ -84,7 +89,8 @@ export class NotificationPolicy {
   }
 
   failure(info: ApiEvents['failure']): void {
-    const key = incidentKey(info.pairId, info.targetId);
+    const guard = info.error.kind === 'delete-guard';
+    const key = incidentKey(info.pairId, info.targetId, guard);
     const known = this.#incidents.get(key);
     if (known) {
       known.message = info.error.message;
@@ -93,6 +99,7 @@ export class NotificationPolicy {
     this.#incidents.set(key, {
       pairId: info.pairId,
       targetId: info.targetId,
+      guard,
       message: info.error.message,
       notified: null,
     });
@@ -101,7 +108,12 @@ export class NotificationPolicy {
   }
 
   recovered(info: ApiEvents['recovered']): void {
-    const key = incidentKey(info.pairId, info.targetId);
+    // A pair-level recovery is the user confirming the held deletions (the engine sends no other).
+    const guardKey = incidentKey(info.pairId, null, true);
+    const key =
+      info.targetId === null && this.#incidents.has(guardKey)
+        ? guardKey
+        : incidentKey(info.pairId, info.targetId);
     const incident = this.#incidents.get(key);
     if (!incident) return;
     this.#incidents.delete(key);
@@ -111,6 +123,17 @@ export class NotificationPolicy {
     }
     if (incident.notified && this.#enabled) {
       const { pair, target } = this.#label(incident);
+      if (incident.guard) {
+        this.#show({
+          kind: 'recovered',
+          title: `Deletions confirmed: ${pair}`,
+          body: 'The held deletions are being applied to every target.',
+          pairId: incident.pairId,
+          targetId: null,
+          quiet: true,
+        });
+        return;
+      }
       this.#show({
         kind: 'recovered',
         title: `Back in sync: ${pair}`,
@@ -131,7 +154,9 @@ export class NotificationPolicy {
     const failing = new Set<string>();
     for (const pair of state.pairs) {
       labels.set(incidentKey(pair.id, null), { pair: pair.name, target: null });
+      labels.set(incidentKey(pair.id, null, true), { pair: pair.name, target: null });
       if (pair.watcher.error) failing.add(incidentKey(pair.id, null));
+      if (pair.deleteGuard) failing.add(incidentKey(pair.id, null, true));
       for (const target of pair.targets) {
         const key = incidentKey(pair.id, target.id);
         labels.set(key, { pair: pair.name, target: targetLabel(pair, target) });
@@ -154,7 +179,7 @@ export class NotificationPolicy {
   }
 
   #label(incident: Incident): { pair: string; target: string | null } {
-    const known = this.#labels.get(incidentKey(incident.pairId, incident.targetId));
+    const known = this.#labels.get(incidentKey(incident.pairId, incident.targetId, incident.guard));
     if (known) return known;
     return {
       pair: incident.pairId,
@@ -172,6 +197,50 @@ export class NotificationPolicy {
     const enabled = this.#enabled;
     for (const incident of held) incident.notified = enabled;
     if (!enabled || held.length === 0) return;
+    const guards = held.filter((incident) => incident.guard);
+    // The folder failure of a pair whose guard tripped says the same less usefully: tracked, never shown.
+    const guarded = new Set(
+      [...this.#incidents.values()].filter((incident) => incident.guard).map((incident) => incident.pairId),
+    );
+    const silenced = (incident: Incident): boolean =>
+      !incident.guard && incident.targetId === null && guarded.has(incident.pairId);
+    for (const incident of held) if (silenced(incident)) incident.notified = false;
+    this.#announceGuards(guards);
+    this.#announceFailures(held.filter((incident) => !incident.guard && !silenced(incident)));
+  }
+
+  /** One "Deletions paused" per tripped guard; a burst of them (a disk with several folders) as one. */
+  #announceGuards(guards: Incident[]): void {
+    if (guards.length === 0) return;
+    if (guards.length >= this.#burstThreshold) {
+      const names = guards.map((incident) => this.#label(incident).pair);
+      const shown = names.slice(0, SUMMARY_LIST);
+      const more = names.length - shown.length;
+      const first = guards[0] as Incident;
+      this.#show({
+        kind: 'summary',
+        title: `Deletions paused for ${guards.length} folders`,
+        body: `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}: nothing is deleted on the targets until you confirm`,
+        pairId: first.pairId,
+        targetId: null,
+        quiet: false,
+      });
+      return;
+    }
+    for (const incident of guards) {
+      this.#show({
+        kind: 'failure',
+        title: `Deletions paused: ${this.#label(incident).pair}`,
+        body: incident.message,
+        pairId: incident.pairId,
+        targetId: null,
+        quiet: false,
+      });
+    }
+  }
+
+  #announceFailures(held: Incident[]): void {
+    if (held.length === 0) return;
     if (held.length >= this.#burstThreshold) {
       const labels = held.map((incident) => this.#label(incident).target ?? this.#label(incident).pair);
       const shown = labels.slice(0, SUMMARY_LIST);

@@ -1,6 +1,8 @@
 // The tray's decisions, free of Electron: from an EngineState (plus the "everything paused" flag the tray keeps)
-// it computes the tray status (which icon), the tooltip and a menu model of plain items. tray.ts renders the
-// model with Tray and Menu; unit tests check it under Node. Must not import electron or node: modules.
+// it computes the tray status (which icon), the tooltip and a menu model of plain items. A tripped delete
+// guard counts as an error: the tooltip and a menu line say that deletions are paused for that pair. tray.ts
+// renders the model with Tray and Menu; unit tests check it under Node. Must not import electron or node:
+// modules.
 import type { EngineState, PairState, TargetState } from '../shared/state.js';
 
 export const TRAY_STATUSES = ['synced', 'syncing', 'paused', 'error'] as const;
@@ -34,8 +36,12 @@ export interface TrayInput {
   autostart?: boolean | null;
 }
 
-/** Something that needs the user: a failing target, or a pair whose folder or watcher failed for good. */
+/**
+ * Something that needs the user: a failing target, a pair whose folder or watcher failed for good, or a pair
+ * whose delete guard tripped (its deletions are held until the user confirms them).
+ */
 export interface Failing {
+  kind: 'target' | 'folder' | 'delete-guard';
   pairId: string;
   targetId: string | null;
   label: string;
@@ -76,13 +82,20 @@ export function targetLabel(pair: Pick<PairState, 'name'>, target: Pick<TargetSt
 export function failingItems(state: EngineState): Failing[] {
   const failing: Failing[] = [];
   for (const pair of state.pairs) {
+    if (pair.deleteGuard)
+      failing.push({ kind: 'delete-guard', pairId: pair.id, targetId: null, label: pair.name });
     if (pairFailed(pair)) {
-      failing.push({ pairId: pair.id, targetId: null, label: `${pair.name} (folder)` });
+      failing.push({ kind: 'folder', pairId: pair.id, targetId: null, label: `${pair.name} (folder)` });
       continue;
     }
     for (const target of pair.targets) {
       if (targetFailing(target))
-        failing.push({ pairId: pair.id, targetId: target.id, label: targetLabel(pair, target) });
+        failing.push({
+          kind: 'target',
+          pairId: pair.id,
+          targetId: target.id,
+          label: targetLabel(pair, target),
+        });
     }
   }
   return failing;
@@ -105,18 +118,33 @@ export function trayStatus({ state, paused = false }: TrayInput): TrayStatus {
   return 'synced';
 }
 
-function failingSummary(failing: Failing[]): string {
-  const folders = failing.filter((item) => item.targetId === null).length;
-  const targets = failing.length - folders;
-  const counts = [
-    folders > 0 ? plural(folders, 'folder') : null,
-    targets > 0 ? plural(targets, 'target') : null,
-  ]
-    .filter((part) => part !== null)
-    .join(' and ');
-  const shown = failing.slice(0, TOOLTIP_LIST).map((item) => item.label);
-  const more = failing.length - shown.length;
-  return `${counts} failing: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+function listed(labels: string[]): string {
+  const shown = labels.slice(0, TOOLTIP_LIST);
+  const more = labels.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** Tripped delete guards first ("deletions paused for Photos (confirm them in the window)"), then failures. */
+function failingSummary(all: Failing[]): string {
+  const guards = all.filter((item) => item.kind === 'delete-guard');
+  const failing = all.filter((item) => item.kind !== 'delete-guard');
+  const parts: string[] = [];
+  if (guards.length > 0)
+    parts.push(
+      `deletions paused for ${listed(guards.map((item) => item.label))} (confirm them in the window)`,
+    );
+  if (failing.length > 0) {
+    const folders = failing.filter((item) => item.kind === 'folder').length;
+    const targets = failing.length - folders;
+    const counts = [
+      folders > 0 ? plural(folders, 'folder') : null,
+      targets > 0 ? plural(targets, 'target') : null,
+    ]
+      .filter((part) => part !== null)
+      .join(' and ');
+    parts.push(`${counts} failing: ${listed(failing.map((item) => item.label))}`);
+  }
+  return parts.join('; ');
 }
 
 export function trayTooltip(input: TrayInput, status: TrayStatus = trayStatus(input)): string {
@@ -145,6 +173,7 @@ export function trayTooltip(input: TrayInput, status: TrayStatus = trayStatus(in
 
 function targetWord(pair: PairState, target: TargetState): string {
   if (targetFailing(target)) return 'error';
+  if (pair.deleteGuard) return 'deletions held';
   if (target.status === 'paused' || pair.status === 'paused') return 'paused';
   if (targetBusy(target)) return target.queued > 0 ? `syncing (${target.queued} waiting)` : 'syncing';
   return 'in sync';
@@ -154,6 +183,16 @@ function statusLines(state: EngineState): TrayMenuItem[] {
   if (state.pairs.length === 0) return [{ kind: 'status', label: 'No folders set up yet', pairId: null }];
   const lines: TrayMenuItem[] = [];
   for (const pair of state.pairs) {
+    if (pair.deleteGuard) {
+      const held = pair.deleteGuard.held;
+      lines.push({
+        kind: 'status',
+        label: truncate(
+          `${pair.name}: deletions paused${held > 0 ? ` (${held} held)` : ''}, confirm them in the window`,
+        ),
+        pairId: pair.id,
+      });
+    }
     if (pairFailed(pair)) {
       lines.push({ kind: 'status', label: truncate(`${pair.name}: error`), pairId: pair.id });
       continue;

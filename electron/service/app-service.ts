@@ -198,6 +198,8 @@ export class AppService {
       case 'resume':
         this.#engine.resume(r.pairId as string | undefined);
         return ok as ApiResponses[M];
+      case 'confirmDeletions':
+        return (await this.#confirmDeletions(r.pairId as string)) as ApiResponses[M];
       case 'getActivity':
         return [...this.#activity] as ApiResponses[M];
       case 'pickFolder':
@@ -247,6 +249,24 @@ export class AppService {
       await this.#options.secrets.delete(secretKey(pairId, targetId(target, index)));
     this.#scheduleState();
     return { removed: true };
+  }
+
+  /**
+   * The user confirmed the deletions the pair's delete guard held back: the engine sends them (a pair whose
+   * folder went away or was replaced restarts on the folder as it is now), then one full sync per target
+   * mirrors the folder as it is now. That sync also uses up the confirmation at once, so it never lingers
+   * until some later scheduled sync. A pair whose guard is not tripped (another window confirmed first) is
+   * left alone: `confirmed: false`.
+   */
+  async #confirmDeletions(pairId: string): Promise<ApiResponses['confirmDeletions']> {
+    const pair = this.#engine.state().pairs.find((p) => p.id === pairId);
+    if (!pair) throw new ApiError('not-found', `there is no pair "${pairId}"`);
+    if (!pair.deleteGuard) return { confirmed: false };
+    const confirmed = await this.#engine.confirmDeletions(pairId);
+    if (!confirmed) throw new ApiError('not-found', `there is no pair "${pairId}"`);
+    this.#engine.fullSync(pairId);
+    this.#scheduleState();
+    return { confirmed };
   }
 
   async #testConnection(r: Record<string, unknown>): Promise<ApiResponses['testConnection']> {

@@ -101,7 +101,7 @@ export interface ApiResponses {
   retryNow: { ok: true };
   pause: { ok: true };
   resume: { ok: true };
-  /** true: the guard was released (or was not tripped); the held deletions go out to every target. */
+  /** true: the guard was released and the held deletions go out to every target; false: it was not tripped. */
   confirmDeletions: { confirmed: boolean };
   getActivity: BatchSummary[];
   pickFolder: { folder: string | null };

@@ -9,12 +9,20 @@
 //     desktop settings (no keyring, autostart offered) the window warns that passwords last this session only,
 //     and the Start at login checkbox calls setSettings({autostart});
 // (f) headless Settings: no Start at login, notifications "desktop app only"; a keyboard toggle is kept by the
-//     service across a reload.
-import { mkdir, writeFile } from 'node:fs/promises';
+//     service across a reload;
+// (g) the delete guard: a folder with 3 files mirrored to a local directory is emptied → the card and the
+//     Failures view show "3 deletions held" while the target keeps its files → Confirm deletions → confirm →
+//     the target is emptied and the guard is gone; the pair form edits the guard's share and minimum.
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { API_EVENTS, type AppSettings, type SettingsChange } from '../../electron/shared/api.js';
+import {
+  API_EVENTS,
+  type AppSettings,
+  type PairView,
+  type SettingsChange,
+} from '../../electron/shared/api.js';
 import { callService, type SettingsHooks } from '../../electron/service/app-service.js';
 import { waitForConverge } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
@@ -338,6 +346,117 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     await until('the stored value after the reload', async () => !(await notify.isChecked()));
+    expect(errors).toEqual([]);
+  });
+
+  it('(g) an emptied folder trips the delete guard; Confirm deletions empties the target', async () => {
+    const app = await startApp();
+    cleanups.push(() => app.close());
+    const { page, errors } = await newPage();
+    const folder = path.join(app.work, 'Documents');
+    const backup = path.join(app.work, 'backup');
+    await mkdir(folder);
+    await mkdir(backup);
+    const files = ['one.txt', 'two.txt', 'three.txt'];
+    for (const name of files) await writeFile(path.join(folder, name), `${name}\n`);
+    await app.service.handle('savePair', {
+      pair: { id: 'docs', folder, targets: [{ id: 't1', url: backup }] },
+    });
+    const backedUp = async (): Promise<string[]> => (await readdir(backup)).sort();
+    await page.goto(app.url);
+    const card = page.locator('#pair-docs');
+    const target = card.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^idle$/);
+    await until('the target has the three files', async () => (await backedUp()).length === 3);
+    expect(await card.getByTestId('delete-guard').count()).toBe(0);
+
+    await Promise.all(files.map((name) => rm(path.join(folder, name))));
+    const guard = card.getByTestId('delete-guard');
+    await untilText(guard.getByTestId('guard-held'), /^3 deletions held$/);
+    expect(await guard.getByRole('heading').textContent()).toBe('Deletions paused: the folder is empty');
+    expect(await guard.getByTestId('guard-message').textContent()).toMatch(
+      /^The folder .*Documents is empty but its backup is not; nothing is deleted on the targets until you confirm/,
+    );
+    expect(await guard.getByTestId('guard-since').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await untilText(card.getByTestId('status').first(), /^error$/);
+    expect(await target.getByTestId('target-held').textContent()).toMatch(/^\s*3 held until you confirm\s*$/);
+    await untilText(page.getByRole('button', { name: /^Failures/ }), /Failures\s*1/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await backedUp()).toEqual([...files].sort());
+    await card.screenshot({ path: path.join(SCREENSHOTS, 'g-delete-guard-card.png') });
+
+    // The Failures view shows the same guard, with the button.
+    await page.getByRole('button', { name: /^Failures/ }).click();
+    const failure = page.getByTestId('failure');
+    expect(await failure.count()).toBe(1);
+    await untilText(failure.getByTestId('guard-held'), /^3 deletions held$/);
+    expect(await failure.getByRole('heading').textContent()).toBe(
+      'Documents: deletions paused, the folder is empty',
+    );
+    expect(await failure.getByRole('button', { name: 'Confirm deletions' }).isVisible()).toBe(true);
+    expect(await failure.getByRole('button', { name: 'Retry now' }).count()).toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'g-delete-guard-failures.png'), fullPage: true });
+
+    // Cancel changes nothing; confirming applies the deletions.
+    await page.getByRole('button', { name: 'Folders' }).click();
+    await card.getByRole('button', { name: 'Confirm deletions' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(
+      '3 deletions will be applied to every target of this pair; the backup will then mirror the folder as it is now.',
+    );
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'g-delete-guard-dialog.png') });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await guard.isVisible()).toBe(true);
+    expect(await backedUp()).toHaveLength(3);
+
+    await card.getByRole('button', { name: 'Confirm deletions' }).click();
+    await dialog.getByRole('button', { name: 'Confirm deletions' }).click();
+    await until('the target to be emptied', async () => (await backedUp()).length === 0);
+    await guard.waitFor({ state: 'detached' });
+    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(card.getByTestId('status').first(), /^idle$/);
+    expect(await target.getByTestId('target-held').count()).toBe(0);
+    await page.getByRole('button', { name: /^Failures/ }).click();
+    await page.getByTestId('no-failures').waitFor();
+
+    // The pair form shows the guard's settings (defaults 50 % and 1000) and saves changes to them.
+    await page.getByRole('button', { name: 'Folders' }).click();
+    await card.getByRole('button', { name: 'Edit', exact: true }).click();
+    const enabled = page.getByRole('checkbox', { name: /Hold deletions until I confirm them/ });
+    const share = page.getByLabel('Share of the folder (%)');
+    const minimum = page.getByLabel('Minimum entries');
+    expect(await enabled.isChecked()).toBe(true);
+    expect(await share.inputValue()).toBe('50');
+    expect(await minimum.inputValue()).toBe('1000');
+    // An empty field passes the browser's own checks; the form names the problem.
+    await minimum.fill('');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await untilText(
+      page.getByTestId('form-error'),
+      /^delete guard: the minimum number of entries must be a whole number of at least 1$/,
+    );
+    await share.fill('30');
+    await minimum.fill('10');
+    await page
+      .getByTestId('guard-options')
+      .screenshot({ path: path.join(SCREENSHOTS, 'g-guard-options.png') });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await card.waitFor();
+    const saved = (await app.service.handle('listPairs', {})) as PairView[];
+    expect(saved[0]?.deleteGuard).toEqual({ enabled: true, maxShare: 0.3, minEntries: 10 });
+
+    // Switched off, the numbers cannot be edited and are kept.
+    await card.getByRole('button', { name: 'Edit', exact: true }).click();
+    expect(await share.inputValue()).toBe('30');
+    await enabled.uncheck();
+    expect(await share.isDisabled()).toBe(true);
+    expect(await minimum.isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await card.waitFor();
+    const off = (await app.service.handle('listPairs', {})) as PairView[];
+    expect(off[0]?.deleteGuard).toEqual({ enabled: false, maxShare: 0.3, minEntries: 10 });
     expect(errors).toEqual([]);
   });
 });

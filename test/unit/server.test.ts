@@ -1,9 +1,10 @@
 // The headless server against a real AppService (real Engine, JsonPairStore on a temp file, in-memory
 // secrets): token checks on HTTP and the WebSocket, the state route, the call envelope and its status codes,
-// Host/Origin checks, static files without traversal, body limit, and that no password ever leaves the app.
+// Host/Origin checks, static files without traversal, body limit, that no password ever leaves the app, and
+// confirmDeletions on a pair whose delete guard tripped (a real folder emptied, a local target).
 // Also `runServe`: the printed address, the 0600 token file and its replacement when others could read it, and
 // the headless settings (getSettings values, setSettings refusing the read-only fields).
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,15 @@ function request(
 }
 
 const auth = { Authorization: `Bearer ${TOKEN}` };
+
+/** Polls until `check` is true; fails naming `what`. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function call(port: number, method: string, body: unknown): Promise<Reply> {
   return request(port, {
@@ -318,6 +328,84 @@ describe('headless server', () => {
     for (const body of bodies) expect(body).not.toContain(password);
     expect(bodies.join('\n')).toContain('secret-pair');
     opened.socket.close();
+  });
+
+  it('confirmDeletions: 404 for an unknown pair; a tripped guard is released and the target mirrors the folder', async () => {
+    const missing = await call(port, 'confirmDeletions', { pairId: 'nope' });
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body)).toMatchObject({
+      ok: false,
+      error: { kind: 'not-found', message: 'there is no pair "nope"' },
+    });
+    for (const invalid of [{}, { pairId: '' }, { pairId: 'x', targetId: 't1' }]) {
+      const refused = await call(port, 'confirmDeletions', invalid);
+      expect(refused.status, JSON.stringify(invalid)).toBe(400);
+    }
+
+    // A folder with three files mirrored to a local directory, then emptied: the guard holds the deletions.
+    const folder = path.join(work, 'guarded');
+    const backup = path.join(work, 'guarded-backup');
+    await mkdir(folder);
+    await mkdir(backup);
+    const files = ['a.txt', 'b.txt', 'c.txt'];
+    for (const name of files) await writeFile(path.join(folder, name), name);
+    const events: string[] = [];
+    const onFailure = (info: { pairId: string; targetId: string | null; error: { kind: string } }): void => {
+      if (info.pairId === 'guarded') events.push(`failure:${info.targetId}:${info.error.kind}`);
+    };
+    const onRecovered = (info: { pairId: string; targetId: string | null }): void => {
+      if (info.pairId === 'guarded') events.push(`recovered:${info.targetId}`);
+    };
+    service.events.on('failure', onFailure);
+    service.events.on('recovered', onRecovered);
+    try {
+      const saved = await call(port, 'savePair', {
+        pair: { id: 'guarded', folder, targets: [{ id: 't1', url: backup }] },
+      });
+      expect(saved.status).toBe(200);
+      expect(JSON.parse(saved.body).value.deleteGuard).toEqual({
+        enabled: true,
+        maxShare: 0.5,
+        minEntries: 1000,
+      });
+      await until('the backup has the three files', async () => (await readdir(backup)).length === 3);
+      await service.engine.whenIdle('guarded');
+      // Nothing tripped yet: nothing to confirm, nothing happens.
+      const early = await call(port, 'confirmDeletions', { pairId: 'guarded' });
+      expect(JSON.parse(early.body)).toEqual({ ok: true, value: { confirmed: false } });
+
+      await Promise.all(files.map((name) => rm(path.join(folder, name))));
+      const guardOf = async (): Promise<{ reason: string; held: number; message: string } | null> => {
+        const reply = await request(port, { path: '/api/state', headers: auth });
+        const state = JSON.parse(reply.body) as {
+          pairs: {
+            id: string;
+            status: string;
+            deleteGuard: { reason: string; held: number; message: string } | null;
+          }[];
+        };
+        return state.pairs.find((p) => p.id === 'guarded')?.deleteGuard ?? null;
+      };
+      await until('the guard holds three deletions', async () => (await guardOf())?.held === 3);
+      expect(await guardOf()).toMatchObject({ reason: 'folder-empty', held: 3 });
+      expect((await guardOf())?.message).toMatch(/^deletions paused: the folder .*guarded is empty/);
+      expect(events).toEqual(['failure:null:delete-guard']);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await readdir(backup)).sort()).toEqual(files);
+
+      const confirmed = await call(port, 'confirmDeletions', { pairId: 'guarded' });
+      expect(confirmed.status).toBe(200);
+      expect(JSON.parse(confirmed.body)).toEqual({ ok: true, value: { confirmed: true } });
+      expect(await guardOf()).toBeNull();
+      expect(events).toEqual(['failure:null:delete-guard', 'recovered:null']);
+      await until('the backup is empty', async () => (await readdir(backup)).length === 0);
+      const again = await call(port, 'confirmDeletions', { pairId: 'guarded' });
+      expect(JSON.parse(again.body)).toEqual({ ok: true, value: { confirmed: false } });
+    } finally {
+      service.events.off('failure', onFailure);
+      service.events.off('recovered', onRecovered);
+      await call(port, 'removePair', { pairId: 'guarded' });
+    }
   });
 });
 

@@ -1,8 +1,10 @@
 // The add/edit form's model: a PairView turned into editable fields (daemon fields or an advanced URL per
 // target, excludes as one-per-line text) and back into the PairInput that savePair takes. Settings the form
 // does not show (max delay, watcher, extra rsync options, per-target options…) are carried over unchanged.
+// The delete guard's fields are checked in delete-guard.ts (guardProblem) before saving.
 import type { PairInput, PairView, TargetInput, TargetView } from '../../../electron/shared/api.ts';
 import type { DeletionPolicy } from '../../../electron/shared/config.ts';
+import { guardDraft, guardInput, type GuardDraft } from './delete-guard.ts';
 import { buildDaemonUrl, DEFAULT_DAEMON_PORT, parseDaemonUrl } from './target-url.ts';
 
 export interface TargetDraft {
@@ -36,6 +38,8 @@ export interface PairDraft {
   delayMs: number | null;
   bwlimitKiB: number | null;
   schedule: string;
+  /** The delete guard: on/off, share of the folder in percent, minimum entries. */
+  guard: GuardDraft;
   original: PairView | null;
 }
 
@@ -95,6 +99,7 @@ export function pairDraft(pair: PairView | null): PairDraft {
     delayMs: pair?.delayMs ?? 50,
     bwlimitKiB: pair?.rsync.bwlimitKiB ?? 0,
     schedule: pair?.fullSync.schedule ?? '',
+    guard: guardDraft(pair?.deleteGuard),
     original: pair,
   };
 }
@@ -157,5 +162,6 @@ export function pairInput(draft: PairDraft): PairInput {
       contimeoutSec: base?.rsync.contimeoutSec ?? 15,
       bwlimitKiB: draft.bwlimitKiB ?? 0,
     },
+    deleteGuard: guardInput(draft.guard, base?.deleteGuard),
   };
 }

@@ -12,11 +12,13 @@ import type {
 } from '../../../electron/shared/api.ts';
 import type {
   BatchSummary,
+  DeleteGuardState,
   EngineState,
   PairState,
   SyncError,
   TargetState,
 } from '../../../electron/shared/state.ts';
+import { guardError } from './delete-guard.ts';
 import type { ConnectionStatus, Transport } from './transport/index.ts';
 
 const ACTIVITY_LIMIT = 200;
@@ -25,10 +27,12 @@ export interface Failure {
   pairId: string;
   pairName: string;
   folder: string;
-  /** null: the folder or its watcher failed, not a target. */
+  /** null: the folder or its watcher failed (or, with `guard`, the delete guard holds deletions), not a target. */
   targetId: string | null;
   url: string | null;
   error: SyncError;
+  /** Set when this entry is the pair's tripped delete guard (deletions held until the user confirms). */
+  guard: DeleteGuardState | null;
 }
 
 const batchKey = (batch: BatchSummary): string => `${batch.pairId}/${batch.targetId}/${batch.runId}`;
@@ -60,7 +64,12 @@ export class AppState {
   #failures = $derived.by(() => {
     const failures: Failure[] = [];
     for (const pair of this.#engine.pairs) {
-      const base = { pairId: pair.id, pairName: pair.name, folder: pair.folder };
+      const base = { pairId: pair.id, pairName: pair.name, folder: pair.folder, guard: null };
+      // A tripped guard comes first: the backup is safe but waits for the user.
+      if (pair.deleteGuard) {
+        const guard = pair.deleteGuard;
+        failures.push({ ...base, targetId: null, url: null, error: guardError(guard), guard });
+      }
       if (pair.watcher.error)
         failures.push({ ...base, targetId: null, url: null, error: pair.watcher.error });
       for (const target of pair.targets) {
@@ -219,6 +228,11 @@ export class AppState {
 
   async resume(pairId: string): Promise<void> {
     await this.#client.call('resume', { pairId });
+  }
+
+  /** Releases the deletions the pair's delete guard holds back (the user confirmed them). */
+  async confirmDeletions(pairId: string): Promise<void> {
+    await this.#client.call('confirmDeletions', { pairId });
   }
 
   async refreshSettings(): Promise<void> {

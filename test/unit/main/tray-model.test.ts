@@ -1,5 +1,5 @@
 // The tray's decisions: status per engine state, tooltip text, menu items (the Start at login check item too),
-// the pause flag and label escaping.
+// the pause flag and label escaping; a tripped delete guard as an error with its own tooltip and menu line.
 import { describe, expect, it } from 'vitest';
 import {
   escapeMenuLabel,
@@ -13,6 +13,7 @@ import {
   trayTooltip,
   type TrayMenuItem,
 } from '../../../electron/main/tray-model.js';
+import type { DeleteGuardState } from '../../../electron/shared/state.js';
 import { pair, state, syncError, target } from './state-builders.js';
 
 const labels = (menu: TrayMenuItem[]): string[] =>
@@ -238,7 +239,9 @@ describe('helpers', () => {
 
   it('failingItems names pairs and targets', () => {
     const items = failingItems(state(pair({ targets: [target({ status: 'stopped' })] })));
-    expect(items).toEqual([{ pairId: 'photos', targetId: 't1', label: 'Photos → 10.0.0.5::photos' }]);
+    expect(items).toEqual([
+      { kind: 'target', pairId: 'photos', targetId: 't1', label: 'Photos → 10.0.0.5::photos' },
+    ]);
   });
 
   it('the pause flag ends when a healthy pair runs again', () => {
@@ -252,5 +255,91 @@ describe('helpers', () => {
     expect(escapeMenuLabel('Tom & Jerry → a::b')).toBe('Tom && Jerry → a::b');
     expect(trayIconFile('error')).toBe('tray/error-24.png');
     expect(trayIconFile('paused', 16)).toBe('tray/paused-16.png');
+  });
+});
+
+describe('a tripped delete guard', () => {
+  const guard = (held = 3): DeleteGuardState => ({
+    reason: 'folder-empty',
+    message: 'deletions paused: the folder /home/me/Photos is empty but its backup is not; …',
+    since: '2025-01-01T00:00:00.000Z',
+    held,
+  });
+  // The engine's state for a tripped pair: status error, targets idle (their other changes still sync).
+  const guarded = (overrides: Parameters<typeof pair>[0] = {}) =>
+    pair({ status: 'error', deleteGuard: guard(), ...overrides });
+
+  it('makes the tray status error, even while other pairs sync or everything is paused', () => {
+    expect(trayStatus({ state: state(guarded()) })).toBe('error');
+    const busy = pair({ id: 'b', status: 'syncing', targets: [target({ status: 'syncing' })] });
+    expect(trayStatus({ state: state(busy, guarded()) })).toBe('error');
+    expect(trayStatus({ state: state(guarded()), paused: true })).toBe('error');
+  });
+
+  it('is a failing item of its own, next to a failed folder or failing target of the same pair', () => {
+    expect(failingItems(state(guarded()))).toEqual([
+      { kind: 'delete-guard', pairId: 'photos', targetId: null, label: 'Photos' },
+    ]);
+    const gone = guarded({
+      watcher: {
+        backend: 'inotify',
+        directories: 0,
+        ready: false,
+        error: syncError({ kind: 'source-missing', class: 'config' }),
+      },
+    });
+    expect(failingItems(state(gone)).map((item) => item.kind)).toEqual(['delete-guard', 'folder']);
+    const targetDown = guarded({ targets: [target({ status: 'error', error: syncError() })] });
+    expect(failingItems(state(targetDown)).map((item) => item.kind)).toEqual(['delete-guard', 'target']);
+  });
+
+  it('the tooltip says deletions are paused for that pair, before other failures', () => {
+    expect(trayTooltip({ state: state(guarded(), pair({ id: 'docs', name: 'Docs' })) })).toBe(
+      'Rsync Live — deletions paused for Photos (confirm them in the window)',
+    );
+    const failing = pair({
+      id: 'docs',
+      name: 'Docs',
+      status: 'error',
+      targets: [target({ url: 'nas::docs', status: 'error', error: syncError() })],
+    });
+    expect(trayTooltip({ state: state(failing, guarded()) })).toBe(
+      'Rsync Live — deletions paused for Photos (confirm them in the window); 1 target failing: Docs → nas::docs',
+    );
+    const three = ['a', 'b', 'c'].map((id) => guarded({ id, name: id.toUpperCase() }));
+    expect(trayTooltip({ state: state(...three) })).toBe(
+      'Rsync Live — deletions paused for A, B and 1 more (confirm them in the window)',
+    );
+  });
+
+  it('the menu has a line for the pair with the held count, and its targets say deletions are held', () => {
+    const menu = trayMenu({
+      state: state(guarded({ targets: [target(), target({ id: 't2', url: 'x::y', status: 'error' })] })),
+    });
+    const statusLines = menu.filter((item) => item.kind === 'status');
+    expect(statusLines.map((item) => item.label)).toEqual([
+      'Photos: deletions paused (3 held), confirm them in the window',
+      'Photos → 10.0.0.5::photos: deletions held',
+      'Photos → x::y: error',
+    ]);
+    expect(statusLines.every((item) => item.pairId === 'photos')).toBe(true);
+    const fullSync = labels(trayMenu({ state: state(guarded({ deleteGuard: guard(0) })) }));
+    expect(fullSync).toContain('Photos: deletions paused, confirm them in the window');
+  });
+
+  it('a guarded pair whose folder is gone shows the guard line and one error line', () => {
+    const gone = guarded({
+      watcher: { backend: 'inotify', directories: 0, ready: false, error: syncError({ class: 'config' }) },
+    });
+    const menu = labels(trayMenu({ state: state(gone) }));
+    expect(menu.filter((label) => label.startsWith('Photos'))).toEqual([
+      'Photos: deletions paused (3 held), confirm them in the window',
+      'Photos: error',
+    ]);
+  });
+
+  it('a confirmed guard (deleteGuard null again) leaves the error state', () => {
+    expect(trayModel({ state: state(pair()) }).status).toBe('synced');
+    expect(trayModel({ state: state(guarded()) }).status).toBe('error');
   });
 });
