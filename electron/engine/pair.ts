@@ -441,8 +441,11 @@ export class Pair {
       this.#ctx.emit('recovered', { pairId: this.id, targetId: null });
       this.#log('info', `deletions confirmed: ${release.length} held deletion(s) sent`);
     }
+    const restart = reason === 'folder-missing' || reason === 'folder-replaced';
+    // The confirmed full sync makes every target mirror the folder as it is now (a restart runs its own).
+    if (!restart) this.fullSync('deletions confirmed');
     this.#ctx.emit('state', this.id);
-    return { restart: reason === 'folder-missing' || reason === 'folder-replaced' };
+    return { restart };
   }
 
   /**

@@ -264,7 +264,6 @@ export class AppService {
     if (!pair.deleteGuard) return { confirmed: false };
     const confirmed = await this.#engine.confirmDeletions(pairId);
     if (!confirmed) throw new ApiError('not-found', `there is no pair "${pairId}"`);
-    this.#engine.fullSync(pairId);
     this.#scheduleState();
     return { confirmed };
   }
