@@ -21,6 +21,7 @@ import type { BatchSummary } from '../shared/state.js';
 import { Engine, type EnginePairConfig } from '../engine/index.js';
 import { targetId } from '../engine/pair.js';
 import { testConnection } from '../engine/connection-test.js';
+import { planSersyncImport, uniquePairIds } from './sersync-import.js';
 import { secretKey, type PairStore, type SecretStore } from './stores.js';
 
 /** Where the settings live and what they do (the desktop app: its settings file, autostart, safeStorage). */
@@ -200,6 +201,8 @@ export class AppService {
         return ok as ApiResponses[M];
       case 'confirmDeletions':
         return (await this.#confirmDeletions(r.pairId as string)) as ApiResponses[M];
+      case 'importSersync':
+        return (await this.#importSersync(r)) as ApiResponses[M];
       case 'getActivity':
         return [...this.#activity] as ApiResponses[M];
       case 'pickFolder':
@@ -268,6 +271,29 @@ export class AppService {
     return { confirmed };
   }
 
+  /**
+   * "Import sersync config": maps the file (a located ApiError when it is wrong) and answers the pairs as they
+   * would be saved. With `apply`, saves and starts each one through savePair, in order; an id another window
+   * took meanwhile is moved on to the next free one, so an existing pair is never replaced.
+   */
+  async #importSersync(r: Record<string, unknown>): Promise<ApiResponses['importSersync']> {
+    const plan = planSersyncImport(r.xml as string, r.fileName as string | undefined, this.#pairs);
+    const answer = { warnings: plan.warnings, plugins: plan.notImported };
+    if (r.apply !== true) return { ...answer, pairs: plan.pairs.map(previewView), applied: false };
+    const saved: PairView[] = [];
+    for (const planned of plan.pairs) {
+      const taken = this.#pairs.map((pair) => pair.id);
+      const pair = taken.includes(planned.id)
+        ? (uniquePairIds([planned], taken).pairs[0] ?? planned)
+        : planned;
+      // A new pair has no password: "" also clears one a removed pair may have left under the same keys.
+      const targets = pair.targets.map((target) => ({ ...target, password: '' }));
+      saved.push(await this.#savePair({ ...pair, targets }));
+    }
+    this.#scheduleState();
+    return { ...answer, pairs: saved, applied: true };
+  }
+
   async #testConnection(r: Record<string, unknown>): Promise<ApiResponses['testConnection']> {
     let password = (r.password as string | undefined) ?? null;
     if (password === null && typeof r.pairId === 'string' && typeof r.targetId === 'string') {
@@ -280,6 +306,21 @@ export class AppService {
       ...(this.#options.rsync ? { rsync: this.#options.rsync } : {}),
     });
   }
+}
+
+/** A pair that is not saved yet as the UI shows it (nothing stored, so no password either). */
+function previewView(pair: PairConfig): PairView {
+  return {
+    ...pair,
+    targets: pair.targets.map((target, index) => ({
+      id: targetId(target, index),
+      url: target.url,
+      ...(target.passwordFile ? { passwordFile: target.passwordFile } : {}),
+      hasPassword: false,
+      concurrency: target.concurrency,
+      ...(target.rsync ? { rsync: target.rsync } : {}),
+    })),
+  };
 }
 
 /** Runs a call and wraps the outcome in the transport envelope; unexpected errors become "internal". */

@@ -58,6 +58,26 @@ export interface AppSettings extends EditableSettings {
   readonly autostartSupported: boolean;
 }
 
+/** Something in a sersync file the app does not take over (a plugin or the fail log), for the import preview. */
+export interface SersyncNotImported {
+  /** sersync's name: command, socket, refreshCDN, http, or failLog. */
+  kind: string;
+  /** What it does, in a sentence fragment, without credentials. */
+  detail: string;
+}
+
+/** What `importSersync` answers: the pairs (as they would be or were saved), what to read, what was left out. */
+export interface SersyncImportResult {
+  /** One per <localpath> with a <remote>, ids free among the existing pairs (-2, -3, … when taken). */
+  pairs: PairView[];
+  /** "file:line: what changes and why", one per line. */
+  warnings: string[];
+  /** Plugins and the fail log: the app stores folders and targets; these run with `rsync-live sersync -o FILE`. */
+  plugins: SersyncNotImported[];
+  /** true: every pair was saved and started; false: a preview, nothing changed. */
+  applied: boolean;
+}
+
 const optionalIds = z.strictObject({ pairId: z.string().optional(), targetId: z.string().optional() });
 const empty = z.strictObject({}).optional();
 
@@ -81,6 +101,13 @@ export const apiRequests = {
   resume: z.strictObject({ pairId: z.string().optional() }),
   /** Send the deletions the pair's delete guard is holding back (the user confirmed them). */
   confirmDeletions: z.strictObject({ pairId: z.string().min(1) }),
+  /** Map a sersync confxml.xml to pairs: a preview, or with `apply` save them all (each like savePair). */
+  importSersync: z.strictObject({
+    xml: z.string().min(1).max(1_000_000),
+    /** The file's name (messages use it) or absolute path (relative paths inside resolve against it). */
+    fileName: z.string().max(4096).optional(),
+    apply: z.boolean().default(false),
+  }),
   getActivity: empty,
   pickFolder: empty,
   getSettings: empty,
@@ -103,6 +130,7 @@ export interface ApiResponses {
   resume: { ok: true };
   /** true: the guard was released and the held deletions go out to every target; false: it was not tripped. */
   confirmDeletions: { confirmed: boolean };
+  importSersync: SersyncImportResult;
   getActivity: BatchSummary[];
   pickFolder: { folder: string | null };
   getSettings: AppSettings;

@@ -12,7 +12,10 @@
 //     service across a reload;
 // (g) the delete guard: a folder with 3 files mirrored to a local directory is emptied → the card and the
 //     Failures view show "3 deletions held" while the target keeps its files → Confirm deletions → confirm →
-//     the target is emptied and the guard is gone; the pair form edits the guard's share and minimum.
+//     the target is emptied and the guard is gone; the pair form edits the guard's share and minimum;
+// (h) Import sersync config: a picked file with a typo shows its line (Show line selects it), a pasted stock
+//     confxml.xml adapted to a real daemon (auth with its 0600 password file) previews the folder, its target,
+//     the warnings and what is not imported; Import 1 folder → the pair appears and a new file reaches the daemon.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -458,5 +461,182 @@ describe('web UI', () => {
     const off = (await app.service.handle('listPairs', {})) as PairView[];
     expect(off[0]?.deleteGuard).toEqual({ enabled: false, maxShare: 0.3, minEntries: 10 });
     expect(errors).toEqual([]);
+  });
+
+  it('(h) Import sersync config: a typo shows its line; a stock confxml.xml previews, imports and syncs', async () => {
+    const { daemon, app, page, errors } = await setup();
+    const folder = path.join(app.work, 'tongbu');
+    await mkdir(folder);
+    await writeFile(path.join(folder, 'before-import.txt'), 'already there\n');
+    // sersync's stock confxml.xml, with the watched folder, the daemon's module, port and login adapted.
+    const xml = `<?xml version="1.0" encoding="ISO-8859-1"?>
+<head version="2.5">
+    <host hostip="localhost" port="8008"></host>
+    <debug start="false"/>
+    <fileSystem xfs="false"/>
+    <filter start="true">
+	<exclude expression="(.*)\\.svn"></exclude>
+	<exclude expression="(.*)\\.gz"></exclude>
+	<exclude expression="^info/*"></exclude>
+	<exclude expression="^static/*"></exclude>
+    </filter>
+    <inotify>
+	<delete start="true"/>
+	<createFolder start="true"/>
+	<createFile start="false"/>
+	<closeWrite start="true"/>
+	<moveFrom start="true"/>
+	<moveTo start="true"/>
+	<attrib start="false"/>
+	<modify start="false"/>
+    </inotify>
+
+    <sersync>
+	<localpath watch="${folder}">
+	    <remote ip="127.0.0.1" name="${daemon.moduleName}"/>
+	    <!--<remote ip="192.168.8.39" name="tongbu"/>-->
+	</localpath>
+	<rsync>
+	    <commonParams params="-artuz"/>
+	    <auth start="true" users="${daemon.user}" passwordfile="${daemon.passwordFile}"/>
+	    <userDefinedPort start="true" port="${daemon.port}"/><!-- port=874 -->
+	    <timeout start="false" time="100"/><!-- timeout=100 -->
+	    <ssh start="false"/>
+	</rsync>
+	<failLog path="${app.work}/rsync_fail_log.sh" timeToExecute="60"/><!--default every 60mins execute once-->
+	<crontab start="true" schedule="600"><!--600mins-->
+	    <crontabfilter start="true">
+		<exclude expression="*.php"></exclude>
+		<exclude expression="info/*"></exclude>
+	    </crontabfilter>
+	</crontab>
+	<plugin start="false" name="command"/>
+    </sersync>
+
+    <plugin name="command">
+	<param prefix="/bin/sh" suffix="" ignoreError="true"/>	<!--prefix /opt/tongbu/mmm.sh suffix-->
+	<filter start="false">
+	    <include expression="(.*)\\.php"/>
+	    <include expression="(.*)\\.sh"/>
+	</filter>
+    </plugin>
+
+    <plugin name="socket">
+	<localpath watch="${folder}">
+	    <deshost ip="192.168.138.20" port="8009"/>
+	</localpath>
+    </plugin>
+</head>
+`;
+    const lineOf = (text: string, needle: string): number =>
+      text.slice(0, text.indexOf(needle)).split('\n').length;
+
+    await page.goto(app.url);
+    await page.getByRole('heading', { name: 'No folders paired yet' }).waitFor();
+    await page.getByRole('button', { name: 'Import sersync config…' }).click();
+    await page.getByRole('heading', { name: 'Import sersync config' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Folders' }).count()).toBe(0); // the view replaces the tabs
+
+    // A picked file with a typo: refused with its line and column; Show line selects that line in the text.
+    const typo = xml.replace(`name="${daemon.moduleName}"/>`, `nmae="${daemon.moduleName}"/>`);
+    const typoLine = lineOf(typo, 'nmae=');
+    await page.getByLabel('Configuration file').setInputFiles({
+      name: 'broken.xml',
+      mimeType: 'text/xml',
+      buffer: Buffer.from(typo),
+    });
+    const text = page.getByLabel('Or paste its contents');
+    await until('the file in the text box', async () => (await text.inputValue()) === typo);
+    expect(await page.getByRole('status').textContent()).toMatch(/Read broken\.xml: \d+ lines\./);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const problem = page.getByTestId('import-error');
+    await untilText(problem.getByTestId('import-error-where'), new RegExp(`^Line ${typoLine}, column \\d+$`));
+    expect(await problem.textContent()).toContain('of broken.xml');
+    expect(await problem.getByTestId('import-error-text').textContent()).toBe(
+      '<remote> inside <localpath> has no attribute "nmae": it takes "ip", "name", "port"',
+    );
+    expect(await problem.getAttribute('role')).toBe('alert');
+    expect(await text.getAttribute('aria-invalid')).toBe('true');
+    await problem.getByRole('button', { name: `Show line ${typoLine}` }).click();
+    const selected = await text.evaluate(
+      (el: { value: string; selectionStart: number; selectionEnd: number }) =>
+        el.value.slice(el.selectionStart, el.selectionEnd),
+    );
+    expect(selected).toBe(typo.split('\n')[typoLine - 1]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'h-sersync-error.png'), fullPage: true });
+
+    // The fixed file pasted: the preview shows the folder, its target, the settings and every warning.
+    await text.fill(xml);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByTestId('import-preview');
+    await preview.getByRole('heading', { name: 'Preview: 1 folder from confxml.xml' }).waitFor();
+    const expected = (await app.service.handle('importSersync', { xml })) as {
+      warnings: string[];
+      plugins: { kind: string }[];
+    };
+    const pair = preview.getByTestId('import-pair');
+    expect(await pair.count()).toBe(1);
+    expect(await pair.getByRole('heading').textContent()).toBe(folder);
+    expect(await pair.getByTestId('import-target').textContent()).toMatch(
+      new RegExp(
+        `^\\s*rsync://${daemon.user}@127\\.0\\.0\\.1:${daemon.port}/${daemon.moduleName}\\s+password file ${daemon.passwordFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`,
+      ),
+    );
+    expect(await pair.getByTestId('import-deletion').textContent()).toBe(
+      'Mirror: deletions are made on the targets too',
+    );
+    expect(await pair.getByTestId('import-excludes').textContent()).toBe(
+      '4 patterns (regular expressions); 3 more for scheduled full syncs only',
+    );
+    expect(await pair.getByTestId('import-schedule').textContent()).toBe(
+      'at start, then every 8 hours (0 */8 * * *)',
+    );
+    const warnings = preview.getByTestId('import-warning');
+    expect(expected.warnings.length).toBeGreaterThanOrEqual(5);
+    expect(await warnings.count()).toBe(expected.warnings.length);
+    const shown = (await warnings.allTextContents()).map((line) => line.replace(/\s+/g, ' ').trim());
+    expect(shown[0]).toBe(
+      'Line 3: <host> inside <head> is ignored: a field sersync reserved for plugins and never used; rsync-live needs no control port (use `rsync-live serve` for a UI)',
+    );
+    expect(shown).toContainEqual(
+      expect.stringMatching(/^Line \d+: <crontab schedule="600">: every 10 hours/),
+    );
+    expect(shown).toContainEqual(
+      expect.stringMatching(/^Line \d+: failLog: rsync-live writes a readable record/),
+    );
+    expect(
+      await preview.getByRole('heading', { name: `Warnings (${expected.warnings.length})` }).count(),
+    ).toBe(1);
+    const notImported = await preview
+      .getByTestId('import-not-imported')
+      .getByRole('listitem')
+      .allTextContents();
+    expect(notImported.map((line) => line.split(':')[0])).toEqual(['command', 'socket', 'failLog']);
+    expect(expected.plugins.map((plugin) => plugin.kind)).toEqual(['command', 'socket', 'failLog']);
+    expect(await preview.textContent()).toContain('rsync-live sersync -o confxml.xml');
+    expect(await app.service.handle('listPairs', {})).toEqual([]); // a preview saves nothing
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'h-sersync-preview.png'), fullPage: true });
+
+    // Import: back to the folder list, on the new folder, which syncs to the daemon with the password file.
+    await preview.getByRole('button', { name: 'Import 1 folder' }).click();
+    const card = page.locator('#pair-tongbu');
+    await card.waitFor();
+    await until('the new folder to have focus', () =>
+      page.evaluate<boolean>("document.activeElement?.id === 'pair-tongbu'"),
+    );
+    const target = card.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^idle$/);
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
+    await writeFile(path.join(folder, 'after-import.txt'), 'written after the import\n');
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
+    const saved = (await app.service.handle('listPairs', {})) as PairView[];
+    expect(saved.map((p) => [p.id, p.folder, p.targets[0]?.passwordFile, p.targets[0]?.hasPassword])).toEqual(
+      [['tongbu', folder, daemon.passwordFile, false]],
+    );
+    expect(await page.getByRole('button', { name: 'Import sersync config…' }).isVisible()).toBe(true);
+    // The browser logs the refused preview (HTTP 400) of the file with the typo; nothing else may fail.
+    expect(errors).toEqual([
+      'Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
   });
 });

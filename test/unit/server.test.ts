@@ -2,6 +2,9 @@
 // secrets): token checks on HTTP and the WebSocket, the state route, the call envelope and its status codes,
 // Host/Origin checks, static files without traversal, body limit, that no password ever leaves the app, and
 // confirmDeletions on a pair whose delete guard tripped (a real folder emptied, a local target).
+// importSersync: a preview saves nothing, apply saves and starts every pair, ids never clash with existing pairs,
+// the password file path survives, relative paths need the file's path, and a malformed file is a 400 naming
+// its line and column.
 // Also `runServe`: the printed address, the 0600 token file and its replacement when others could read it, and
 // the headless settings (getSettings values, setSettings refusing the read-only fields).
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -16,6 +19,7 @@ import { runServe } from '../../electron/server/serve.js';
 import { startServer, type RunningServer } from '../../electron/server/server.js';
 import { AppService } from '../../electron/service/app-service.js';
 import { JsonPairStore, MemorySecretStore } from '../../electron/service/stores.js';
+import type { PairView } from '../../electron/shared/api.js';
 
 const TOKEN = 'a'.repeat(64);
 
@@ -406,6 +410,252 @@ describe('headless server', () => {
       service.events.off('recovered', onRecovered);
       await call(port, 'removePair', { pairId: 'guarded' });
     }
+  });
+});
+
+/** The stock confxml.xml layout (host, debug, fileSystem, filter, failLog, crontab, plugins) around `localpaths`. */
+function stockConfxml(localpaths: string, passwordFile: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1"?>
+<head version="2.5">
+    <host hostip="localhost" port="8008"></host>
+    <debug start="false"/>
+    <fileSystem xfs="false"/>
+    <filter start="true">
+	<exclude expression="(.*)\\.svn"></exclude>
+	<exclude expression="(.*)\\.gz"></exclude>
+    </filter>
+    <inotify>
+	<delete start="true"/>
+	<createFolder start="true"/>
+	<createFile start="false"/>
+	<closeWrite start="true"/>
+	<moveFrom start="true"/>
+	<moveTo start="true"/>
+	<attrib start="false"/>
+	<modify start="false"/>
+    </inotify>
+    <sersync>
+${localpaths}
+	<rsync>
+	    <commonParams params="-artuz"/>
+	    <auth start="true" users="backup" passwordfile="${passwordFile}"/>
+	    <userDefinedPort start="true" port="1"/>
+	    <timeout start="true" time="100"/>
+	    <ssh start="false"/>
+	</rsync>
+	<failLog path="/tmp/rsync_fail_log.sh" timeToExecute="60"/>
+	<crontab start="true" schedule="600">
+	    <crontabfilter start="true"><exclude expression="*.php"></exclude></crontabfilter>
+	</crontab>
+	<plugin start="false" name="command"/>
+    </sersync>
+    <plugin name="command">
+	<param prefix="/bin/sh" suffix="" ignoreError="true"/>
+    </plugin>
+    <plugin name="refreshCDN">
+	<localpath watch="/data0/htdocs/site/">
+	    <cdninfo domainname="ccms.chinacache.com" port="80" username="cdn-user" passwd="cdn-password"/>
+	    <sendurl base="http://pic.example.com/cms"/>
+	    <regexurl regex="false" match="x"/>
+	</localpath>
+    </plugin>
+</head>
+`;
+}
+
+describe('importSersync through the headless server', () => {
+  let work: string;
+  let service: AppService;
+  let server: RunningServer;
+  let port: number;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-import-test-'));
+    service = new AppService({
+      engine: new Engine(),
+      pairs: new JsonPairStore(path.join(work, 'config', 'config.json')),
+      secrets: new MemorySecretStore(),
+    });
+    await service.start();
+    server = await startServer({ service, port: 0, token: TOKEN, staticDir: path.join(work, 'static') });
+    port = server.port;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await service?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  interface ImportValue {
+    pairs: PairView[];
+    warnings: string[];
+    plugins: { kind: string; detail: string }[];
+    applied: boolean;
+  }
+  const ids = async (): Promise<string[]> =>
+    (JSON.parse((await call(port, 'listPairs', {})).body).value as PairView[]).map((pair) => pair.id);
+
+  it('previews without saving, then applies: ids made unique, password file kept, every pair started', async () => {
+    // Two folders named "www" (the import calls them www and www-2) and an existing pair already called "www".
+    const siteA = path.join(work, 'a', 'www');
+    const siteB = path.join(work, 'b', 'www');
+    await mkdir(siteA, { recursive: true });
+    await mkdir(siteB, { recursive: true });
+    const passwordFile = path.join(work, 'rsync.pas');
+    await writeFile(passwordFile, 'secret\n', { mode: 0o600 });
+    const existing = await call(port, 'savePair', {
+      pair: { id: 'www', folder: siteA, targets: [{ id: 't1', url: 'rsync://127.0.0.1:1/data' }] },
+    });
+    expect(existing.status).toBe(200);
+    const xml = stockConfxml(
+      [
+        `\t<localpath watch="${siteA}">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t</localpath>`,
+        `\t<localpath watch="${siteB}/">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t    <remote ip="::1" name="tongbu1"/>\n\t</localpath>`,
+      ].join('\n'),
+      passwordFile,
+    );
+
+    const preview = await call(port, 'importSersync', { xml, fileName: 'sersync-web.xml' });
+    expect(preview.status).toBe(200);
+    const planned = JSON.parse(preview.body).value as ImportValue;
+    expect(planned.applied).toBe(false);
+    // "www" is taken by the existing pair and "www-2" by the second folder: the first becomes "www-3".
+    expect(planned.pairs.map((pair) => [pair.id, pair.folder])).toEqual([
+      ['www-3', siteA],
+      ['www-2', siteB],
+    ]);
+    const [first, second] = planned.pairs;
+    expect(first?.targets).toEqual([
+      {
+        id: 'tongbu1',
+        url: 'rsync://backup@127.0.0.1:1/tongbu1',
+        passwordFile,
+        hasPassword: false,
+        concurrency: 2,
+      },
+    ]);
+    expect(second?.targets.map((target) => [target.url, target.passwordFile])).toEqual([
+      ['rsync://backup@127.0.0.1:1/tongbu1', passwordFile],
+      ['rsync://backup@[::1]:1/tongbu1', passwordFile],
+    ]);
+    expect(first?.name).toBeUndefined(); // titled by the folder's name in the window, like a pair from the form
+    expect(first).toMatchObject({
+      deletion: 'mirror',
+      excludes: { regex: ['(.*)\\.svn', '(.*)\\.gz'], glob: [] },
+      fullSync: { onStart: true, schedule: '0 */8 * * *', excludes: ['*.php'] },
+      rsync: { extraArgs: ['-u', '-z'], timeoutSec: 100 },
+    });
+    // Each warning names the file and its line; the app adds the renamed id and the folder synced twice.
+    expect(planned.warnings).toContain(
+      'sersync-web.xml:3: <host> inside <head> is ignored: a field sersync reserved for plugins and never used; rsync-live needs no control port (use `rsync-live serve` for a UI)',
+    );
+    expect(planned.warnings.find((w) => w.includes('<crontab schedule="600">'))).toMatch(
+      /^sersync-web\.xml:\d+: /,
+    );
+    expect(planned.warnings).toContain(
+      `sersync-web.xml: the id "www" is taken: ${siteA} is imported as "www-3"`,
+    );
+    expect(planned.warnings).toContain(
+      `sersync-web.xml: ${siteA} is already synced (folder id "www"): importing it adds a second pair for the same folder`,
+    );
+    // Plugins and the fail log are listed, not imported; the CDN login never appears.
+    expect(planned.plugins.map((plugin) => plugin.kind)).toEqual(['command', 'refreshCDN', 'failLog']);
+    expect(planned.plugins[0]?.detail).toBe(
+      'runs /bin/sh PATH for each new or changed path (switched off in the file)',
+    );
+    expect(planned.plugins[2]?.detail).toMatch(
+      /^records failed paths in \/tmp\/rsync_fail_log\.log and retries them every 60 min/,
+    );
+    expect(preview.body).not.toContain('cdn-password');
+    // Nothing was saved or started.
+    expect(await ids()).toEqual(['www']);
+    expect(service.engine.pairIds()).toEqual(['www']);
+    expect(await readFile(path.join(work, 'config', 'config.json'), 'utf8')).not.toContain('www-3');
+
+    const applied = await call(port, 'importSersync', { xml, fileName: 'sersync-web.xml', apply: true });
+    expect(applied.status).toBe(200);
+    const done = JSON.parse(applied.body).value as ImportValue;
+    expect(done.applied).toBe(true);
+    expect(done.pairs).toEqual(planned.pairs);
+    expect(done.warnings).toEqual(planned.warnings);
+    expect(await ids()).toEqual(['www', 'www-3', 'www-2']);
+    expect(service.engine.pairIds()).toEqual(['www', 'www-3', 'www-2']);
+    const stored = JSON.parse(await readFile(path.join(work, 'config', 'config.json'), 'utf8')) as {
+      pairs: { id: string; targets: { passwordFile?: string }[] }[];
+    };
+    expect(stored.pairs.find((pair) => pair.id === 'www-2')?.targets.map((t) => t.passwordFile)).toEqual([
+      passwordFile,
+      passwordFile,
+    ]);
+    // The engine runs them with the password file (the daemon on port 1 refuses: a connection error).
+    await until('the imported pairs to try their targets', async () => {
+      const state = service.engine.state().pairs.find((pair) => pair.id === 'www-3');
+      return state?.targets[0]?.error?.kind === 'connection-refused';
+    });
+
+    // Importing the same file again suffixes each taken id with the next free number; nothing is replaced.
+    const again = await call(port, 'importSersync', { xml, apply: true });
+    expect((JSON.parse(again.body).value as ImportValue).pairs.map((pair) => pair.id)).toEqual([
+      'www-4',
+      'www-2-2',
+    ]);
+    expect(await ids()).toEqual(['www', 'www-3', 'www-2', 'www-4', 'www-2-2']);
+    for (const id of await ids()) await call(port, 'removePair', { pairId: id });
+  });
+
+  it('refuses a malformed file with its line and column, and saves nothing', async () => {
+    const passwordFile = path.join(work, 'rsync.pas');
+    const good = stockConfxml(
+      `\t<localpath watch="${work}">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t</localpath>`,
+      passwordFile,
+    );
+    const lineOf = (xml: string, needle: string): number =>
+      xml.slice(0, xml.indexOf(needle)).split('\n').length;
+
+    const unclosed = good.replace('<debug start="false"/>', '<debug start="false">');
+    const notWellFormed = await call(port, 'importSersync', { xml: unclosed, fileName: 'broken.xml' });
+    expect(notWellFormed.status).toBe(400);
+    const error = (JSON.parse(notWellFormed.body) as { error: { kind: string; message: string } }).error;
+    expect(error.kind).toBe('invalid-request');
+    expect(error.message).toMatch(/^broken\.xml:\d+:\d+: not well-formed XML: /);
+
+    const typo = good.replace(
+      '<remote ip="127.0.0.1" name="tongbu1"/>',
+      '<remote ip="127.0.0.1" nmae="tongbu1"/>',
+    );
+    const unknown = await call(port, 'importSersync', { xml: typo, apply: true });
+    expect(unknown.status).toBe(400);
+    const typoError = (JSON.parse(unknown.body) as { error: { kind: string; message: string } }).error;
+    expect(typoError.kind).toBe('invalid-request');
+    expect(typoError.message).toMatch(
+      new RegExp(
+        `^confxml\\.xml:${lineOf(typo, 'nmae')}:\\d+: <remote> inside <localpath> has no attribute "nmae": it takes "ip", "name", "port"$`,
+      ),
+    );
+
+    // A relative watch resolves against the file only when its path is known.
+    const relative = good.replace(`watch="${work}"`, 'watch="site"');
+    const bare = await call(port, 'importSersync', { xml: relative, fileName: 'confxml.xml' });
+    expect(JSON.parse(bare.body).error.message).toBe(
+      `confxml.xml:${lineOf(relative, 'watch="site"')}: watch "site" must be an absolute path`,
+    );
+    const located = await call(port, 'importSersync', {
+      xml: relative,
+      fileName: '/etc/sersync/confxml.xml',
+    });
+    const resolved = JSON.parse(located.body).value as ImportValue;
+    expect(resolved.pairs[0]?.folder).toBe('/etc/sersync/site');
+    expect(resolved.warnings).toContain(
+      `/etc/sersync/confxml.xml:${lineOf(relative, 'watch="site"')}: watch "site" is relative: using /etc/sersync/site (relative to the config file)`,
+    );
+
+    for (const invalid of [{}, { xml: '' }, { xml: good, apply: 'yes' }, { xml: good, extra: 1 }]) {
+      const refused = await call(port, 'importSersync', invalid);
+      expect(refused.status, JSON.stringify(invalid)).toBe(400);
+      expect(JSON.parse(refused.body).error.message).toMatch(/^invalid importSersync request:/);
+    }
+    expect(await ids()).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@ import type {
   ConnectionTestResult,
   PairInput,
   PairView,
+  SersyncImportResult,
   SettingsChange,
 } from '../../../electron/shared/api.ts';
 import type {
@@ -203,6 +204,13 @@ export class AppState {
     const saved = await this.#client.call('savePair', { pair: input });
     await this.refreshPairs();
     return saved;
+  }
+
+  /** Maps a sersync confxml.xml: a preview, or with `apply` saves every folder (then the list is reloaded). */
+  async importSersync(request: ApiRequest<'importSersync'>): Promise<SersyncImportResult> {
+    const result = await this.#client.call('importSersync', request);
+    if (result.applied) await this.refreshPairs();
+    return result;
   }
 
   async removePair(pairId: string): Promise<void> {
