@@ -214,7 +214,8 @@ export class Pair {
         );
         runtime.queue.enqueue(resumed);
       }
-      if (this.config.fullSync.onStart || !watch) runtime.queue.requestFullSync('start-up');
+      if (!runtime.configError && (this.config.fullSync.onStart || !watch))
+        runtime.queue.requestFullSync('start-up');
       runtime.queue.markStarted();
     }
     if (watch && this.config.fullSync.schedule) {
@@ -668,7 +669,13 @@ export class Pair {
           stderr: result.stderr,
           ...(result.spawnError ? { spawnError: result.spawnError } : {}),
         });
-    const outcome: JobOutcome = { ok, exitCode: result.exitCode, error };
+    const outcome: JobOutcome = {
+      ok,
+      exitCode: result.exitCode,
+      error,
+      partial:
+        !ok && result.exitCode === 23 && (error?.kind === 'permission-denied' || error?.kind === 'partial'),
+    };
     if (!ok && job.kind === 'paths' && result.exitCode === 24)
       outcome.retry = await this.#recheck(job.changes);
     if (!ok && job.kind === 'paths' && this.#ctx.hasListeners('paths-failed')) {

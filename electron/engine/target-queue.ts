@@ -16,6 +16,11 @@ export interface JobOutcome {
   error: Classified | null;
   /** On failure, the paths to retry; absent means all of the job's paths. */
   retry?: PathChange[];
+  /**
+   * Some files failed (rsync exit 23: unreadable, vanished parent…) while the rest was sent: the failed job is
+   * retried later without holding back new work, so one bad file never stalls the target.
+   */
+  partial?: boolean;
 }
 
 export interface TargetQueueOptions {
@@ -51,6 +56,11 @@ export class TargetQueue {
   #closed = false;
   #error: SyncError | null = null;
   #attempts = 0;
+  #partialError: SyncError | null = null;
+  #partialAttempts = 0;
+  readonly #partialPaths = new Map<RelPath, PathChange>();
+  #partialFull: string | null = null;
+  #partialTimer: unknown = null;
   #vanishedRetries = 0;
   #retryTimer: unknown = null;
   #retryAt: number | null = null;
@@ -76,7 +86,7 @@ export class TargetQueue {
     return this.#fullRunning;
   }
   get error(): SyncError | null {
-    return this.#error;
+    return this.#error ?? this.#partialError;
   }
   get lastSuccessAt(): number | null {
     return this.#lastSuccessAt;
@@ -106,7 +116,7 @@ export class TargetQueue {
   get status(): TargetStatus {
     if (this.#paused) return 'paused';
     if (this.#stopped) return 'stopped';
-    if (this.#error) return 'error';
+    if (this.#error || this.#partialError) return 'error';
     if (!this.#started) return 'starting';
     if (this.#runs.size > 0 || this.#pending.size > 0 || this.#fullSyncWanted !== null) return 'syncing';
     return 'idle';
@@ -139,6 +149,12 @@ export class TargetQueue {
   retryNow(): void {
     this.#stopped = false;
     this.#cancelRetry();
+    if (this.#partialTimer !== null) {
+      this.#options.clock.clearTimeout(this.#partialTimer);
+      this.#partialTimer = null;
+      if (this.#partialFull !== null) this.requestFullSync(this.#partialFull);
+      if (this.#partialPaths.size > 0) this.enqueue([...this.#partialPaths.values()]);
+    }
     this.#pump();
     this.#changed();
   }
@@ -267,17 +283,76 @@ export class TargetQueue {
       this.#vanishedRetries = 0;
       this.#lastSuccessAt = now;
       if (run.job.kind === 'full') this.#lastFullSyncAt = now;
+      this.#clearPartial(run);
       if (this.#error) {
         this.#error = null;
         this.#attempts = 0;
-        this.#options.onRecovered();
+        if (!this.#partialError) this.#options.onRecovered();
       }
+    } else if (outcome.partial && !this.#closed) {
+      this.#deferPartial(run.job, outcome, now);
     } else {
       this.#requeue(run.job, outcome.retry);
       this.#fail(outcome, now);
     }
     this.#pump();
     this.#changed();
+  }
+
+  /** A run that failed for some files only: retry that job later, in the background. */
+  #deferPartial(job: Job, outcome: JobOutcome, now: number): void {
+    if (job.kind === 'full') this.#partialFull ??= job.reason;
+    else for (const change of outcome.retry ?? job.changes) this.#partialPaths.set(change.path, change);
+    this.#partialAttempts++;
+    const delay = backoffDelay(
+      this.#partialAttempts,
+      this.#options.backoff ?? DEFAULT_BACKOFF,
+      this.#options.random,
+    );
+    const nextRetryAt = this.#partialTimer === null ? now + delay : null;
+    if (this.#partialTimer === null) {
+      this.#partialTimer = this.#options.clock.setTimeout(() => {
+        this.#partialTimer = null;
+        const full = this.#partialFull;
+        const paths = [...this.#partialPaths.values()];
+        if (full !== null) this.requestFullSync(full);
+        if (paths.length > 0) this.enqueue(paths);
+      }, delay);
+    }
+    const classified = outcome.error ?? {
+      kind: 'partial' as const,
+      class: 'transient' as const,
+      message: 'some files were not sent',
+    };
+    const iso = new Date(now).toISOString();
+    this.#partialError = {
+      kind: classified.kind,
+      class: classified.class,
+      message: classified.message,
+      exitCode: outcome.exitCode,
+      since: this.#partialError?.since ?? iso,
+      at: iso,
+      attempts: this.#partialAttempts,
+      nextRetryAt: new Date(nextRetryAt ?? now + delay).toISOString(),
+    };
+    this.#options.onError(this.#partialError);
+  }
+
+  /** A successful run that covered what had failed partially ends that incident. */
+  #clearPartial(run: Run): void {
+    if (!this.#partialError) return;
+    if (run.job.kind === 'full') {
+      this.#partialFull = null;
+      this.#partialPaths.clear();
+    } else {
+      for (const path of run.paths) this.#partialPaths.delete(path);
+    }
+    if (this.#partialFull !== null || this.#partialPaths.size > 0) return;
+    this.#partialError = null;
+    this.#partialAttempts = 0;
+    if (this.#partialTimer !== null) this.#options.clock.clearTimeout(this.#partialTimer);
+    this.#partialTimer = null;
+    if (!this.#error) this.#options.onRecovered();
   }
 
   /** Puts a failed run's paths back, unless a newer change for the same path arrived meanwhile. */
@@ -309,7 +384,9 @@ export class TargetQueue {
     let nextRetryAt: number | null = null;
     if (stopped) {
       this.#stopped = true;
-    } else if (this.#retryTimer === null && !this.#closed) {
+    } else if (this.#retryTimer !== null) {
+      nextRetryAt = this.#retryAt;
+    } else if (!this.#closed) {
       const delay = backoffDelay(
         this.#attempts,
         this.#options.backoff ?? DEFAULT_BACKOFF,
@@ -340,6 +417,10 @@ export class TargetQueue {
   }
 
   #cancelRetry(): void {
+    if (this.#closed && this.#partialTimer !== null) {
+      this.#options.clock.clearTimeout(this.#partialTimer);
+      this.#partialTimer = null;
+    }
     if (this.#retryTimer !== null) this.#options.clock.clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
     this.#retryAt = null;

@@ -47,6 +47,14 @@ describe('parseTarget', () => {
     expect(() => parseTarget('rsync://host:99999/m')).toThrow(/port 99999 is out of range/);
     expect(() => parseTarget('relative/dir')).toThrow(/not understood/);
     expect(() => parseTarget('')).toThrow(/empty/);
+    expect(() => parseTarget('ftp://host/x')).toThrow(/"ftp:\/" URLs are not supported/);
+    expect(() => parseTarget('rsync:/host/m')).toThrow(/rsync URLs start with two slashes/);
+    expect(parseTarget('server:/srv/backup')).toEqual({
+      kind: 'ssh',
+      user: null,
+      host: 'server',
+      path: '/srv/backup',
+    });
   });
 
   it('renders the destination with a trailing slash and a readable label', () => {
@@ -194,6 +202,7 @@ describe('classifyFailure', () => {
     [23, 'rsync: write failed on "/srv/m/f" (in m): No space left on device (28)', 'disk-full', 'transient'],
     [24, 'file has vanished: "/x/y"', 'vanished', 'transient'],
     [5, '@ERROR: max connections (2) reached -- try again later', 'too-many-connections', 'transient'],
+    [5, 'rsync: did not see server greeting', 'connection-lost', 'transient'],
     [5, 'ERROR: module is read only', 'read-only', 'transient'],
     [1, 'rsync: --bogus: unknown option', 'option-refused', 'config'],
     [2, 'protocol version mismatch', 'bad-config', 'config'],

@@ -181,3 +181,37 @@ describe('TargetQueue', () => {
     expect(started).toHaveLength(1);
   });
 });
+
+describe('TargetQueue partial failures', () => {
+  it('a run failing for some files only is retried later without holding back new work', async () => {
+    const { clock, queue, started, errors, recovered } = setup(1);
+    queue.requestFullSync('start-up');
+    const denied = {
+      kind: 'permission-denied' as const,
+      class: 'transient' as const,
+      message: 'cannot read "secret"',
+    };
+    await started[0]!.finish({ ok: false, exitCode: 23, error: denied, partial: true });
+    expect(queue.status).toBe('error');
+    expect(errors[0]).toMatchObject({ kind: 'permission-denied', nextRetryAt: expect.any(String) });
+    queue.enqueue([up('new.txt')]);
+    expect(paths(started[1]!.job)).toEqual(['new.txt']);
+    await started[1]!.finish({});
+    expect(queue.status).toBe('error');
+    clock.advance(1000);
+    expect(paths(started[2]!.job)).toEqual(['<full>']);
+    await started[2]!.finish({});
+    expect(queue.status).toBe('idle');
+    expect(recovered()).toBe(1);
+  });
+
+  it('two runs failing together both report the one retry that is scheduled', async () => {
+    const { queue, started, errors } = setup(2);
+    queue.enqueue([up('a'), up('b')]);
+    await started[0]!.finish({ ok: false, exitCode: 10, error: transient });
+    await started[1]!.finish({ ok: false, exitCode: 10, error: transient });
+    expect(errors).toHaveLength(2);
+    expect(errors[1]?.nextRetryAt).toBe(errors[0]?.nextRetryAt);
+    expect(errors[1]?.nextRetryAt).not.toBeNull();
+  });
+});

@@ -221,6 +221,13 @@ export function classifyFailure(ctx: FailureContext): Classified {
       `rsync rejected the command for ${target}: ${exitMeaning(exitCode)}${said(stderr)}: check the extra rsync options and the rsync versions (3.1.0 or newer on both ends)`,
     );
   }
+  if (exitCode === 5 && !/@ERROR/.test(stderr)) {
+    return make(
+      'connection-lost',
+      'transient',
+      `the connection to ${target} broke while starting the session${said(stderr)}; retrying`,
+    );
+  }
   if (exitCode === 5) {
     return make(
       'bad-config',

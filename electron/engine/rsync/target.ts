@@ -29,6 +29,13 @@ export function parseTarget(input: string): Target {
   if (text === '')
     throw new TargetSyntaxError('target is empty: give rsync://[user@]host[:port]/module[/path]');
   if (text.startsWith('/')) return { kind: 'local', path: text.replace(/\/+$/, '') || '/' };
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text) ?? /^(rsync):\/(?!\/)/i.exec(text);
+  if (scheme && !text.startsWith('rsync://')) {
+    const hint = scheme[1]?.toLowerCase() === 'rsync' ? ' (rsync URLs start with two slashes: rsync://)' : '';
+    throw new TargetSyntaxError(
+      `target ${input}: "${scheme[1]}:/" URLs are not supported${hint}; use rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path (ssh) or an absolute local directory`,
+    );
+  }
   if (text.startsWith('rsync://')) {
     const m = DAEMON_URL.exec(text);
     if (!m) {
