@@ -66,15 +66,16 @@ export class Coalescer {
     const previous = this.#entries.get(event.path);
     const dir = event.dir ?? previous?.dir ?? false;
     if (event.kind === 'removed') {
-      if (previous?.created) this.#entries.delete(event.path);
-      else
-        this.#entries.set(event.path, {
-          change: 'delete',
-          created: false,
-          dir,
-          seq,
-          entries: event.entries ?? 1,
-        });
+      // Even a name created and removed within the window is deleted on the target: a "created" name may have
+      // replaced an existing file (a rename over it), and a full sync may have copied it meanwhile. Deleting a
+      // name the target never had costs nothing; keeping a stale one breaks the mirror (found by the churn test).
+      this.#entries.set(event.path, {
+        change: 'delete',
+        created: false,
+        dir,
+        seq,
+        entries: event.entries ?? 1,
+      });
     } else if (
       dir &&
       (previous?.change === 'tree' || (previous?.change === 'delete' && event.kind === 'created'))

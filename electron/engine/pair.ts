@@ -573,7 +573,13 @@ export class Pair {
       if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? flat), ...trees] };
     }
     const outcome = await this.#run(runtime, { kind: 'tree', changes: trees }, runId);
-    return outcome.ok ? outcome : { ...outcome, retry: outcome.retry ?? trees };
+    if (outcome.ok) return outcome;
+    // A replaced directory that is gone again (or whose parent went away) becomes a delete of what is missing.
+    const rechecked = await this.#recheck(trees);
+    return {
+      ...outcome,
+      retry: rechecked.map((c) => (c.change === 'upsert' && c.dir ? { ...c, change: 'tree' } : c)),
+    };
   }
 
   async #run(runtime: TargetRuntime, job: RunSpec, runId: number): Promise<JobOutcome> {

@@ -131,8 +131,11 @@ export class TargetQueue {
   enqueue(changes: readonly PathChange[]): void {
     if (this.#closed) return;
     for (const change of changes) {
+      const previous = this.#pending.get(change.path);
       this.#pending.delete(change.path);
-      this.#pending.set(change.path, change);
+      // A replaced directory stays a tree change until a delete says otherwise (a chmod must not undo it).
+      const merged = previous?.change === 'tree' && change.change === 'upsert' ? previous : change;
+      this.#pending.set(change.path, merged);
     }
     this.#pump();
     this.#changed();
@@ -364,8 +367,12 @@ export class TargetQueue {
     const changes = retry ?? job.changes;
     const newer = new Map(this.#pending);
     this.#pending.clear();
+    const failedTrees = new Map(changes.filter((c) => c.change === 'tree').map((c) => [c.path, c]));
     for (const change of changes) if (!newer.has(change.path)) this.#pending.set(change.path, change);
-    for (const [path, change] of newer) this.#pending.set(path, change);
+    for (const [path, change] of newer) {
+      const tree = change.change === 'upsert' ? failedTrees.get(path) : undefined;
+      this.#pending.set(path, tree ?? change);
+    }
   }
 
   #fail(outcome: JobOutcome, now: number): void {

@@ -36,7 +36,15 @@ export interface CommandSpec {
 
 export function buildArgs(spec: CommandSpec): string[] {
   const { target, options, deletion } = spec;
-  const args = ['-a', '--no-human-readable', `--out-format=${OUT_FORMAT}`, '--info=progress2'];
+  // --modify-window=-1: compare modification times to the nanosecond, so the quick check of full and tree
+  // syncs does not skip a same-size rewrite made within the same second as the previous sync.
+  const args = [
+    '-a',
+    '--modify-window=-1',
+    '--no-human-readable',
+    `--out-format=${OUT_FORMAT}`,
+    '--info=progress2',
+  ];
   if (spec.kind === 'paths') {
     // Listed files did change: rsync's quick check (size + whole-second mtime) would skip a same-size rewrite
     // within the same second, so compare by content (the delta algorithm keeps the wire cost low).

@@ -69,6 +69,8 @@ export class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watc
           this.emit('rescan', 'watcher error');
         }
       });
+      // An error before "ready" (e.g. a name chokidar cannot handle) must not leave start() pending forever.
+      watcher.once('error', () => resolve());
       watcher.on('ready', () => {
         // chokidar counts the initial directories through addDir only when ignoreInitial is off.
         this.#dirs = Object.keys(watcher.getWatched()).length;
