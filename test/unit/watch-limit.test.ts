@@ -1,7 +1,7 @@
 // The inotify watch limit (ENOSPC from inotify_add_watch) must become an actionable error naming the sysctl
 // and the directory count, and the folder must fall back to periodic full syncs instead of a silent gap.
 // The kernel limit is simulated by making fs.watch fail after N watches: lowering the real, machine-wide
-// limit would break tests running in parallel (the real-limit test belongs to the reliability suite).
+// limit would break tests running in parallel (test/serial/watch-limit-real.test.ts lowers it, run alone).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
