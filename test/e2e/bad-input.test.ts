@@ -297,6 +297,7 @@ describe('unreadable source entries', () => {
     const child = execa('node', [BIN, 'watch', src, dest, '--state-dir', state], {
       reject: false,
       all: true,
+      forceKillAfterDelay: 15_000,
       ...options,
       env: { LC_ALL: 'C' },
     });
@@ -325,7 +326,8 @@ describe('unreadable source entries', () => {
     );
     await eventually(() => expect(output).toContain(`${dest}: back in sync`));
     child.kill('SIGTERM');
-    expect((await child).exitCode).toBe(0);
+    const result = await child;
+    expect(result.exitCode, `stopped by ${result.signal ?? 'itself'}; output:\n${output}`).toBe(0);
   }, 60_000);
 });
 

@@ -214,7 +214,8 @@ describe('target outage', () => {
     const stateDir = await folder();
     await fs.writeFile(path.join(src, 'before.txt'), 'before');
     const args = ['watch', src, d.url(), '--password-file', d.passwordFile, '--state-dir', stateDir];
-    const child = execa('node', [BIN, ...args], { reject: false, all: true });
+    // SIGTERM gives transfers in flight up to 10 s (and the queue file an fsync): no SIGKILL from execa before.
+    const child = execa('node', [BIN, ...args], { reject: false, all: true, forceKillAfterDelay: 15_000 });
     cleanups.push(async () => {
       child.kill('SIGKILL');
       await child;
@@ -236,6 +237,7 @@ describe('target outage', () => {
     await waitForConverge(src, d.modulePath, { timeoutMs: 30_000 });
     await eventually(() => expect(output).toContain(`127.0.0.1:${d.port}::data: back in sync`));
     child.kill('SIGTERM');
-    expect((await child).exitCode).toBe(0);
+    const result = await child;
+    expect(result.exitCode, `stopped by ${result.signal ?? 'itself'}; output:\n${output}`).toBe(0);
   }, 60_000);
 });
