@@ -8,6 +8,7 @@ import { runServe } from '../server/serve.js';
 import { isXmlConfigFile, runSersyncFile, sersyncCommand, type Teardown } from '../sersync/index.js';
 import { formatBatch } from './format.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
+import { DEFAULT_DELAY_MS, DEFAULT_MAX_DELAY_MS } from '../shared/timing.js';
 
 const USAGE = `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
@@ -24,8 +25,9 @@ watch options:
   --exclude-glob GLOB    skip paths matching a glob (repeatable)
   --no-delete            never delete on the target (backup mode)
   --versions             keep replaced and deleted files on the target in .rsync-live-versions/DATE
-  --delay MS             quiet period before a batch is sent (default 50)
-  --max-delay MS         longest a change waits while events keep coming (default 1000)
+  --delay MS             quiet period before a changed path is sent (default ${DEFAULT_DELAY_MS}; files still being
+                         written wait longer, up to 1 s of quiet)
+  --max-delay MS         longest a path waits while it keeps changing (default ${DEFAULT_MAX_DELAY_MS})
   --bwlimit KIB          bandwidth limit per rsync run, KiB/s
   --timeout SEC          rsync I/O timeout (default 60)
   --rsync-option OPT     extra rsync option, e.g. --rsync-option=--numeric-ids (repeatable)
@@ -194,6 +196,11 @@ function signalPromise(): Promise<string> {
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  const beforeDashes = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (beforeDashes.includes('--help') || beforeDashes.includes('-h')) {
+    io.out(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'watch': {

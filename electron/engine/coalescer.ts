@@ -1,6 +1,9 @@
-// Coalesces watcher events per path (a Map keyed by path, O(1) per event) and releases them after a quiet
-// period, or after a maximum latency while events keep coming. create+modify+modify becomes one upsert,
-// create then delete becomes nothing, and a directory delete swallows older queued events below it.
+// Coalesces watcher events per path (a Map keyed by path, O(1) per event) and releases each path once it
+// has been quiet for a moment: a few milliseconds for a small file, longer for a file that was written to for
+// a long time, so that it is sent once, after its last write. Paths that keep changing leave after a maximum
+// delay. create+modify+modify becomes one upsert, and a directory delete swallows older events below it.
+// Batching for throughput happens downstream: a target's queue takes everything released while its runs
+// were in flight.
 import type { Clock } from './clock.js';
 import { ancestors, type RelPath } from './byte-path.js';
 
@@ -28,27 +31,35 @@ export interface PathChange {
 
 interface Entry {
   change: Change;
-  /** The path did not exist before this window: a delete cancels it out. */
-  created: boolean;
   dir: boolean;
   seq: number;
   entries: number;
+  /** First and last event for this path since it was last released (ms, the clock's time). */
+  firstAt: number;
+  lastAt: number;
+  /** The longest pause between two of those events: a writer that paused once may pause again. */
+  maxGap: number;
 }
 
 export interface CoalescerOptions {
+  /** Quiet period: a path leaves once it has had no event for this long. */
   delayMs: number;
+  /** A path that keeps changing leaves after this long anyway (a log appended forever). */
   maxDelayMs: number;
   clock: Clock;
   onFlush: (changes: PathChange[]) => void;
 }
 
+/** The longest quiet period a file that was written for a long time may need before it counts as finished. */
+export const MAX_SETTLE_MS = 1_000;
+
 export class Coalescer {
+  /** Ordered by each path's last event (an event moves its path to the end). */
   readonly #entries = new Map<RelPath, Entry>();
   readonly #options: CoalescerOptions;
   #seq = 0;
-  #firstAt = 0;
-  #lastAt = 0;
   #timer: unknown = null;
+  #timerDue = Infinity;
 
   constructor(options: CoalescerOptions) {
     this.#options = options;
@@ -60,58 +71,103 @@ export class Coalescer {
 
   add(event: WatchEvent): void {
     const now = this.#options.clock.now();
-    if (this.#entries.size === 0) this.#firstAt = now;
-    this.#lastAt = now;
     const seq = ++this.#seq;
     const previous = this.#entries.get(event.path);
+    const firstAt = previous?.firstAt ?? now;
+    const maxGap = previous ? Math.max(previous.maxGap, now - previous.lastAt) : 0;
     const dir = event.dir ?? previous?.dir ?? false;
+    let entry: Entry;
     if (event.kind === 'removed') {
       // Even a name created and removed within the window is deleted on the target: a "created" name may have
       // replaced an existing file (a rename over it), and a full sync may have copied it meanwhile. Deleting a
       // name the target never had costs nothing; keeping a stale one breaks the mirror (found by the churn test).
-      this.#entries.set(event.path, {
-        change: 'delete',
-        created: false,
-        dir,
-        seq,
-        entries: event.entries ?? 1,
-      });
+      entry = { change: 'delete', dir, seq, entries: event.entries ?? 1, firstAt, lastAt: now, maxGap };
     } else if (
       dir &&
       (previous?.change === 'tree' || (previous?.change === 'delete' && event.kind === 'created'))
     ) {
       // A directory deleted and created again within the window was replaced: its old contents must go too.
-      this.#entries.set(event.path, { change: 'tree', created: false, dir: true, seq, entries: 1 });
+      entry = { change: 'tree', dir: true, seq, entries: 1, firstAt, lastAt: now, maxGap };
     } else {
-      const created = previous ? previous.created : event.kind === 'created';
-      this.#entries.set(event.path, {
-        change: 'upsert',
-        created: previous?.change === 'delete' ? false : created,
-        dir,
-        seq,
-        entries: 1,
-      });
+      entry = { change: 'upsert', dir, seq, entries: 1, firstAt, lastAt: now, maxGap };
     }
-    if (this.#entries.size === 0) this.#cancelTimer();
-    else this.#arm();
+    // Delete first so that the map stays ordered by last event.
+    this.#entries.delete(event.path);
+    this.#entries.set(event.path, entry);
+    this.#arm(now + Math.max(this.#options.delayMs, this.#granularityMs()));
   }
 
-  /** Releases everything now (used on stop and by "sync now"). */
+  /** Releases everything now (used on stop, before full syncs and by "sync now"). */
   flush(): void {
+    this.#release(Infinity);
+  }
+
+  close(): void {
+    this.#cancelTimer();
+    this.#entries.clear();
+  }
+
+  /**
+   * How long a path must be quiet before it leaves. A file that has been written to for a while (a big copy,
+   * a download) needs a quiet period that grows with it, half its writing time or twice the longest pause
+   * its writer made, up to MAX_SETTLE_MS, so that it is sent once, after its last write, instead of again and
+   * again while it grows. (Node reports no close-after-write; the pauses are all there is to go by.)
+   */
+  #settleMs(entry: Entry): number {
+    const base = this.#options.delayMs;
+    if (entry.change !== 'upsert' || entry.dir) return base;
+    const writing = Math.max((entry.lastAt - entry.firstAt) / 2, 2 * entry.maxGap);
+    return Math.max(base, Math.min(MAX_SETTLE_MS, writing));
+  }
+
+  /** A path may leave up to a quarter of the quiet period late: long quiet periods then mean few wake-ups. */
+  #granularityMs(): number {
+    return Math.max(1, this.#options.delayMs / 4);
+  }
+
+  #dueAt(entry: Entry): number {
+    return Math.min(entry.lastAt + this.#settleMs(entry), entry.firstAt + this.#options.maxDelayMs);
+  }
+
+  /** Sends every path that has settled by `now` (all of them for Infinity) and re-arms for the rest. */
+  #release(now: number): void {
     this.#cancelTimer();
     if (this.#entries.size === 0) return;
-    const entries = [...this.#entries];
-    this.#entries.clear();
+    const released: [RelPath, Entry][] = [];
+    let next = Infinity;
+    // Only what arrived within the last quiet period (plus files still being written) is held, so this scan
+    // stays short even in a burst; the timer's granularity below bounds how often it runs.
+    for (const [path, entry] of this.#entries) {
+      const due = this.#dueAt(entry);
+      if (due <= now) released.push([path, entry]);
+      else next = Math.min(next, due);
+    }
+    for (const [path] of released) this.#entries.delete(path);
+    const changes = released.length > 0 ? this.#collapse(released) : [];
+    if (next !== Infinity) this.#arm(Math.max(next, now + this.#granularityMs()));
+    if (changes.length > 0) this.#options.onFlush(changes);
+  }
+
+  /**
+   * A directory delete swallows the older events below it: among the released paths, and among the paths
+   * still held (a file that was being written when its directory went away).
+   */
+  #collapse(released: [RelPath, Entry][]): PathChange[] {
     const deletedDirs = new Map<RelPath, Entry>();
-    for (const [path, entry] of entries) if (entry.change === 'delete') deletedDirs.set(path, entry);
+    for (const [path, entry] of released) if (entry.change === 'delete') deletedDirs.set(path, entry);
     const swallowedBelow = new Map<RelPath, number>();
     const kept: [RelPath, Entry][] = [];
-    for (const [path, entry] of entries) {
-      const by = deletedDirs.size > 0 ? this.#swallowedBy(path, entry.seq, deletedDirs) : null;
+    for (const [path, entry] of released) {
+      const by = deletedDirs.size > 0 ? swallowedBy(path, entry.seq, deletedDirs) : null;
       if (by === null) kept.push([path, entry]);
       else if (entry.change === 'delete') swallowedBelow.set(by, (swallowedBelow.get(by) ?? 0) + 1);
     }
-    const changes: PathChange[] = kept.map(([path, entry]) =>
+    if (deletedDirs.size > 0) {
+      for (const [path, entry] of this.#entries) {
+        if (swallowedBy(path, entry.seq, deletedDirs) !== null) this.#entries.delete(path);
+      }
+    }
+    return kept.map(([path, entry]) =>
       entry.change === 'delete'
         ? {
             path,
@@ -121,48 +177,37 @@ export class Coalescer {
           }
         : { path, change: entry.change, dir: entry.dir },
     );
-    this.#options.onFlush(changes);
   }
 
-  close(): void {
+  /** One timer for everything held, moved earlier when needed, never one per event. */
+  #arm(due: number): void {
+    if (this.#timer !== null && this.#timerDue <= due) return;
     this.#cancelTimer();
-    this.#entries.clear();
-  }
-
-  /** The outermost directory deleted after this entry's last event, which swallows it; null if none. */
-  #swallowedBy(path: RelPath, seq: number, deleted: Map<RelPath, Entry>): RelPath | null {
-    let by: RelPath | null = null;
-    for (const dir of ancestors(path)) {
-      const entry = deleted.get(dir);
-      if (entry !== undefined && entry.seq > seq) by = dir;
-    }
-    return by;
-  }
-
-  #due(): number {
-    return Math.min(this.#lastAt + this.#options.delayMs, this.#firstAt + this.#options.maxDelayMs);
-  }
-
-  #arm(): void {
-    // One timer for the whole window: re-armed lazily when it fires early, never per event.
-    if (this.#timer !== null) return;
-    this.#schedule(this.#due());
-  }
-
-  #schedule(due: number): void {
     const clock = this.#options.clock;
-    this.#timer = clock.setTimeout(() => this.#onTimer(), Math.max(0, due - clock.now()));
-  }
-
-  #onTimer(): void {
-    this.#timer = null;
-    const due = this.#due();
-    if (this.#options.clock.now() >= due) this.flush();
-    else if (this.#entries.size > 0) this.#schedule(due);
+    this.#timerDue = due;
+    this.#timer = clock.setTimeout(
+      () => {
+        this.#timer = null;
+        this.#timerDue = Infinity;
+        this.#release(clock.now());
+      },
+      Math.max(0, due - clock.now()),
+    );
   }
 
   #cancelTimer(): void {
     if (this.#timer !== null) this.#options.clock.clearTimeout(this.#timer);
     this.#timer = null;
+    this.#timerDue = Infinity;
   }
+}
+
+/** The outermost directory deleted after this entry's last event, which swallows it; null if none. */
+function swallowedBy(path: RelPath, seq: number, deleted: Map<RelPath, Entry>): RelPath | null {
+  let by: RelPath | null = null;
+  for (const dir of ancestors(path)) {
+    const entry = deleted.get(dir);
+    if (entry !== undefined && entry.seq > seq) by = dir;
+  }
+  return by;
 }

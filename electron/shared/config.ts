@@ -1,6 +1,7 @@
 // The pair configuration schema: one source of truth for the JSON config file (`rsync-live run --config`),
 // the desktop settings and the renderer's forms. Browser-safe: no node:, no electron.
 import { Cron } from 'croner';
+import { DEFAULT_DELAY_MS, DEFAULT_MAX_DELAY_MS } from './timing.js';
 import { z } from 'zod';
 
 export const DELETION_POLICIES = ['mirror', 'keep', 'versions'] as const;
@@ -84,10 +85,10 @@ export const pairSchema = z.strictObject({
   targets: z.array(targetSchema).min(1, 'a pair needs at least one target'),
   deletion: z.enum(DELETION_POLICIES).default('mirror'),
   excludes: excludesSchema.default({ regex: [], glob: [], defaultTemporary: true }),
-  /** Quiet period before a batch ships, in ms. */
-  delayMs: z.number().int().min(0).max(600_000).default(50),
-  /** Longest a changed path may wait while events keep coming, in ms. */
-  maxDelayMs: z.number().int().min(1).max(3_600_000).default(1000),
+  /** Quiet period before a changed path is sent, in ms (longer for a file still being written). */
+  delayMs: z.number().int().min(0).max(600_000).default(DEFAULT_DELAY_MS),
+  /** Longest a changed path may wait while events for it keep coming, in ms. */
+  maxDelayMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_MAX_DELAY_MS),
   fullSync: fullSyncSchema.default({ onStart: true, schedule: null, excludes: [] }),
   rsync: rsyncOptionsSchema.default({ extraArgs: [], timeoutSec: 60, contimeoutSec: 15, bwlimitKiB: 0 }),
   watcher: z.enum(WATCHER_BACKENDS).default('inotify'),

@@ -169,4 +169,13 @@ describe('rsync-live CLI', () => {
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
   });
+
+  it('--help after any command prints the usage with the current defaults and exits 0', async () => {
+    for (const args of [['--help'], ['watch', '--help'], ['run', '-h'], ['sersync', '--help']]) {
+      const result = await cli(args);
+      expect(result.exitCode, args.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(/Usage:/);
+      expect(result.stdout).toMatch(/--delay MS .*\(default 5;/);
+    }
+  });
 });

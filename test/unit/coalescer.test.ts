@@ -111,6 +111,60 @@ describe('Coalescer', () => {
     expect(clock.now() - 1_000_000).toBeGreaterThanOrEqual(1000);
   });
 
+  it('releases each path after its own quiet period while other paths keep changing', () => {
+    const { clock, flushes, coalescer } = setup(10, 10_000);
+    coalescer.add({ kind: 'created', path: p('first') });
+    for (let i = 0; i < 20; i++) {
+      clock.advance(3);
+      coalescer.add({ kind: 'created', path: p(`burst${i}`) });
+    }
+    // "first" left about 10 ms after its event although the burst around it never paused.
+    const released = flushes.flat().map((c) => c.path);
+    expect(released[0]).toBe('first');
+    expect(released.length).toBeGreaterThan(10);
+    expect(released).not.toContain('burst19');
+    clock.advance(20);
+    expect(new Set(flushes.flat().map((c) => c.path)).size).toBe(21);
+  });
+
+  it('sends a file that is being written once, after its last write', () => {
+    const { clock, flushes, coalescer } = setup(10, 10_000);
+    coalescer.add({ kind: 'created', path: p('big.iso') });
+    // 100 ms of steady writes, then 300 ms with 30 ms stalls (the disk flushing), longer than the 10 ms quiet
+    // period that sends a small file at once.
+    for (let t = 0; t < 100; t += 2) {
+      clock.advance(2);
+      coalescer.add({ kind: 'changed', path: p('big.iso') });
+    }
+    for (let t = 0; t < 300; t += 40) {
+      for (let i = 0; i < 5; i++) {
+        clock.advance(2);
+        coalescer.add({ kind: 'changed', path: p('big.iso') });
+      }
+      clock.advance(30);
+    }
+    const lastWrite = clock.now() - 30;
+    expect(flushes).toHaveLength(0);
+    clock.advance(200);
+    expect(flushes).toEqual([[{ path: 'big.iso', change: 'upsert', dir: false }]]);
+    // Held for a quarter of its writing time after the last write, never sent while still growing.
+    expect(lastWrite + 90).toBeLessThan(clock.now());
+  });
+
+  it('drops a held file whose directory was deleted after it', () => {
+    const { clock, flushes, coalescer } = setup(10, 10_000);
+    for (let i = 0; i < 50; i++) {
+      coalescer.add({ kind: 'changed', path: p('d/big') });
+      clock.advance(5);
+    }
+    coalescer.add({ kind: 'removed', path: p('d'), dir: true, entries: 2 });
+    clock.advance(15);
+    expect(flushes.flat()).toEqual([{ path: 'd', change: 'delete', dir: true, entries: 2 }]);
+    clock.advance(2_000);
+    expect(flushes.flat()).toHaveLength(1);
+    expect(coalescer.size).toBe(0);
+  });
+
   it('uses one timer for a burst, not one per event', () => {
     const { clock, coalescer } = setup();
     for (let i = 0; i < 1000; i++) coalescer.add({ kind: 'created', path: p(`f${i}`) });

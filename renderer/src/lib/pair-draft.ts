@@ -4,6 +4,7 @@
 // The delete guard's fields are checked in delete-guard.ts (guardProblem) before saving.
 import type { PairInput, PairView, TargetInput, TargetView } from '../../../electron/shared/api.ts';
 import type { DeletionPolicy } from '../../../electron/shared/config.ts';
+import { DEFAULT_DELAY_MS } from '../../../electron/shared/timing.ts';
 import { guardDraft, guardInput, type GuardDraft } from './delete-guard.ts';
 import { buildDaemonUrl, DEFAULT_DAEMON_PORT, parseDaemonUrl } from './target-url.ts';
 
@@ -96,7 +97,7 @@ export function pairDraft(pair: PairView | null): PairDraft {
     deletion: pair?.deletion ?? 'mirror',
     regexExcludes: pair?.excludes.regex.join('\n') ?? '',
     globExcludes: pair?.excludes.glob.join('\n') ?? '',
-    delayMs: pair?.delayMs ?? 50,
+    delayMs: pair?.delayMs ?? DEFAULT_DELAY_MS,
     bwlimitKiB: pair?.rsync.bwlimitKiB ?? 0,
     schedule: pair?.fullSync.schedule ?? '',
     guard: guardDraft(pair?.deleteGuard),
@@ -150,7 +151,7 @@ export function pairInput(draft: PairDraft): PairInput {
       regex: lines(draft.regexExcludes),
       glob: lines(draft.globExcludes),
     },
-    delayMs: draft.delayMs ?? 50,
+    delayMs: draft.delayMs ?? DEFAULT_DELAY_MS,
     fullSync: {
       onStart: base?.fullSync.onStart ?? true,
       excludes: base?.fullSync.excludes ?? [],

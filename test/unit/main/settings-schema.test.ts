@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Conf from 'conf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DELAY_MS } from '../../../electron/shared/timing.js';
 import {
   DEFAULT_SETTINGS,
   STORE_SCHEMA_VERSION,
@@ -147,7 +148,7 @@ describe('pure helpers', () => {
   it('parseStoredPairs applies the shared schema and rejects duplicates and passwords', () => {
     expect(parseStoredPairs([{ id: 'p', folder: '/x', targets: [{ url: 'h::m' }] }])[0]).toMatchObject({
       deletion: 'mirror',
-      delayMs: 50,
+      delayMs: DEFAULT_DELAY_MS,
     });
     expect(() => parseStoredPairs([photos, photos])).toThrow(/two pairs with the id "photos"/);
     expect(() => parseStoredPairs([{ ...photos, targets: [{ url: 'h::m', password: 'p' }] }])).toThrow(
