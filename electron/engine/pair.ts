@@ -65,7 +65,20 @@ interface TargetRuntime {
   current: TargetState['current'];
   configError: SyncError | null;
   store: QueueStore | null;
+  /** The target went away (or a transfer broke off) since its last success: resync it fully on return. */
+  outage: boolean;
 }
+
+/**
+ * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
+ * temporary ".NAME.XXXXXX" file behind, which only a full sync (its --delete) removes.
+ */
+const OUTAGE_KINDS: ReadonlySet<SyncError['kind']> = new Set([
+  'connection-refused',
+  'unreachable',
+  'timeout',
+  'connection-lost',
+]);
 
 export function targetId(config: TargetConfig, index: number): string {
   return config.id ?? `t${index + 1}`;
@@ -140,6 +153,7 @@ export class Pair {
       current: null,
       configError,
       store: null,
+      outage: false,
       queue: new TargetQueue({
         concurrency: config.concurrency,
         maxBatch: this.#ctx.maxBatch,
@@ -150,12 +164,18 @@ export class Pair {
           this.#ctx.emit('state', this.id);
         },
         onError: (error) => {
+          if (OUTAGE_KINDS.has(error.kind)) runtime.outage = true;
           this.#ctx.emit('failure', { pairId: this.id, targetId: id, error });
           this.#log('error', `${label}: ${error.message}`);
         },
         onRecovered: () => {
           this.#ctx.emit('recovered', { pairId: this.id, targetId: id });
           this.#log('info', `${label}: back in sync`);
+          if (runtime.outage) {
+            runtime.outage = false;
+            // Also proves that nothing was lost while it was away.
+            runtime.queue.requestFullSync('after an outage');
+          }
         },
       }),
     };
