@@ -29,6 +29,7 @@ import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
 import { countEntries, findExcluded } from './tree-walk.js';
 import { guardMessage, isMassDelete } from './delete-guard.js';
 import { QueueStore } from './queue-store.js';
+import { GuardStore } from './guard-store.js';
 import { createWatcher, type Watcher } from './watcher/index.js';
 
 export interface EngineTargetConfig extends TargetConfig {
@@ -103,6 +104,8 @@ export class Pair {
   #stopped = false;
   #burstPaths = 0;
   #guard: DeleteGuardState | null = null;
+  /** Where a tripped guard survives restarts (null without a state directory). */
+  readonly #guardStore: GuardStore | null;
   readonly #heldDeletes = new Map<RelPath, PathChange>();
   /** Targets whose next full sync may delete without limit (the user confirmed). */
   readonly #confirmed = new Set<string>();
@@ -126,6 +129,7 @@ export class Pair {
       onFlush: (changes) => this.#dispatch(changes),
     });
     config.targets.forEach((targetConfig, index) => this.#addTarget(targetConfig, index));
+    this.#guardStore = ctx.stateDir ? new GuardStore(ctx.stateDir, config.folder) : null;
   }
 
   get id(): string {
@@ -221,6 +225,7 @@ export class Pair {
         this.#log('error', runtime.configError.message);
       }
     }
+    await this.#restoreGuard(options.confirmDeletions ?? false);
     if (watch) await this.#startWatcher();
     if (watch && this.config.deleteGuard.enabled && this.config.deletion !== 'keep') this.#watchRoot();
     this.#started = true;
@@ -429,12 +434,31 @@ export class Pair {
     this.#rootTimer.unref();
   }
 
+  /** A guard tripped before a restart stays tripped until the user confirms (or starts with --confirm-deletions). */
+  async #restoreGuard(confirmed: boolean): Promise<void> {
+    if (!this.#guardStore || !this.config.deleteGuard.enabled || this.config.deletion === 'keep') return;
+    if (confirmed) {
+      await this.#guardStore.save(null);
+      return;
+    }
+    const kept = await this.#guardStore.load();
+    if (!kept) return;
+    this.#guard = { ...kept, held: 0 };
+    this.#ctx.emit('failure', {
+      pairId: this.id,
+      targetId: null,
+      error: { ...this.#makeError('delete-guard', kept.message), since: kept.since },
+    });
+    this.#log('error', `still paused since ${kept.since} (before this start): ${kept.message}`);
+  }
+
   #trip(reason: DeleteGuardReason, detail = ''): void {
     if (this.#guard || this.#stopped || this.config.deletion === 'keep' || !this.config.deleteGuard.enabled)
       return;
     const message = guardMessage(reason, this.config.folder, detail);
     const since = new Date(this.#ctx.clock.now()).toISOString();
     this.#guard = { reason, message, since, held: 0 };
+    void this.#guardStore?.save({ reason, message, since });
     // Deletions already queued for the targets are held too.
     for (const runtime of this.#targets) this.#hold(runtime.queue.takeDeletes());
     this.#ctx.emit('failure', {
@@ -454,6 +478,7 @@ export class Pair {
   confirmDeletions(): { restart: boolean } {
     const reason = this.#guard?.reason ?? null;
     this.#guard = null;
+    void this.#guardStore?.save(null);
     for (const runtime of this.#targets) this.#confirmed.add(runtime.id);
     const release = [...this.#heldDeletes.values()];
     this.#heldDeletes.clear();
@@ -526,6 +551,7 @@ export class Pair {
     this.#coalescer.flush();
     await Promise.all(this.#targets.map((runtime) => runtime.queue.close()));
     await Promise.all(this.#targets.map((runtime) => runtime.store?.save()));
+    await this.#guardStore?.whenWritten();
   }
 
   /** Pending paths per target, for persistence and diagnostics. */

@@ -135,4 +135,48 @@ describe('delete guard', () => {
     h.engine.fullSync('p');
     await waitForConverge(src, dest);
   });
+
+  it('a tripped guard survives a restart: the start-up sync deletes nothing until confirmed', async () => {
+    const base = await tempDir();
+    cleanups.push(() => fs.rm(base, { recursive: true, force: true }));
+    const [src, dest, stateDir] = [path.join(base, 'src'), path.join(base, 'dest'), path.join(base, 'state')];
+    await fs.mkdir(src);
+    for (let i = 0; i < 20; i++) await fs.writeFile(path.join(src, `f${i}`), `${i}`);
+    const config = pairConfig({
+      folder: src,
+      targets: [{ url: dest }],
+      deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 5 },
+    });
+    const { Engine } = await import('../../electron/engine/index.js');
+    const start = async (options: { confirmDeletions?: boolean } = {}) => {
+      const engine = new Engine({ stateDir });
+      cleanups.push(() => engine.stop());
+      await engine.addPair(config, options);
+      return engine;
+    };
+    const first = await start();
+    await waitForConverge(src, dest);
+    for (let i = 0; i < 15; i++) await fs.rm(path.join(src, `f${i}`));
+    await eventually(() => expect(first.state().pairs[0]?.deleteGuard?.reason).toBe('mass-delete'));
+    const since = first.state().pairs[0]?.deleteGuard?.since;
+    await first.stop();
+
+    // Restarted without confirming: still paused, with the original time, and the start-up full sync (which
+    // would otherwise delete up to minEntries before tripping again) deletes nothing.
+    const second = await start();
+    const failures: string[] = [];
+    second.on('failure', (f) => failures.push(f.error.kind));
+    expect(second.state().pairs[0]?.deleteGuard).toMatchObject({ reason: 'mass-delete', since });
+    await second.whenIdle();
+    expect(await count(dest)).toBe(20);
+    expect(await second.confirmDeletions('p')).toBe(true);
+    await waitForConverge(src, dest);
+    await second.stop();
+
+    // Confirmed: the next start has no guard.
+    const third = await start();
+    expect(third.state().pairs[0]?.deleteGuard).toBeNull();
+    await third.whenIdle();
+    await waitForConverge(src, dest);
+  });
 });
