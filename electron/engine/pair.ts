@@ -24,6 +24,7 @@ import { checkPasswordFile } from './password-file.js';
 import { buildArgs, encodeFileList, encodeRules, VERSIONS_DIR } from './rsync/command.js';
 import { classifyFailure } from './rsync/exit-codes.js';
 import { runRsync } from './rsync/runner.js';
+import { failedPaths } from './rsync/failed-paths.js';
 import { describeTarget, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
 import { countEntries, findExcluded } from './tree-walk.js';
@@ -730,6 +731,12 @@ export class Pair {
     };
     if (!ok && job.kind === 'paths' && result.exitCode === 24)
       outcome.retry = await this.#recheck(job.changes);
+    if (!ok && job.kind === 'paths' && result.exitCode === 23) {
+      // Only the files rsync named are retried, when it named each one (else the whole batch is).
+      const failed = new Set(failedPaths(result.stderr, this.config.folder));
+      const retry = job.changes.filter((change) => failed.has(change.path));
+      if (failed.size > 0 && retry.length === failed.size) outcome.retry = retry;
+    }
     if (!ok && job.kind === 'paths' && this.#ctx.hasListeners('paths-failed')) {
       this.#ctx.emit('paths-failed', {
         pairId: this.id,

@@ -438,3 +438,61 @@ describe('names at the limits', () => {
     expect(h.failures).toEqual([]);
   });
 });
+
+describe('a file that cannot be read amid a batch', () => {
+  it('only that file is retried, not the whole batch; it follows once readable', async () => {
+    const base = await folder();
+    await fs.chmod(base, 0o755);
+    const [src, dest] = [path.join(base, 'src'), path.join(base, 'dest')];
+    await fs.mkdir(src, { mode: 0o755 });
+    await fs.mkdir(dest, { mode: 0o755 });
+    let rsync = 'rsync';
+    const root = process.getuid?.() === 0;
+    if (root) {
+      // root reads everything: the engine's rsync runs as nobody, for whom a root file of mode 0600 is unreadable.
+      const nobody = Number((await execa('id', ['-u', 'nobody'])).stdout);
+      const nogroup = Number((await execa('id', ['-g', 'nobody'])).stdout);
+      await fs.chown(dest, nobody, nogroup);
+      rsync = path.join(base, 'rsync-as-nobody');
+      await fs.writeFile(
+        rsync,
+        `#!/bin/sh\nexec setpriv --reuid=${nobody} --regid=${nogroup} --clear-groups rsync "$@"\n`,
+        { mode: 0o755 },
+      );
+    }
+    const { Engine } = await import('../../electron/engine/index.js');
+    const engine = new Engine({ rsync, burstVerifyPaths: 0 });
+    cleanups.push(() => engine.stop());
+    const batches: BatchSummary[] = [];
+    engine.on('batch-end', (b) => batches.push(b));
+    await engine.addPair(pairConfig({ folder: src, targets: [{ url: dest }] }));
+    await engine.whenIdle();
+
+    // 40 readable files and an unreadable one arrive together: a directory moved into the folder.
+    const incoming = path.join(base, 'incoming');
+    await fs.mkdir(incoming, { mode: 0o755 });
+    for (let i = 0; i < 40; i++) await fs.writeFile(path.join(incoming, `f${i}`), `${i}`, { mode: 0o644 });
+    await fs.writeFile(path.join(incoming, 'secret'), 'private', { mode: root ? 0o600 : 0o000 });
+    await fs.rename(incoming, path.join(src, 'in'));
+
+    await eventually(() => expect(batches.some((b) => b.kind === 'paths' && b.exitCode === 23)).toBe(true));
+    const failed = batches.find((b) => b.kind === 'paths' && b.exitCode === 23) as BatchSummary;
+    expect(failed.paths).toBeGreaterThan(1);
+    // The retry in the background lists the unreadable file alone.
+    await eventually(
+      () =>
+        expect(batches.filter((b) => b.runId > failed.runId && b.exitCode === 23).length).toBeGreaterThan(0),
+      10_000,
+    );
+    const retries = batches.filter((b) => b.runId > failed.runId && b.exitCode === 23);
+    expect(retries.map((b) => b.paths)).toEqual(retries.map(() => 1));
+    expect(await fs.readFile(path.join(dest, 'in/f39'), 'utf8')).toBe('39');
+
+    await fs.chmod(path.join(src, 'in/secret'), 0o644);
+    await eventually(
+      async () => expect(await fs.readFile(path.join(dest, 'in/secret'), 'utf8')).toBe('private'),
+      30_000,
+    );
+    await waitForConverge(src, dest);
+  }, 60_000);
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { relFromBuffer, type RelPath } from '../../electron/engine/byte-path.js';
 import { buildArgs, encodeFileList, type CommandSpec } from '../../electron/engine/rsync/command.js';
 import { classifyFailure, exitMeaning } from '../../electron/engine/rsync/exit-codes.js';
+import { failedPaths } from '../../electron/engine/rsync/failed-paths.js';
 import { LineSplitter, parseLine, unescapeName } from '../../electron/engine/rsync/output.js';
 import { describeTarget, destinationArg, parseTarget } from '../../electron/engine/rsync/target.js';
 import { parseModuleList } from '../../electron/engine/connection-test.js';
@@ -166,6 +167,37 @@ describe('rsync output parsing', () => {
 
   it('reads a daemon module list', () => {
     expect(parseModuleList('photos         \tFamily photos\ndocs\t\n')).toEqual(['photos', 'docs']);
+  });
+});
+
+describe('failedPaths', () => {
+  const folder = '/home/ann/Fotos café';
+  const escaped = '/home/ann/Fotos caf\\#303\\#251';
+
+  it('names the files and directories rsync could not send, byte-exact', () => {
+    const stderr = [
+      `rsync: [sender] send_files failed to open "${escaped}/secret.txt": Permission denied (13)`,
+      `rsync: [sender] opendir "${escaped}/closed" failed: Permission denied (13)`,
+      `rsync: [sender] send_files failed to open "${escaped}/bad\\#377 \\#012name": Permission denied (13)`,
+      `file has vanished: "${escaped}/gone"`,
+      'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]',
+    ].join('\n');
+    expect(failedPaths(stderr, folder)).toEqual(['secret.txt', 'closed', 'bad\xff \nname', 'gone']);
+  });
+
+  it('gives up (null) on any message it cannot tie to a path inside the folder', () => {
+    const permission = `rsync: [sender] send_files failed to open "${escaped}/a": Permission denied (13)`;
+    expect(
+      failedPaths(
+        `${permission}\nrsync: [receiver] mkstemp "/x/.a.Xy12" (in data) failed: No space left`,
+        folder,
+      ),
+    ).toBeNull();
+    expect(
+      failedPaths('rsync: [sender] send_files failed to open "/elsewhere/a": Permission denied (13)', folder),
+    ).toBeNull();
+    expect(failedPaths('rsync error: some files/attrs were not transferred (code 23)', folder)).toBeNull();
+    expect(failedPaths('', folder)).toBeNull();
   });
 });
 
