@@ -142,6 +142,11 @@ export interface ChurnOptions {
    * is visible under every name, but inotify reports it only for the name that was written.
    */
   writeHardLinked?: boolean;
+  /**
+   * Only plain names (`f12`, `d7`, `l3`): no odd bytes, no long names (default false). For peers that cannot
+   * sync some names (the benchmark's plain-names churn).
+   */
+  plainNames?: boolean;
 }
 
 export type ChurnRunOptions = Omit<ChurnOptions, 'seed'>;
@@ -260,6 +265,7 @@ export class Churn {
   #counter = 0;
   #index = 0;
   #writeHardLinked = true;
+  #plainNames = false;
 
   private constructor(root: string, seed: number) {
     this.root = root.replace(/\/+$/, '') || '/';
@@ -284,6 +290,7 @@ export class Churn {
     const pauseChance = options.pauseChance ?? 0.03;
     const maxPauseMs = options.maxPauseMs ?? 120;
     this.#writeHardLinked = options.writeHardLinked ?? true;
+    this.#plainNames = options.plainNames ?? false;
     const counts = Object.fromEntries(OP_KINDS.map((k) => [k, 0])) as Record<OpKind, number>;
     let applied = 0;
     let skipped = 0;
@@ -409,7 +416,7 @@ export class Churn {
   #name(kind: 'f' | 'd' | 'l', parent: string): string {
     const base = `${kind}${++this.#counter}`;
     const r = this.#rng.float();
-    if (r < 0.45) return base;
+    if (r < 0.45 || this.#plainNames) return base;
     if (r < 0.97) {
       const first = this.#rng.chance(0.7) ? this.#rng.pick(ODD_FIRST) : '';
       const inner = this.#rng.chance(0.6) ? this.#rng.pick(ODD_INNER) : '';

@@ -1,0 +1,249 @@
+// Benchmark suite: evaluates the issue's targets against the medians (for each: the measured value, the target,
+// whether it holds and by how much it misses or holds). Pure.
+import { formatMs, formatRatio, formatSeconds } from './stats.js';
+import type { Cell, TargetResult, ToolId, Verdict, WorkloadId } from './types.js';
+
+const MB = (x: number): string => `${x.toFixed(0)} MB`;
+const CPU = (x: number): string => `${x.toFixed(2)} CPU-s`;
+
+/** Idle CPU counted as "~0": at most this many CPU-seconds over the idle window (0.5 % of one core over 10 s). */
+export const IDLE_CPU_LIMIT_SEC = 0.05;
+
+class Lookup {
+  constructor(private readonly cells: readonly Cell[]) {}
+  cell(workload: WorkloadId, tool: ToolId): Cell | undefined {
+    return this.cells.find((c) => c.workload === workload && c.tool === tool);
+  }
+  /** Median of a metric over converged runs; undefined when the cell is missing or nothing converged. */
+  get(workload: WorkloadId, tool: ToolId, key: string): number | undefined {
+    const c = this.cell(workload, tool);
+    return c && c.convergedRuns > 0 ? c.medians[key] : undefined;
+  }
+  /** The cell ran but no run converged. */
+  neverConverged(workload: WorkloadId, tool: ToolId): boolean {
+    const c = this.cell(workload, tool);
+    return c !== undefined && c.runs.length > 0 && c.convergedRuns === 0;
+  }
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)} %`;
+
+/** "value ≤ limit": holds or misses by the difference (absolute and relative to the limit). */
+function atMost(
+  id: string,
+  target: string,
+  value: number | undefined,
+  limit: number,
+  show: (x: number) => string,
+  missing: string,
+): TargetResult {
+  if (value === undefined) return { id, target, value: '—', verdict: 'n/a', detail: missing };
+  const verdict: Verdict = value <= limit ? 'holds' : 'misses';
+  const diff = Math.abs(value - limit);
+  const detail =
+    verdict === 'holds'
+      ? `${show(diff)} (${pct(diff / limit)}) under the limit`
+      : `misses by ${show(diff)} (${pct(diff / limit)} over)`;
+  return { id, target, value: show(value), verdict, detail };
+}
+
+/** "ratio ≥ need" where the ratio is peer / ours (how many times faster). */
+function atLeastRatio(
+  id: string,
+  target: string,
+  ours: number | undefined,
+  peer: number | undefined,
+  need: number,
+  peerNeverConverged: boolean,
+  timeoutMs: number,
+): TargetResult {
+  if (ours === undefined)
+    return { id, target, value: '—', verdict: 'n/a', detail: 'Rsync Live has no result' };
+  if (peer === undefined) {
+    if (peerNeverConverged) {
+      const lower = timeoutMs / ours;
+      return {
+        id,
+        target,
+        value: `> ${formatRatio(lower)}`,
+        verdict: lower >= need ? 'holds' : 'n/a',
+        detail: `the peer did not converge within ${timeoutMs / 1000} s, so the ratio is at least ${formatRatio(lower)}`,
+      };
+    }
+    return { id, target, value: '—', verdict: 'n/a', detail: 'the peer has no result' };
+  }
+  const ratio = peer / ours;
+  const verdict: Verdict = ratio >= need ? 'holds' : 'misses';
+  const detail =
+    verdict === 'holds'
+      ? `${formatRatio(ratio / need)} the required factor`
+      : `misses: ${formatRatio(ratio)} instead of ${formatRatio(need)}; Rsync Live would need ${formatSeconds(peer / need)} instead of ${formatSeconds(ours)}`;
+  return { id, target, value: formatRatio(ratio), verdict, detail };
+}
+
+export function evaluateTargets(cells: readonly Cell[], timeoutMs: number): TargetResult[] {
+  const L = new Lookup(cells);
+  const RL: ToolId = 'rsync-live';
+  const none = 'not measured (or never converged)';
+  const out: TargetResult[] = [];
+
+  const burst = L.get('burst', RL, 'convergeMs');
+  out.push(
+    atMost('burst-1s', 'Burst: converged within 1.0 s of the last write', burst, 1000, formatSeconds, none),
+  );
+  const floor = L.get('burst', 'floor', 'convergeMs');
+  if (burst !== undefined && floor !== undefined) {
+    const r = burst / floor;
+    out.push({
+      ...atMost('burst-floor', 'Burst: within 1.5× the floor', r, 1.5, formatRatio, none),
+      value: `${formatRatio(r)} (${formatSeconds(burst)} vs ${formatSeconds(floor)})`,
+    });
+  } else
+    out.push({
+      id: 'burst-floor',
+      target: 'Burst: within 1.5× the floor',
+      value: '—',
+      verdict: 'n/a',
+      detail: none,
+    });
+  out.push(
+    atLeastRatio(
+      'burst-vs-lsyncd',
+      'Burst: ≥ 10× faster than lsyncd (delay 0.1)',
+      burst,
+      L.get('burst', 'lsyncd-0.1s', 'convergeMs'),
+      10,
+      L.neverConverged('burst', 'lsyncd-0.1s'),
+      timeoutMs,
+    ),
+  );
+  out.push(
+    atLeastRatio(
+      'burst-vs-inotifywait',
+      'Burst: ≥ 4× faster than the inotifywait script',
+      burst,
+      L.get('burst', 'inotifywait', 'convergeMs'),
+      4,
+      L.neverConverged('burst', 'inotifywait'),
+      timeoutMs,
+    ),
+  );
+
+  for (const [workload, where] of [
+    ['latency', 'server with TCP_NODELAY (recommended)'],
+    ['latency-no-nodelay', 'server without TCP_NODELAY'],
+  ] as const) {
+    out.push(
+      atMost(
+        `${workload}-p50`,
+        `Latency p50 ≤ 30 ms, default settings, ${where}`,
+        L.get(workload, RL, 'p50Ms'),
+        30,
+        formatMs,
+        none,
+      ),
+    );
+    out.push(
+      atMost(
+        `${workload}-p90`,
+        `Latency p90 ≤ 60 ms, default settings, ${where}`,
+        L.get(workload, RL, 'p90Ms'),
+        60,
+        formatMs,
+        none,
+      ),
+    );
+  }
+
+  const three = L.cell('three', RL);
+  const threeTarget = 'Three targets: each converges within 1.3× the single-target burst time';
+  if (three && three.convergedRuns > 0 && burst !== undefined) {
+    const each = [1, 2, 3]
+      .map((i) => three.medians[`target${i}Ms`])
+      .filter((x): x is number => x !== undefined);
+    const worst = Math.max(...each);
+    const r = worst / burst;
+    out.push({
+      ...atMost('three', threeTarget, r, 1.3, formatRatio, none),
+      value: `${each.map((x) => formatSeconds(x)).join(' / ')} vs ${formatSeconds(burst)} single (worst ${formatRatio(r)})`,
+    });
+  } else out.push({ id: 'three', target: threeTarget, value: '—', verdict: 'n/a', detail: none });
+
+  const cpu = L.get('burst', RL, 'cpuSec');
+  for (const peer of ['lsyncd-0.1s', 'lsyncd-15s'] as const) {
+    const theirs = L.get('burst', peer, 'cpuSec');
+    const label = peer === 'lsyncd-0.1s' ? 'delay 0.1' : 'default delay';
+    out.push(
+      theirs === undefined
+        ? {
+            id: `cpu-${peer}`,
+            target: `CPU per burst ≤ lsyncd's (${label})`,
+            value: '—',
+            verdict: 'n/a',
+            detail: none,
+          }
+        : {
+            ...atMost(`cpu-${peer}`, `CPU per burst ≤ lsyncd's (${label})`, cpu, theirs, CPU, none),
+            value: cpu === undefined ? '—' : `${CPU(cpu)} vs ${CPU(theirs)}`,
+          },
+    );
+  }
+  out.push(
+    atMost(
+      'idle-cpu',
+      `Idle CPU ~0 (≤ ${IDLE_CPU_LIMIT_SEC} CPU-s over the idle window, 10,000 directories)`,
+      L.get('idle', RL, 'idleCpuSec'),
+      IDLE_CPU_LIMIT_SEC,
+      CPU,
+      none,
+    ),
+  );
+  out.push(
+    atMost(
+      'idle-rss',
+      'Engine RSS ≤ 150 MB watching 10,000 directories (peak)',
+      L.get('idle', RL, 'rssMB'),
+      150,
+      MB,
+      none,
+    ),
+  );
+  out.push(
+    atMost(
+      'large-watching',
+      'Large tree: watching 100,000 directories within 10 s',
+      L.get('startup', RL, 'watchingMs'),
+      10_000,
+      formatSeconds,
+      none,
+    ),
+  );
+  out.push(
+    atMost(
+      'large-rss',
+      'Large tree: ≤ 400 MB RSS (peak, through the start-up sync)',
+      L.get('startup', RL, 'rssMB'),
+      400,
+      MB,
+      none,
+    ),
+  );
+
+  const big = L.cell('big', RL);
+  const bigTarget = 'Big files: each sent once, after its last write';
+  if (big && big.runs.length > 0) {
+    const runsOk = big.runs.filter((r) => r.converged && r.metrics['sentOnce'] === 1).length;
+    const worst = Math.max(...big.runs.map((r) => r.metrics['maxSends'] ?? 0));
+    out.push({
+      id: 'big-once',
+      target: bigTarget,
+      value: `${runsOk} of ${big.runs.length} runs: every file sent exactly once (most sends of one file: ${worst})`,
+      verdict: runsOk === big.runs.length ? 'holds' : 'misses',
+      detail:
+        runsOk === big.runs.length
+          ? 'every file was sent once and arrived complete'
+          : `${big.runs.length - runsOk} run(s) sent a file more than once or did not converge`,
+    });
+  } else out.push({ id: 'big-once', target: bigTarget, value: '—', verdict: 'n/a', detail: none });
+  return out;
+}

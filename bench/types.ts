@@ -1,0 +1,148 @@
+// Benchmark suite: the shared vocabulary (tool and workload ids, per-run results, cells, targets, the results
+// file). Types and constants only: no I/O, so pure modules and unit tests can import it.
+
+export const TOOL_IDS = [
+  'rsync-live',
+  'rsync-live-chokidar',
+  'lsyncd-0.1s',
+  'lsyncd-15s',
+  'inotifywait',
+  'floor',
+] as const;
+export type ToolId = (typeof TOOL_IDS)[number];
+
+export const TOOL_LABELS: Readonly<Record<ToolId, string>> = {
+  'rsync-live': 'Rsync Live',
+  'rsync-live-chokidar': 'Rsync Live (chokidar)',
+  'lsyncd-0.1s': 'lsyncd, delay 0.1 s',
+  'lsyncd-15s': 'lsyncd, default delay 15 s',
+  inotifywait: 'inotifywait script',
+  floor: 'floor (one rsync -a)',
+};
+
+/** In run order. */
+export const WORKLOAD_IDS = [
+  'burst',
+  'three',
+  'latency',
+  'latency-no-nodelay',
+  'big',
+  'churn',
+  'churn-plain',
+  'idle',
+  'startup',
+] as const;
+export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+
+/** The issue's letters, each naming one or more workloads (`--only a,c`). */
+export const WORKLOAD_LETTERS: Readonly<Record<string, readonly WorkloadId[]>> = {
+  a: ['burst'],
+  b: ['latency', 'latency-no-nodelay'],
+  c: ['big'],
+  d: ['churn', 'churn-plain'],
+  e: ['three'],
+  f: ['startup', 'idle'],
+};
+
+/** Which tools each workload runs, in column order. */
+export const WORKLOAD_TOOLS: Readonly<Record<WorkloadId, readonly ToolId[]>> = {
+  burst: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  three: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  latency: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  'latency-no-nodelay': ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
+  big: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  churn: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  'churn-plain': ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  idle: ['rsync-live', 'lsyncd-0.1s', 'inotifywait'],
+  startup: ['rsync-live', 'rsync-live-chokidar', 'lsyncd-0.1s', 'inotifywait', 'floor'],
+};
+
+export interface Sizes {
+  burstFiles: number;
+  burstDirs: number;
+  burstFileBytes: number;
+  latencySamples: number;
+  latencyGapMs: number;
+  latencyFileBytes: number;
+  bigFiles: number;
+  bigFileMiB: number;
+  churnOps: number;
+  churnSeed: number;
+  largeDirs: number;
+  largeFiles: number;
+  idleDirs: number;
+  idleFiles: number;
+  idleWindowMs: number;
+}
+
+/**
+ * Figures of one run. Keys used: convergeMs (the headline figure), cpuSec, rssMB (VmHWM of the tool's main
+ * process), sentBytes / connections (daemon log: file data sent, rsync runs), writeMs, p50Ms / p90Ms / maxMs / missing (latency),
+ * target1Ms.. / slowestTargetMs (three targets), maxSends / sentOnce (big files), watchingMs / syncedMs /
+ * readyRssMB (start-up), idleCpuSec / idleRssMB (idle), diffs (paths still differing at the timeout).
+ */
+export type Metrics = Record<string, number>;
+
+export interface RunResult {
+  /** 1-based. */
+  run: number;
+  /** The target(s) matched the source (or, for start-up, the tool became ready) within the timeout. */
+  converged: boolean;
+  metrics: Metrics;
+  /** What happened that a number does not say (a timeout, the first differences, a tool that exited). */
+  notes: string[];
+}
+
+export interface Cell {
+  workload: WorkloadId;
+  tool: ToolId;
+  runs: RunResult[];
+  /** Why runs were left out (e.g. an earlier run did not converge), or null. */
+  skipped: string | null;
+  /** Median of each metric over the converged runs. */
+  medians: Metrics;
+  convergedRuns: number;
+}
+
+export type Verdict = 'holds' | 'misses' | 'n/a';
+
+export interface TargetResult {
+  id: string;
+  /** What the issue asks, in words. */
+  target: string;
+  /** The measured value, in words (e.g. "0.84 s"). */
+  value: string;
+  verdict: Verdict;
+  /** "by 0.21 s (21 %)" for a miss, the margin for a hold, or why it could not be evaluated. */
+  detail: string;
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memGiB: number;
+  kernel: string;
+  os: string;
+  node: string;
+  rsync: string;
+  lsyncd: string;
+  inotifywait: string;
+}
+
+export interface BenchResults {
+  /** ISO time the suite started. */
+  startedAt: string;
+  durationSec: number;
+  quick: boolean;
+  runs: number;
+  timeoutSec: number;
+  settleSec: number;
+  sizes: Sizes;
+  machine: MachineInfo;
+  /** Exactly what each tool ran (config files, scripts, command lines), for the method section. */
+  toolConfigs: Partial<Record<ToolId, string>>;
+  cells: Cell[];
+  targets: TargetResult[];
+  /** Things worth knowing that the tables do not show (peer failures, odd behaviour). */
+  findings: string[];
+}
