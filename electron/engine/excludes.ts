@@ -10,6 +10,8 @@ export const DEFAULT_TEMPORARY_GLOBS = ['4913', '*.swp', '*.swx', '*~', '.#*', '
 
 export interface ExcludeMatcher {
   (rel: RelPath): boolean;
+  /** The rules on `rel` alone, not on its ancestors: all a walker that never enters an excluded directory needs. */
+  readonly itself: (rel: RelPath) => boolean;
 }
 
 export class ExcludeError extends Error {}
@@ -28,7 +30,10 @@ function compileGlob(glob: string): (text: string) => boolean {
   const anchored = glob.includes('/');
   const pattern = glob.replace(/^\/+/, '').replace(/\/+$/, '');
   if (pattern === '') throw new ExcludeError(`exclude glob ${JSON.stringify(glob)} matches nothing`);
-  return picomatch(pattern, { dot: true, basename: !anchored });
+  if (anchored) return picomatch(pattern, { dot: true });
+  // What picomatch's basename mode does, without splitting the whole path into an array on every call.
+  const regex = picomatch.makeRe(pattern, { dot: true });
+  return (text) => text !== '' && (text === pattern || regex.test(text.slice(text.lastIndexOf('/') + 1)));
 }
 
 export function excludeGlobs(config: Pick<ExcludesConfig, 'glob' | 'defaultTemporary'>): string[] {
@@ -42,17 +47,24 @@ export function excludeGlobs(config: Pick<ExcludesConfig, 'glob' | 'defaultTempo
 export function compileExcludes(config: ExcludesConfig, extraGlobs: readonly string[] = []): ExcludeMatcher {
   const regexes = config.regex.map(compileRegex);
   const globs = [...excludeGlobs(config), ...extraGlobs].map(compileGlob);
-  if (regexes.length === 0 && globs.length === 0) return () => false;
+  if (regexes.length === 0 && globs.length === 0) {
+    const none = () => false;
+    return Object.assign(none, { itself: none });
+  }
   const matchOne = (rel: string): boolean => {
-    const text = display(rel);
+    const text = ASCII.test(rel) ? rel : display(rel);
     return regexes.some((re) => re.test(text)) || globs.some((glob) => glob(text));
   };
-  return (rel: RelPath) => {
+  const matcher = (rel: RelPath) => {
     if (matchOne(rel)) return true;
     for (const dir of ancestors(rel)) if (matchOne(dir)) return true;
     return false;
   };
+  return Object.assign(matcher, { itself: matchOne });
 }
+
+/** A path of printable ASCII reads the same as UTF-8: no conversion needed. */
+const ASCII = /^[ -~]*$/;
 
 /**
  * rsync --exclude arguments for the glob rules (rsync's own pattern rules agree with ours for these forms:

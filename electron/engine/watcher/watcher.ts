@@ -31,7 +31,14 @@ export interface WatcherOptions {
   /** Display form of the folder, for messages. */
   folder: string;
   /** Paths to skip entirely (excluded directories are not watched). */
-  ignored: (rel: RelPath) => boolean;
+  ignored: PathFilter;
+}
+
+/** Whether a path is excluded: by a rule on the path itself or on any directory above it. */
+export interface PathFilter {
+  (rel: RelPath): boolean;
+  /** The rules on the path alone, not on its ancestors: enough for a walker that never enters an excluded directory. */
+  readonly itself?: (rel: RelPath) => boolean;
 }
 
 export function watchLimitMessage(folder: string, directories: number): string {
