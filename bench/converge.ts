@@ -17,6 +17,36 @@ export interface WaitOutcome {
   missing: string[];
   /** How many entries were still missing or different at the timeout. */
   missingCount: number;
+  /** waitForTree: the differences by kind (see diffKinds). */
+  kinds?: DiffKinds;
+}
+
+export interface DiffKinds {
+  /** On the source, not on the target. */
+  missing: number;
+  /** On the target, not on the source. */
+  extra: number;
+  /** Same type and size, different content: a rewrite the tool did not send. */
+  content: number;
+  /** Other differences (mode, type, size, symlink target). */
+  other: number;
+  /** Missing or extra entries whose name holds a byte rsync's filter rules treat specially or that is not printable. */
+  oddNames: number;
+}
+
+/** Sorts diffManifests lines by kind. */
+export function diffKinds(diffs: readonly string[]): DiffKinds {
+  const k: DiffKinds = { missing: 0, extra: 0, content: 0, other: 0, oddNames: 0 };
+  for (const d of diffs) {
+    if (d.startsWith('missing on target:') || d.startsWith('extra on target:')) {
+      if (d.startsWith('missing')) k.missing++;
+      else k.extra++;
+      const name = d.slice(d.indexOf(':') + 1);
+      if (/[[\]*?#;\\]|\\n|\\t|\\x|not UTF-8|[^\x20-\x7e]/.test(name)) k.oddNames++;
+    } else if (/^differs: .*: sha256 [^,]*$/.test(d)) k.content++;
+    else if (d.startsWith('differs:')) k.other++;
+  }
+  return k;
 }
 
 /**
@@ -137,7 +167,12 @@ export async function waitForTree(
     if (now > deadline) {
       const full = await manifest(dst);
       const diffs = diffManifests(want, full, 100_000);
-      return { doneAt: null, missing: diffs.slice(0, 6), missingCount: diffs.length };
+      return {
+        doneAt: null,
+        missing: diffs.slice(0, 6),
+        missingCount: diffs.length,
+        kinds: diffKinds(diffs),
+      };
     }
     await sleep(Math.max(50, pollInterval(now - startedAt)));
   }

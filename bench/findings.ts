@@ -1,7 +1,31 @@
 // Benchmark suite: turns the cells into the report's findings: runs that did not converge (with the first
 // differences), big files sent more than once, latency samples that never arrived. Pure.
 import { WORKLOAD_TITLES } from './report.js';
-import { TOOL_LABELS, type Cell } from './types.js';
+import { TOOL_LABELS, type Cell, type Metrics } from './types.js';
+
+/** What the kinds of differences left at the timeout suggest (churn runs record them as diffs_* metrics). */
+export function explainDiffs(m: Metrics): string {
+  const parts: string[] = [];
+  const missing = (m['diffs_missing'] ?? 0) + (m['diffs_extra'] ?? 0);
+  const odd = m['diffs_oddNames'] ?? 0;
+  if (missing > 0) {
+    parts.push(
+      `${m['diffs_missing'] ?? 0} missing and ${m['diffs_extra'] ?? 0} extra path(s) on the target, ${odd} of them ` +
+        'with a byte in the path that rsync filter rules treat specially (`[`, `]`, `*`, `?`, `\\`, `#`, `;`) or that is ' +
+        'not printable ASCII',
+    );
+  }
+  const content = m['diffs_content'] ?? 0;
+  if (content > 0) {
+    parts.push(
+      `${content} file(s) of the right size with old content: same-size rewrites within one second, which ` +
+        "rsync's quick check (size and whole-second mtime) skips",
+    );
+  }
+  const other = m['diffs_other'] ?? 0;
+  if (other > 0) parts.push(`${other} path(s) with another mode, type, size or symlink target`);
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
 
 export function findingsOf(cells: readonly Cell[]): string[] {
   const out: string[] = [];
@@ -12,7 +36,8 @@ export function findingsOf(cells: readonly Cell[]): string[] {
       const first = failed[0]?.notes[0]?.split('\n')[0] ?? 'no detail';
       const skipped = cell.skipped ? ' (later runs skipped)' : '';
       out.push(
-        `${who}: did not converge in ${failed.length} of ${cell.runs.length} run(s)${skipped}: ${first}`,
+        `${who}: did not converge in ${failed.length} of ${cell.runs.length} run(s)${skipped}: ${first}` +
+          explainDiffs(failed[0]?.metrics ?? {}),
       );
     }
     if (cell.workload === 'big') {

@@ -1,4 +1,5 @@
-// Quick in-process benchmark (superseded by the full suite, `npm run bench` / bench/run.ts; kept for fast checks) for the engine's two headline numbers, on loopback against a real rsync daemon started here:
+// Quick in-process benchmark for the engine's two headline numbers (superseded by the full suite, `npm run bench`
+// in bench/run.ts, which runs the CLI beside its peers; kept for fast checks), on loopback against a real daemon:
 // (1) latency: 1 KiB files written 50 ms apart, time from close to visible on the target (p50/p90/max);
 // (2) burst: 20,000 × 4 KiB files in 400 new directories, time from the last write until the target holds
 //     them all, next to the floor (one `rsync -a` of the final tree into an empty module).

@@ -13,7 +13,7 @@ import { findingsOf } from './findings.js';
 import { machineInfo, missingPrograms } from './machine.js';
 import { killAll, leftovers } from './proc.js';
 import { resultsTable, writeReport, WORKLOAD_TITLES } from './report.js';
-import { formatBytes, formatSeconds, medianMetrics } from './stats.js';
+import { formatBytes, formatSeconds, median, medianMetrics } from './stats.js';
 import { evaluateTargets } from './targets.js';
 import { WATCH_TOOLS } from './tools/index.js';
 import { describeFloor } from './tools/floor.js';
@@ -29,7 +29,7 @@ import {
 import { bigScenario } from './workloads/big.js';
 import { burstScenario } from './workloads/burst.js';
 import { churnScenario } from './workloads/churn.js';
-import { errorText, runScenario, type Scenario, type SuiteContext } from './workloads/harness.js';
+import { errorText, LOGS_DIR, runScenario, type Scenario, type SuiteContext } from './workloads/harness.js';
 import { latencyScenario } from './workloads/latency.js';
 import {
   ensureTree,
@@ -215,6 +215,7 @@ async function main(): Promise<number> {
   );
 
   const baseDir = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-bench-'));
+  await rm(LOGS_DIR, { recursive: true, force: true });
   const fixtures = {
     large: fixture('large', opts.sizes.largeDirs, opts.sizes.largeFiles),
     idle: fixture('idle', opts.sizes.idleDirs, opts.sizes.idleFiles),
@@ -224,6 +225,9 @@ async function main(): Promise<number> {
   const cells: Cell[] = [];
   const extraFindings: string[] = [];
   const configs = toolConfigs(opts.tools);
+  const loads: number[] = [os.loadavg()[0] ?? 0];
+  const loadTimer = setInterval(() => loads.push(os.loadavg()[0] ?? 0), 30_000);
+  loadTimer.unref();
   const results = (): BenchResults => ({
     startedAt: startedAt.toISOString(),
     durationSec: Math.round((performance.now() - t0) / 1000),
@@ -237,6 +241,7 @@ async function main(): Promise<number> {
     cells,
     targets: evaluateTargets(cells, opts.timeoutMs),
     findings: [...extraFindings, ...findingsOf(cells)],
+    loadAverage: { min: Math.min(...loads), median: median(loads) ?? 0, max: Math.max(...loads) },
   });
   const save = async (): Promise<void> => {
     await mkdir(path.dirname(PROGRESS_FILE), { recursive: true });
@@ -258,6 +263,8 @@ async function main(): Promise<number> {
     await rm(baseDir, { recursive: true, force: true });
     if (!opts.keepTrees) await rm(TREES_DIR, { recursive: true, force: true });
   }
+  clearInterval(loadTimer);
+  loads.push(os.loadavg()[0] ?? 0);
   const final = results();
   const outDir = path.resolve(ROOT, opts.outDir);
   let chart: string | null = 'benchmarks.png';

@@ -145,4 +145,6 @@ export interface BenchResults {
   targets: TargetResult[];
   /** Things worth knowing that the tables do not show (peer failures, odd behaviour). */
   findings: string[];
+  /** The 1-minute load average, sampled every 30 s during the suite (other work on the machine adds noise). */
+  loadAverage: { min: number; median: number; max: number };
 }

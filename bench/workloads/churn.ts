@@ -32,6 +32,7 @@ export function churnScenario(ctx: SuiteContext, plainNames: boolean, target: Be
       const w = await waitForTree(src, target.path, lastWriteAt, lastWriteAt + ctx.opts.timeoutMs);
       if (w.doneAt === null) {
         metrics['diffs'] = w.missingCount;
+        for (const [kind, n] of Object.entries(w.kinds ?? {})) metrics[`diffs_${kind}`] = n;
         return { converged: false, metrics, notes: [describeMiss(w.missingCount, w.missing)] };
       }
       metrics['convergeMs'] = w.doneAt - lastWriteAt;

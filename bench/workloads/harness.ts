@@ -2,8 +2,9 @@
 // emptied target modules, tool started and ready (watching, start-up sync done), CPU read, the scenario's
 // writes and wait for convergence, a fixed settle window, CPU and memory read again, tool stopped, daemon log
 // read. The floor runs the scenario's writes first and then one rsync per target instead.
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from '../config.js';
 import type { Transfers } from '../daemon-log.js';
 import { emptyDir, logMark, transfersSince, type BenchDaemons, type BenchTarget } from '../daemons.js';
@@ -13,6 +14,17 @@ import type { Ready, RunningTool } from '../tools/types.js';
 import type { Metrics, RunResult, ToolId, WorkloadId } from '../types.js';
 
 export const READY_TIMEOUT_MS = 60_000;
+
+/** Tool logs of every run are kept here (bench/results is not committed) for a look after the suite. */
+export const LOGS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../results/logs');
+
+/** Copies the run's tool logs (work/*.log) to LOGS_DIR as LABEL.log. */
+export async function keepLogs(work: string, label: string): Promise<void> {
+  const logs = (await readdir(work).catch(() => [] as string[])).filter((n) => n.endsWith('.log'));
+  if (logs.length === 0) return;
+  await mkdir(LOGS_DIR, { recursive: true });
+  for (const name of logs) await copyFile(path.join(work, name), path.join(LOGS_DIR, `${label}.log`));
+}
 
 export interface SuiteContext {
   opts: BenchOptions;
@@ -132,6 +144,7 @@ export async function runScenario(
   metrics['sentBytes'] = transfers.dataBytes;
   metrics['connections'] = transfers.sessions;
   scenario.transfers?.(transfers, outcome);
+  await keepLogs(work, `${scenario.workload}-${tool}-${run}`);
   await rm(dir, { recursive: true, force: true });
   return {
     run,

@@ -14,7 +14,7 @@ import { floorSync } from '../tools/floor.js';
 import type { RunningTool } from '../tools/types.js';
 import type { Metrics, RunResult, ToolId } from '../types.js';
 import { buildTree } from '../writers.js';
-import { errorText, newRunDir, sleep, startReady, type SuiteContext } from './harness.js';
+import { errorText, keepLogs, newRunDir, sleep, startReady, type SuiteContext } from './harness.js';
 
 export const TREES_DIR = path.join(os.tmpdir(), 'rsync-live-bench-trees');
 
@@ -145,6 +145,7 @@ export async function runStartup(
       }
     }
   } finally {
+    await keepLogs(work, `${label}-${tool}-${runNo}`);
     await rm(dir, { recursive: true, force: true });
   }
   return { run: runNo, converged, metrics, notes };
