@@ -15,7 +15,20 @@ function firstLine(command: string, args: readonly string[]): string {
   }
 }
 
-export function machineInfo(): MachineInfo {
+/** The engine's version: the commit, and whether electron/ had uncommitted changes when it was built. */
+export function engineVersion(root: string): string {
+  const git = (args: string[]): string =>
+    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git(['rev-parse', '--short', 'HEAD']);
+    const dirty = git(['status', '--porcelain', '--', 'electron']) !== '';
+    return `commit ${commit}${dirty ? ' plus uncommitted changes in electron/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+export function machineInfo(): Omit<MachineInfo, 'engine'> {
   let osName = 'Linux';
   try {
     osName = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? osName;

@@ -275,6 +275,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
   out.push(
     `Machine: ${mach.cpu}, ${mach.cores} cores, ${mach.memGiB} GiB RAM, ${mach.os}, Linux ${mach.kernel}; ` +
       `Node ${mach.node}, ${mach.rsync}, lsyncd ${mach.lsyncd}, inotifywait ${mach.inotifywait}. ` +
+      `Rsync Live: ${mach.engine}. ` +
       'Every tool writes to the same loopback rsync daemons, one after the other, on the same workloads. ' +
       `The machine is shared: its 1-minute load average during the suite was ${results.loadAverage.min.toFixed(1)}–` +
       `${results.loadAverage.max.toFixed(1)} (median ${results.loadAverage.median.toFixed(1)}; the suite alone adds up to ~1–2).`,

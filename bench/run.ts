@@ -10,7 +10,7 @@ import { writeChartPng } from './chart.js';
 import { parseOptions, UsageError, type BenchOptions } from './config.js';
 import { emptyDir, startDaemons, type BenchDaemons } from './daemons.js';
 import { findingsOf } from './findings.js';
-import { machineInfo, missingPrograms } from './machine.js';
+import { engineVersion, machineInfo, missingPrograms } from './machine.js';
 import { killAll, leftovers } from './proc.js';
 import { resultsTable, writeReport, WORKLOAD_TITLES } from './report.js';
 import { formatBytes, formatSeconds, median, medianMetrics } from './stats.js';
@@ -205,7 +205,7 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date();
   const t0 = performance.now();
-  const machine = machineInfo();
+  const machine = { ...machineInfo(), engine: engineVersion(ROOT) };
   log(
     `Rsync Live benchmarks: ${opts.quick ? 'QUICK sizes' : 'full sizes'}, ${opts.runs} run(s), ` +
       `workloads ${opts.workloads.join(', ')}; tools ${opts.tools.join(', ')}; output ${opts.outDir}/`,

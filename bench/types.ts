@@ -127,6 +127,8 @@ export interface MachineInfo {
   rsync: string;
   lsyncd: string;
   inotifywait: string;
+  /** What was measured: the commit (and whether electron/ had uncommitted changes). */
+  engine: string;
 }
 
 export interface BenchResults {

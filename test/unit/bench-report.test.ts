@@ -120,6 +120,7 @@ const RESULTS: BenchResults = {
     rsync: 'rsync version 3.5.0',
     lsyncd: '2.2.3',
     inotifywait: '3.22.6.0',
+    engine: 'commit abc1234',
   },
   toolConfigs: {
     'lsyncd-0.1s': lsyncdConfig({
