@@ -356,7 +356,8 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
       'protocol overhead are not included (the daemon\'s closing "sent/received" line, which would hold them, is missing for runs that end ' +
       'with a warning, e.g. a file that vanished).',
     '',
-    '**Tools, exactly as run.**',
+    '**Tools, exactly as run.** Rsync Live runs from a copy of `bin/` and `dist/` taken right after the build ' +
+      '(node_modules/.cache/rsync-live-bench/engine/), so that a rebuild in the shared working tree cannot change the engine during the suite.',
     '',
   );
   for (const t of toolsRun) {

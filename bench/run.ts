@@ -2,7 +2,8 @@
 // interleaved (run 1 of every tool, then run 2, …), against loopback daemons it starts itself; then writes
 // benchmarks.md, benchmarks.png and benchmarks.json (docs/ for a full run) and prints the results table.
 // Each run is bounded by a timeout; every tool process group is killed at the end, even on failure.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { formatBytes, formatSeconds, median, medianMetrics } from './stats.js';
 import { evaluateTargets } from './targets.js';
 import { WATCH_TOOLS } from './tools/index.js';
 import { describeFloor } from './tools/floor.js';
+import { useRsyncLiveBin } from './tools/rsync-live.js';
 import {
   TOOL_LABELS,
   WORKLOAD_TOOLS,
@@ -184,6 +186,22 @@ async function runWorkload(
   }
 }
 
+/**
+ * Copies the freshly built CLI (bin/rsync-live.js and dist/) to node_modules/.cache/rsync-live-bench/engine/ and
+ * runs it from there for the whole suite: the working tree is shared, and someone rebuilding dist/ meanwhile
+ * must not change the engine under test. Under node_modules, so its imports still resolve and neither git nor
+ * the linters see it; its own package.json keeps it an ES module.
+ */
+async function snapshotEngine(): Promise<string> {
+  const dir = path.join(ROOT, 'node_modules/.cache/rsync-live-bench/engine');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(path.join(dir, 'bin'), { recursive: true });
+  await cp(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  await cp(path.join(ROOT, 'bin/rsync-live.js'), path.join(dir, 'bin/rsync-live.js'));
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  return path.join(dir, 'bin/rsync-live.js');
+}
+
 async function main(): Promise<number> {
   let opts: BenchOptions;
   try {
@@ -206,6 +224,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
   const machine = { ...machineInfo(), engine: engineVersion(ROOT) };
+  if (opts.tools.some((t) => t.startsWith('rsync-live'))) useRsyncLiveBin(await snapshotEngine());
   log(
     `Rsync Live benchmarks: ${opts.quick ? 'QUICK sizes' : 'full sizes'}, ${opts.runs} run(s), ` +
       `workloads ${opts.workloads.join(', ')}; tools ${opts.tools.join(', ')}; output ${opts.outDir}/`,
@@ -215,6 +234,8 @@ async function main(): Promise<number> {
   );
 
   const baseDir = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-bench-'));
+  // Also on SIGINT/SIGTERM (proc.ts exits the process): no run folders left behind.
+  process.on('exit', () => rmSync(baseDir, { recursive: true, force: true }));
   await rm(LOGS_DIR, { recursive: true, force: true });
   const fixtures = {
     large: fixture('large', opts.sizes.largeDirs, opts.sizes.largeFiles),

@@ -7,7 +7,16 @@ import { spawnLogged } from '../proc.js';
 import type { ToolId } from '../types.js';
 import type { RunningTool, ToolStart, WatchTool } from './types.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rsync-live.js');
+const REPO_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rsync-live.js');
+let bin = REPO_BIN;
+
+/**
+ * Runs the CLI from a copy of bin/ and dist/ (see snapshotEngine in run.ts: the working tree is shared, and a rebuild by someone
+ * else during the suite must not change the engine under test).
+ */
+export function useRsyncLiveBin(file: string): void {
+  bin = file;
+}
 
 export function rsyncLiveTool(watcher: 'inotify' | 'chokidar'): WatchTool {
   const id: ToolId = watcher === 'inotify' ? 'rsync-live' : 'rsync-live-chokidar';
@@ -20,7 +29,7 @@ export function rsyncLiveTool(watcher: 'inotify' | 'chokidar'): WatchTool {
       `(defaults otherwise: 50 ms quiet period, 1 s cap, 2 runs in flight per target, start-up full sync)`,
     async start(o: ToolStart): Promise<RunningTool> {
       const args = [
-        BIN,
+        bin,
         'watch',
         o.source,
         ...o.targets.map((t) => t.url),
