@@ -75,13 +75,19 @@ export class Coalescer {
     const previous = this.#entries.get(event.path);
     const firstAt = previous?.firstAt ?? now;
     const maxGap = previous ? Math.max(previous.maxGap, now - previous.lastAt) : 0;
-    const dir = event.dir ?? previous?.dir ?? false;
+    // A removal keeps what was known: the same directory is often reported gone twice (by its own watch, as a
+    // directory, and by its parent's, which no longer knows what it was).
+    const dir =
+      event.kind === 'removed'
+        ? (event.dir ?? false) || (previous?.change === 'delete' && previous.dir)
+        : (event.dir ?? previous?.dir ?? false);
     let entry: Entry;
     if (event.kind === 'removed') {
       // Even a name created and removed within the window is deleted on the target: a "created" name may have
       // replaced an existing file (a rename over it), and a full sync may have copied it meanwhile. Deleting a
       // name the target never had costs nothing; keeping a stale one breaks the mirror (found by the churn test).
-      entry = { change: 'delete', dir, seq, entries: event.entries ?? 1, firstAt, lastAt: now, maxGap };
+      const entries = Math.max(event.entries ?? 1, previous?.change === 'delete' ? previous.entries : 1);
+      entry = { change: 'delete', dir, seq, entries, firstAt, lastAt: now, maxGap };
     } else if (
       dir &&
       (previous?.change === 'tree' || (previous?.change === 'delete' && event.kind === 'created'))

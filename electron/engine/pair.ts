@@ -75,6 +75,10 @@ interface TargetRuntime {
  * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
  * temporary ".NAME.XXXXXX" file behind, which only a full sync (its --delete) removes.
  */
+/** How long deleting must pause before held deletions are judged, and the longest they wait while it goes on. */
+const DELETE_QUIET_MS = 250;
+const DELETE_HOLD_MAX_MS = 2_000;
+
 const OUTAGE_KINDS: ReadonlySet<SyncError['kind']> = new Set([
   'connection-refused',
   'unreachable',
@@ -112,8 +116,11 @@ export class Pair {
   readonly #confirmed = new Set<string>();
   #rootId: { dev: number; ino: number } | null = null;
   #rootTimer: NodeJS.Timeout | null = null;
-  #screening = false;
+  #screening: Promise<void> | null = null;
   #screenAgain = false;
+  /** Deletions are judged once deleting has paused (see DELETE_QUIET_MS), not one small group at a time. */
+  #screenTimer: unknown = null;
+  #heldSince = 0;
   readonly #recentDeletes: { at: number; count: number }[] = [];
   #burstTimer: NodeJS.Timeout | null = null;
 
@@ -342,14 +349,29 @@ export class Pair {
       });
     }
     const deletes = this.config.deletion === 'keep' ? [] : changes.filter((c) => c.change === 'delete');
-    this.#enqueue(changes.filter((c) => c.change !== 'delete'));
+    this.#enqueue(this.#supersedeHeld(changes.filter((c) => c.change !== 'delete')));
     if (deletes.length === 0) return;
     if (!this.config.deleteGuard.enabled) {
       this.#enqueue(deletes);
       return;
     }
     this.#hold(deletes);
-    if (!this.#guard) this.#screenSoon();
+    if (!this.#guard) this.#screenWhenQuiet();
+  }
+
+  /**
+   * A name that is back (created again, renamed over) while its deletion is still held must not be deleted
+   * when the hold ends: the held deletion goes. A directory at a name that was deleted is a replacement: what
+   * the old one held must go, so it is re-sent whole (a tree change).
+   */
+  #supersedeHeld(changes: PathChange[]): PathChange[] {
+    if (this.#heldDeletes.size === 0) return changes;
+    return changes.map((change) => {
+      const held = this.#heldDeletes.get(change.path);
+      if (!held) return change;
+      this.#heldDeletes.delete(change.path);
+      return change.dir && change.change === 'upsert' ? { ...change, change: 'tree' } : change;
+    });
   }
 
   #enqueue(changes: PathChange[]): void {
@@ -358,23 +380,69 @@ export class Pair {
   }
 
   #hold(deletes: PathChange[]): void {
-    for (const change of deletes) this.#heldDeletes.set(change.path, change);
+    let dirs = false;
+    for (const change of deletes) {
+      this.#heldDeletes.set(change.path, change);
+      dirs ||= change.dir;
+    }
+    // A deleted directory's count already includes what was deleted below it: count those once.
+    if (dirs) {
+      for (const path of this.#heldDeletes.keys()) {
+        for (const dir of ancestors(path)) {
+          if (this.#heldDeletes.get(dir)?.dir) {
+            this.#heldDeletes.delete(path);
+            break;
+          }
+        }
+      }
+    }
     this.#ctx.emit('state', this.id);
   }
 
-  #screenSoon(): void {
-    if (this.#screening) {
-      this.#screenAgain = true;
+  #heldEntries(): number {
+    let held = 0;
+    for (const change of this.#heldDeletes.values()) held += change.entries ?? 1;
+    return held;
+  }
+
+  /**
+   * One `rm -rf` arrives as many small groups of deletions (paths leave the coalescer one by one): judging
+   * each group alone would let the first ones through before the total looks like a mass delete. So they
+   * wait until deleting has paused for DELETE_QUIET_MS, or until minEntries of them have piled up, or at
+   * most DELETE_HOLD_MAX_MS.
+   */
+  #screenWhenQuiet(): void {
+    const clock = this.#ctx.clock;
+    const now = clock.now();
+    if (this.#screenTimer === null) this.#heldSince = now;
+    else clock.clearTimeout(this.#screenTimer);
+    this.#screenTimer = null;
+    const full = this.#heldEntries() >= this.config.deleteGuard.minEntries;
+    if (full || now - this.#heldSince >= DELETE_HOLD_MAX_MS) {
+      void this.#screenSoon();
       return;
     }
-    this.#screening = true;
-    void this.#screenDeletes().finally(() => {
-      this.#screening = false;
-      if (this.#screenAgain && !this.#guard) {
-        this.#screenAgain = false;
-        this.#screenSoon();
-      }
-    });
+    this.#screenTimer = clock.setTimeout(() => {
+      this.#screenTimer = null;
+      void this.#screenSoon();
+    }, DELETE_QUIET_MS);
+  }
+
+  #screenSoon(): Promise<void> {
+    if (this.#screening) {
+      this.#screenAgain = true;
+      return this.#screening;
+    }
+    this.#screening = this.#screenDeletes()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#screening = null;
+        if (this.#screenAgain && !this.#guard) {
+          this.#screenAgain = false;
+          void this.#screenSoon();
+        }
+      });
+    return this.#screening;
   }
 
   /**
@@ -392,8 +460,7 @@ export class Pair {
     while (this.#recentDeletes.length > 0 && (this.#recentDeletes[0]?.at ?? now) < now - 60_000)
       this.#recentDeletes.shift();
     const recent = this.#recentDeletes.reduce((sum, entry) => sum + entry.count, 0);
-    let held = 0;
-    for (const change of this.#heldDeletes.values()) held += change.entries ?? 1;
+    const held = this.#heldEntries();
     if (held + recent >= this.config.deleteGuard.minEntries) {
       const remaining = await countEntries(this.#root, this.#excluded);
       if (this.#guard || this.#stopped) return;
@@ -504,7 +571,6 @@ export class Pair {
     this.#burstPaths += paths;
     if (this.#burstPaths < this.#ctx.burstVerify.paths) return;
     if (this.#burstTimer) clearTimeout(this.#burstTimer);
-    if (this.#rootTimer) clearInterval(this.#rootTimer);
     this.#burstTimer = setTimeout(() => {
       this.#burstTimer = null;
       this.#burstPaths = 0;
@@ -540,6 +606,12 @@ export class Pair {
   /** Resolves when every event so far has been sent (or its target is failing, paused or stopped). */
   async whenIdle(): Promise<void> {
     this.#coalescer.flush();
+    if (this.#screenTimer !== null) {
+      this.#ctx.clock.clearTimeout(this.#screenTimer);
+      this.#screenTimer = null;
+      void this.#screenSoon();
+    }
+    while (this.#screening) await this.#screening;
     await Promise.all(this.#targets.map((runtime) => runtime.queue.whenIdle()));
   }
 
@@ -548,6 +620,8 @@ export class Pair {
     this.#cron?.stop();
     if (this.#burstTimer) clearTimeout(this.#burstTimer);
     if (this.#fallbackTimer) clearInterval(this.#fallbackTimer);
+    if (this.#rootTimer) clearInterval(this.#rootTimer);
+    if (this.#screenTimer !== null) this.#ctx.clock.clearTimeout(this.#screenTimer);
     await this.#watcher?.close();
     this.#coalescer.flush();
     await Promise.all(this.#targets.map((runtime) => runtime.queue.close()));
@@ -713,15 +787,14 @@ export class Pair {
       else this.#trip('mass-delete', `more than ${maxDelete.limit} entries of`);
     }
     const ok = result.exitCode === 0 || (deletionsStopped && result.exitCode === 25);
-    const error = ok
-      ? null
-      : classifyFailure({
-          target: runtime.label,
-          user: runtime.target.kind === 'local' ? null : runtime.target.user,
-          exitCode: result.exitCode,
-          stderr: result.stderr,
-          ...(result.spawnError ? { spawnError: result.spawnError } : {}),
-        });
+    const failure = {
+      target: runtime.label,
+      user: runtime.target.kind === 'local' ? null : runtime.target.user,
+      exitCode: result.exitCode,
+      stderr: result.stderr,
+      ...(result.spawnError ? { spawnError: result.spawnError } : {}),
+    };
+    const error = ok ? null : classifyFailure(failure);
     const outcome: JobOutcome = {
       ok,
       exitCode: result.exitCode,
@@ -734,8 +807,16 @@ export class Pair {
     if (!ok && job.kind === 'paths' && result.exitCode === 23) {
       // Only the files rsync named are retried, when it named each one (else the whole batch is).
       const failed = new Set(failedPaths(result.stderr, this.config.folder));
-      const retry = job.changes.filter((change) => failed.has(change.path));
-      if (failed.size > 0 && retry.length === failed.size) outcome.retry = retry;
+      const named = job.changes.filter((change) => failed.has(change.path));
+      if (failed.size > 0 && named.length === failed.size) {
+        // A file that is gone by now (its directory was renamed or deleted during the run: "link_stat ...
+        // No such file or directory") is no failure: it becomes a deletion at once, like a vanished one.
+        outcome.retry = await this.#recheck(named);
+        if (outcome.retry.every((change) => change.change === 'delete')) {
+          outcome.partial = false;
+          outcome.error = classifyFailure({ ...failure, exitCode: 24 });
+        }
+      }
     }
     if (!ok && job.kind === 'paths' && this.#ctx.hasListeners('paths-failed')) {
       this.#ctx.emit('paths-failed', {
@@ -775,12 +856,17 @@ export class Pair {
     const guard = this.config.deleteGuard;
     if (!guard.enabled || this.config.deletion === 'keep') return null;
     if (this.#guard) return { limit: 0, emptySource: false };
+    // A folder replaced since it was watched (a disk mounted over it, a renamed home) is never mirrored
+    // without asking, even between two of the periodic identity checks.
+    const problem = await this.#rootProblem();
+    if (problem === 'folder-missing' || problem === 'folder-replaced') {
+      this.#trip(problem);
+      return { limit: 0, emptySource: false };
+    }
     if (this.#confirmed.delete(runtime.id)) return null;
-    const empty = await fs.readdir(this.config.folder).then(
-      (names) => names.length === 0,
-      () => true,
-    );
-    return empty ? { limit: 0, emptySource: true } : { limit: guard.minEntries, emptySource: false };
+    return problem === 'folder-empty'
+      ? { limit: 0, emptySource: true }
+      : { limit: guard.minEntries, emptySource: false };
   }
 
   /** After "vanished" (exit 24): what exists is sent again, what is gone is deleted at its top-most missing ancestor. */

@@ -133,8 +133,15 @@ export class TargetQueue {
     for (const change of changes) {
       const previous = this.#pending.get(change.path);
       this.#pending.delete(change.path);
-      // A replaced directory stays a tree change until a delete says otherwise (a chmod must not undo it).
-      const merged = previous?.change === 'tree' && change.change === 'upsert' ? previous : change;
+      // A replaced directory stays a tree change until a delete says otherwise (a chmod must not undo it), and a
+      // directory created where a deletion had not gone out yet is a replacement: what the old one held must go.
+      const replaced = previous?.change === 'delete' && change.change === 'upsert' && change.dir;
+      const merged =
+        previous?.change === 'tree' && change.change === 'upsert'
+          ? previous
+          : replaced
+            ? { ...change, change: 'tree' as const }
+            : change;
       this.#pending.set(change.path, merged);
     }
     this.#pump();
@@ -294,6 +301,12 @@ export class TargetQueue {
       }
     } else if (outcome.partial && !this.#closed) {
       this.#deferPartial(run.job, outcome, now);
+    } else if (outcome.error?.kind === 'vanished' && run.job.kind === 'paths' && this.#vanishedRetries >= 3) {
+      // Re-checking these paths three times in a row did not settle them (rsync keeps finding names gone that
+      // the re-check finds there, or the reverse, as when directories keep moving): a full sync, which compares
+      // the whole tree as it is when it runs, takes them over instead of another round of the same run.
+      this.#vanishedRetries = 0;
+      this.#fullSyncWanted ??= 'files kept vanishing during transfers';
     } else {
       this.#requeue(run.job, outcome.retry);
       this.#fail(outcome, now);

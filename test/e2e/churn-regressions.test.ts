@@ -190,4 +190,26 @@ describe('engine bugs found by the churn', () => {
     await engine.whenIdle();
     await waitForConverge(src, dst, { timeoutMs: SETTLE_MS }); // was: differs: "f": sha256 ...
   });
+
+  it('held deletion: a file or directory back before the delete guard let its deletion go stays on the target', async () => {
+    // Deletions wait (250 ms) for the delete guard to judge them as a whole, while a name that is created
+    // again goes out at once: the held deletion, released after it, deleted the new file (and a directory
+    // deleted then created again kept its old contents).
+    const { src, dst } = await mirror(
+      async (dir) => {
+        await fs.writeFile(path.join(dir, 'f'), 'old');
+        await fs.mkdir(path.join(dir, 'd'));
+        await fs.writeFile(path.join(dir, 'd', 'old-inside'), 'old');
+      },
+      { delayMs: 5 },
+    );
+    await fs.rm(path.join(src, 'f'));
+    await fs.rm(path.join(src, 'd'), { recursive: true });
+    await new Promise((r) => setTimeout(r, 60)); // released by the coalescer, held by the guard
+    await fs.writeFile(path.join(src, 'f'), 'new');
+    await fs.mkdir(path.join(src, 'd'));
+    await fs.writeFile(path.join(src, 'd', 'new-inside'), 'new');
+    await new Promise((r) => setTimeout(r, 600)); // past the hold
+    await waitForConverge(src, dst, { timeoutMs: SETTLE_MS }); // was: missing on target: "f"
+  });
 });

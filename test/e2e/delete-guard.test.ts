@@ -60,6 +60,53 @@ describe('delete guard', () => {
     expect(await count(dest)).toBeGreaterThanOrEqual(3);
   });
 
+  it('a folder replaced after a burst is still noticed (the burst check must not end the folder check)', async () => {
+    const top = await tempDir();
+    cleanups.push(() => fs.rm(top, { recursive: true, force: true }));
+    const disk = path.join(top, 'disk');
+    const [src, dest] = [path.join(disk, 'src'), path.join(top, 'dest')];
+    await fs.mkdir(src, { recursive: true });
+    const { Engine } = await import('../../electron/engine/index.js');
+    const engine = new Engine({ burstVerifyPaths: 20, burstQuietMs: 100 });
+    cleanups.push(() => engine.stop());
+    let fullSyncs = 0;
+    engine.on('batch-end', (b) => b.kind === 'full' && fullSyncs++);
+    await engine.addPair(pairConfig({ folder: src, targets: [{ url: dest }] }));
+    for (let i = 0; i < 30; i++) await fs.writeFile(path.join(src, `f${i}`), `${i}`);
+    await eventually(() => expect(fullSyncs).toBe(2)); // start-up, then the one verifying the burst
+    await engine.whenIdle();
+    await waitForConverge(src, dest);
+    // The folder's parent moves away (a disk unmounted) and another directory appears at the same path: the
+    // folder's own watch sees nothing of it; only the periodic check of the folder's identity notices.
+    await fs.rename(disk, `${disk}.old`);
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'other'), 'x');
+    await eventually(
+      () => expect(engine.state().pairs[0]?.deleteGuard?.reason).toBe('folder-replaced'),
+      10_000,
+    );
+    expect(await count(dest)).toBe(30);
+  });
+
+  it('a full sync never runs against a replaced folder: it trips the guard and deletes nothing', async () => {
+    const top = await tempDir();
+    cleanups.push(() => fs.rm(top, { recursive: true, force: true }));
+    const disk = path.join(top, 'disk');
+    const [src, dest] = [path.join(disk, 'src'), path.join(top, 'dest')];
+    await fs.mkdir(src, { recursive: true });
+    for (let i = 0; i < 10; i++) await fs.writeFile(path.join(src, `f${i}`), `${i}`);
+    const h = await startHarness(pairConfig({ folder: src, targets: [{ url: dest }] }));
+    cleanups.push(() => h.stop());
+    await waitForConverge(src, dest);
+    await fs.rename(disk, `${disk}.old`);
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'other'), 'x');
+    h.engine.fullSync('p'); // at once, before the periodic identity check has run
+    await h.engine.whenIdle();
+    expect(guardOf(h)?.reason).toBe('folder-replaced');
+    expect(await count(dest)).toBeGreaterThanOrEqual(10);
+  });
+
   it('a folder that becomes empty keeps its backup until confirmed', async () => {
     const { src, dest, h } = await setup(5);
     for (let i = 0; i < 5; i++) await fs.rm(path.join(src, `f${i}`));

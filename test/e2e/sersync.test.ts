@@ -517,8 +517,12 @@ describe('plugins', () => {
     await fs.mkdir(path.join(src, 'site/img'), { recursive: true });
     await fs.writeFile(path.join(src, 'site/img/a b.png'), 'png');
     await eventually(async () => {
-      const lines = (await fs.readFile(record, 'utf8')).trim().split('\n').sort();
-      expect(lines).toEqual([`synced ${src}/${weird} --done`, `synced ${src}/index.php --done`].sort());
+      // Once per release of a path: a file whose writing paused for longer than the quiet period may be
+      // released (and synced, and announced) twice; every run comes after its sync.
+      const lines = new Set((await fs.readFile(record, 'utf8')).trim().split('\n'));
+      expect([...lines].sort()).toEqual(
+        [`synced ${src}/${weird} --done`, `synced ${src}/index.php --done`].sort(),
+      );
     });
     for (const dir of [src, work]) await expect(fs.access(path.join(dir, 'pwned'))).rejects.toThrow();
     await eventually(() =>

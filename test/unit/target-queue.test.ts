@@ -80,6 +80,19 @@ describe('TargetQueue', () => {
     expect(started).toHaveLength(3);
   });
 
+  it('a directory deleted and created again before the delete went out is re-sent whole (a tree change)', () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([up('busy')]); // the one slot is taken: what follows waits in the queue
+    queue.enqueue([del('site', true), del('notes.txt')]);
+    queue.enqueue([up('site', true), up('notes.txt')]);
+    expect(queue.unfinished()).toEqual([
+      up('busy'),
+      { path: 'site', change: 'tree', dir: true },
+      up('notes.txt'), // a file that is back simply replaces the old one
+    ]);
+    expect(started).toHaveLength(1);
+  });
+
   it('retries a transient failure with backoff and keeps every path', async () => {
     const { clock, queue, started, errors, recovered } = setup(1);
     queue.enqueue([up('a'), up('b')]);
@@ -148,7 +161,7 @@ describe('TargetQueue', () => {
     expect(paths(started[2]!.job)).toEqual(['b']);
   });
 
-  it('re-checks vanished files at once without raising an error, then backs off if it repeats', async () => {
+  it('re-checks vanished files at once without raising an error; if that does not settle them, a full sync takes over', async () => {
     const { queue, started, errors } = setup(1);
     queue.enqueue([up('a/f')]);
     const vanished = { kind: 'vanished' as const, class: 'transient' as const, message: 'vanished' };
@@ -156,8 +169,17 @@ describe('TargetQueue', () => {
       await started[i]!.finish({ ok: false, exitCode: 24, error: vanished, retry: [del('a', true)] });
     expect(errors).toHaveLength(0);
     expect(paths(started[3]!.job)).toEqual(['a']);
-    await started[3]!.finish({ ok: false, exitCode: 24, error: vanished });
-    expect(errors).toHaveLength(1);
+    await started[3]!.finish({ ok: false, exitCode: 24, error: vanished, retry: [del('a', true)] });
+    // No fifth round of the same run: the whole tree is compared instead, and the stuck paths are dropped.
+    expect(errors).toHaveLength(0);
+    expect(paths(started[4]!.job)).toEqual(['<full>']);
+    expect(queue.queued).toBe(0);
+    await started[4]!.finish({ ok: false, exitCode: 24, error: vanished });
+    await started[5]!.finish({ ok: false, exitCode: 24, error: vanished });
+    await started[6]!.finish({ ok: false, exitCode: 24, error: vanished });
+    await started[7]!.finish({ ok: false, exitCode: 24, error: vanished });
+    expect(errors).toHaveLength(1); // a full sync that keeps vanishing backs off like any failure
+    expect(errors[0]?.kind).toBe('vanished');
   });
 
   it('whenIdle resolves once everything is sent, or the target is waiting on a retry', async () => {
