@@ -71,14 +71,14 @@ interface TargetRuntime {
   outage: boolean;
 }
 
-/**
- * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
- * temporary ".NAME.XXXXXX" file behind, which only a full sync (its --delete) removes.
- */
 /** How long deleting must pause before held deletions are judged, and the longest they wait while it goes on. */
 const DELETE_QUIET_MS = 250;
 const DELETE_HOLD_MAX_MS = 2_000;
 
+/**
+ * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
+ * temporary ".NAME.XXXXXX" file behind, which only a full sync (its --delete) removes.
+ */
 const OUTAGE_KINDS: ReadonlySet<SyncError['kind']> = new Set([
   'connection-refused',
   'unreachable',
