@@ -39,6 +39,8 @@ interface Entry {
   lastAt: number;
   /** The longest pause between two of those events: a writer that paused once may pause again. */
   maxGap: number;
+  /** How many events arrived for it: a file written in several chunks reports each of them. */
+  events: number;
 }
 
 export interface CoalescerOptions {
@@ -52,6 +54,12 @@ export interface CoalescerOptions {
 
 /** The longest quiet period a file that was written for a long time may need before it counts as finished. */
 export const MAX_SETTLE_MS = 1_000;
+/**
+ * The least quiet period of a file written in several chunks (3 or more events: created or truncated, then
+ * written more than once): its writer may stall between two chunks (disk, CPU) for longer than the few
+ * milliseconds after which a file written in one go is sent.
+ */
+export const CHUNKED_SETTLE_MS = 50;
 
 export class Coalescer {
   /** Ordered by each path's last event (an event moves its path to the end). */
@@ -75,6 +83,7 @@ export class Coalescer {
     const previous = this.#entries.get(event.path);
     const firstAt = previous?.firstAt ?? now;
     const maxGap = previous ? Math.max(previous.maxGap, now - previous.lastAt) : 0;
+    const events = (previous?.events ?? 0) + 1;
     // A removal keeps what was known: the same directory is often reported gone twice (by its own watch, as a
     // directory, and by its parent's, which no longer knows what it was).
     const dir =
@@ -87,15 +96,15 @@ export class Coalescer {
       // replaced an existing file (a rename over it), and a full sync may have copied it meanwhile. Deleting a
       // name the target never had costs nothing; keeping a stale one breaks the mirror (found by the churn test).
       const entries = Math.max(event.entries ?? 1, previous?.change === 'delete' ? previous.entries : 1);
-      entry = { change: 'delete', dir, seq, entries, firstAt, lastAt: now, maxGap };
+      entry = { change: 'delete', dir, seq, entries, firstAt, lastAt: now, maxGap, events };
     } else if (
       dir &&
       (previous?.change === 'tree' || (previous?.change === 'delete' && event.kind === 'created'))
     ) {
       // A directory deleted and created again within the window was replaced: its old contents must go too.
-      entry = { change: 'tree', dir: true, seq, entries: 1, firstAt, lastAt: now, maxGap };
+      entry = { change: 'tree', dir: true, seq, entries: 1, firstAt, lastAt: now, maxGap, events };
     } else {
-      entry = { change: 'upsert', dir, seq, entries: 1, firstAt, lastAt: now, maxGap };
+      entry = { change: 'upsert', dir, seq, entries: 1, firstAt, lastAt: now, maxGap, events };
     }
     // Delete first so that the map stays ordered by last event.
     this.#entries.delete(event.path);
@@ -122,7 +131,11 @@ export class Coalescer {
   #settleMs(entry: Entry): number {
     const base = this.#options.delayMs;
     if (entry.change !== 'upsert' || entry.dir) return base;
-    const writing = Math.max((entry.lastAt - entry.firstAt) / 2, 2 * entry.maxGap);
+    const writing = Math.max(
+      (entry.lastAt - entry.firstAt) / 2,
+      2 * entry.maxGap,
+      entry.events >= 3 ? CHUNKED_SETTLE_MS : 0,
+    );
     return Math.max(base, Math.min(MAX_SETTLE_MS, writing));
   }
 

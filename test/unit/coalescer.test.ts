@@ -151,6 +151,23 @@ describe('Coalescer', () => {
     expect(lastWrite + 90).toBeLessThan(clock.now());
   });
 
+  it('a file written in chunks waits out a stall early on; one written at once leaves after the quiet period', () => {
+    const { clock, flushes, coalescer } = setup(5, 10_000);
+    coalescer.add({ kind: 'created', path: p('small') });
+    coalescer.add({ kind: 'changed', path: p('small') });
+    coalescer.add({ kind: 'created', path: p('chunked.bin') });
+    coalescer.add({ kind: 'changed', path: p('chunked.bin') });
+    clock.advance(1);
+    coalescer.add({ kind: 'changed', path: p('chunked.bin') });
+    clock.advance(35); // the writer stalls for 35 ms after its second chunk
+    expect(flushes.flat().map((c) => c.path)).toEqual(['small']);
+    coalescer.add({ kind: 'changed', path: p('chunked.bin') }); // the last chunk
+    clock.advance(49);
+    expect(flushes.flat().map((c) => c.path)).toEqual(['small']);
+    clock.advance(30);
+    expect(flushes.flat().map((c) => c.path)).toEqual(['small', 'chunked.bin']); // once, after its last write
+  });
+
   it('drops a held file whose directory was deleted after it', () => {
     const { clock, flushes, coalescer } = setup(10, 10_000);
     for (let i = 0; i < 50; i++) {
