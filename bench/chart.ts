@@ -10,6 +10,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 const COLORS: Readonly<Record<ToolId, string>> = {
   'rsync-live': '#2563eb',
+  'rsync-live-noguard': '#1e3a8a',
   'rsync-live-chokidar': '#93c5fd',
   'lsyncd-0.1s': '#f59e0b',
   'lsyncd-15s': '#b45309',

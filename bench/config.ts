@@ -10,7 +10,7 @@ import {
 } from './types.js';
 
 export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--only a,b,...] [--tools t1,t2,...]
-                    [--timeout SEC] [--settle SEC] [--out DIR] [--keep-trees]
+                    [--timeout SEC] [--settle SEC] [--out DIR] [--keep-trees] [--source-base DIR]
 
   --quick        small sizes (development); results go to bench/results/quick unless --out is given
   --runs N       runs per tool and workload (default 3; 1 with --quick); medians are reported
@@ -20,7 +20,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--only a,b,.
   --timeout SEC  per run: a tool that has not converged by then "did not converge" (default 120)
   --settle SEC   fixed window after convergence before CPU is read, the same for every tool (default 3)
   --out DIR      where benchmarks.md/.png/.json go (default docs/ for a full default run, else bench/results/)
-  --keep-trees   keep the large start-up trees (in the system temp dir) for the next run`;
+  --keep-trees   keep the large start-up trees (in the system temp dir) for the next run
+  --source-base DIR  where the watched source folders are created (default /dev/shm, a tmpfs, if present:
+                 the burst is then written in well under a second; else the system temp dir)`;
 
 export interface BenchOptions {
   quick: boolean;
@@ -32,6 +34,8 @@ export interface BenchOptions {
   /** Relative to the repository root. */
   outDir: string;
   keepTrees: boolean;
+  /** Parent of the watched source folders; null = /dev/shm if present, else the system temp dir. */
+  sourceBase: string | null;
   /** True unless every workload and every tool runs at full size. */
   partial: boolean;
   sizes: Sizes;
@@ -123,6 +127,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let settleSec = 3;
   let outDir: string | undefined;
   let keepTrees = false;
+  let sourceBase: string | null = null;
   let filtered = false;
   const args = [...argv];
   const value = (flag: string, inline: string | undefined): string => {
@@ -164,6 +169,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--keep-trees':
         keepTrees = true;
         break;
+      case '--source-base':
+        sourceBase = value(flag, inline);
+        break;
       case '--help':
       case '-h':
         throw new UsageError(USAGE);
@@ -181,6 +189,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     settleMs: settleSec * 1000,
     outDir: outDir ?? (quick ? 'bench/results/quick' : partial ? 'bench/results' : 'docs'),
     keepTrees,
+    sourceBase,
     partial,
     sizes: { ...(quick ? QUICK_SIZES : FULL_SIZES) },
   };

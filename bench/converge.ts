@@ -30,7 +30,7 @@ export interface DiffKinds {
   content: number;
   /** Other differences (mode, type, size, symlink target). */
   other: number;
-  /** Missing or extra entries whose name holds a byte rsync's filter rules treat specially or that is not printable. */
+  /** Missing entries whose path holds a byte rsync's filter rules treat specially or that is not printable. */
   oddNames: number;
 }
 
@@ -39,8 +39,11 @@ export function diffKinds(diffs: readonly string[]): DiffKinds {
   const k: DiffKinds = { missing: 0, extra: 0, content: 0, other: 0, oddNames: 0 };
   for (const d of diffs) {
     if (d.startsWith('missing on target:') || d.startsWith('extra on target:')) {
-      if (d.startsWith('missing')) k.missing++;
-      else k.extra++;
+      if (!d.startsWith('missing')) {
+        k.extra++;
+        continue;
+      }
+      k.missing++;
       const name = d.slice(d.indexOf(':') + 1);
       if (/[[\]*?#;\\]|\\n|\\t|\\x|not UTF-8|[^\x20-\x7e]/.test(name)) k.oddNames++;
     } else if (/^differs: .*: sha256 [^,]*$/.test(d)) k.content++;

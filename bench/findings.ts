@@ -6,15 +6,16 @@ import { TOOL_LABELS, type Cell, type Metrics } from './types.js';
 /** What the kinds of differences left at the timeout suggest (churn runs record them as diffs_* metrics). */
 export function explainDiffs(m: Metrics): string {
   const parts: string[] = [];
-  const missing = (m['diffs_missing'] ?? 0) + (m['diffs_extra'] ?? 0);
+  const missing = m['diffs_missing'] ?? 0;
   const odd = m['diffs_oddNames'] ?? 0;
   if (missing > 0) {
     parts.push(
-      `${m['diffs_missing'] ?? 0} missing and ${m['diffs_extra'] ?? 0} extra path(s) on the target, ${odd} of them ` +
-        'with a byte in the path that rsync filter rules treat specially (`[`, `]`, `*`, `?`, `\\`, `#`, `;`) or that is ' +
-        'not printable ASCII',
+      `${missing} path(s) missing on the target, ${odd} of them with a byte in the path that rsync filter rules ` +
+        'treat specially (`[`, `]`, `*`, `?`, `\\`, `#`, `;`) or that is not printable ASCII',
     );
   }
+  const extra = m['diffs_extra'] ?? 0;
+  if (extra > 0) parts.push(`${extra} path(s) deleted on the source but still on the target`);
   const content = m['diffs_content'] ?? 0;
   if (content > 0) {
     parts.push(
@@ -33,11 +34,16 @@ export function findingsOf(cells: readonly Cell[]): string[] {
     const who = `${TOOL_LABELS[cell.tool]}, ${WORKLOAD_TITLES[cell.workload]}`;
     const failed = cell.runs.filter((r) => !r.converged);
     if (failed.length > 0) {
-      const first = failed[0]?.notes[0]?.split('\n')[0] ?? 'no detail';
+      const notes = failed[0]?.notes ?? [];
+      const first = notes[0]?.split('\n')[0] ?? 'no detail';
+      const guard = notes.find((n) => n.includes('deletions paused'));
       const skipped = cell.skipped ? ' (later runs skipped)' : '';
       out.push(
         `${who}: did not converge in ${failed.length} of ${cell.runs.length} run(s)${skipped}: ${first}` +
-          explainDiffs(failed[0]?.metrics ?? {}),
+          explainDiffs(failed[0]?.metrics ?? {}) +
+          (guard
+            ? `; the delete guard tripped (${guard.slice(guard.indexOf('deletions paused')).split(';')[0]})`
+            : ''),
       );
     }
     if (cell.workload === 'big') {

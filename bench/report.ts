@@ -314,7 +314,13 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
       '`transfer logging = yes` and `log format = XFER|%m|%o|%b|%l|%n`. Each run gets a fresh empty source folder and emptied ' +
       'target modules; tools are started fresh for each run and their whole process group is stopped after it; daemons stay up.',
     '',
-    '**Workloads.**',
+    '**Workloads.**' +
+      (results.sourceBase === '/dev/shm'
+        ? ' The watched source folders of (a)–(e) are on a tmpfs (/dev/shm), so that the bench writes the burst as a burst: on ' +
+          'the shared disk 20,000 small files take 1–15 s to write depending on what else runs, and every tool keeps up with ' +
+          'such a trickle. The big files of (c), the targets (daemon modules) and the start-up trees of (f) are on the disk: ' +
+          'writing 1 GiB there stalls now and then, as real writes do.'
+        : ` The watched source folders are under ${results.sourceBase}; the targets are in the system temp dir.`),
     '',
     `- (a) burst: ${s.burstFiles.toLocaleString('en')} files of ${s.burstFileBytes} bytes in ${s.burstDirs} new directories, written with synchronous fs calls ` +
       'from the bench process (each directory created just before its files). Converged = every file present on the target with its size ' +
@@ -322,13 +328,16 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
     `- (b) latency: ${s.latencySamples} files of ${s.latencyFileBytes} bytes written ${s.latencyGapMs} ms apart; per file, the time from its close until ` +
       '`fs.watch` on the module directory reports its final name. p50/p90 are nearest-rank percentiles of all files of a run; medians over runs. ' +
       'Against the daemon with TCP_NODELAY and, for the fast tools, the one without. Floor: one `rsync -a` of that file started at its close.',
-    `- (c) big files: ${s.bigFiles} files of ${s.bigFileMiB} MiB written one after another in 1 MiB writes. Converged = all at full size. ` +
+    `- (c) big files: ${s.bigFiles} files of ${s.bigFileMiB} MiB (random data) written one after another in 1 MiB writes, on the disk. Converged = all at full size. ` +
       'How many times each file was sent comes from the transfer log (`%b` per file): once, and complete, means once after its last write.',
     `- (d) churn: ${s.churnOps.toLocaleString('en')} operations of test/helpers/churn.ts, seed ${s.churnSeed}, with knownEngineBugTriggers() ` +
       '(no writes through one name of a hard-linked file), default weights and pauses: files, directories, renames (also across and over), ' +
       'swaps, rm -rf, mkdir -p with immediate writes, symlinks, hard links, chmod, and names with odd bytes (`#`, `;`, `[`, `]`, `*`, newline, ' +
       "invalid UTF-8, 255-byte names). Converged = the target's manifest (test/helpers/manifest.ts: names as bytes, type, size, mode, " +
-      "symlink target, SHA-256) equals the source's. The plain-names variant uses the same generator with `plainNames: true`.",
+      "symlink target, SHA-256) equals the source's. The plain-names variant uses the same generator with `plainNames: true`. " +
+      "The churn deletes a lot (rm -rf of whole subtrees, directories renamed away), which trips Rsync Live's delete guard " +
+      '(on by default: it holds deletions when those of the last minute exceed half the folder), so the churn also runs ' +
+      'Rsync Live with `deleteGuard.enabled: false` and otherwise default settings.',
     "- (e) three targets: the burst of (a) into t1, t2 and t3 at once; each target's time, compared with the same tool's single-target burst. " +
       'Floor: three rsyncs started together.',
     `- (f) start-up: a tree of ${s.largeDirs.toLocaleString('en')} directories and ${s.largeFiles.toLocaleString('en')} small files, built once and copied ` +

@@ -3,6 +3,7 @@
 
 export const TOOL_IDS = [
   'rsync-live',
+  'rsync-live-noguard',
   'rsync-live-chokidar',
   'lsyncd-0.1s',
   'lsyncd-15s',
@@ -13,6 +14,7 @@ export type ToolId = (typeof TOOL_IDS)[number];
 
 export const TOOL_LABELS: Readonly<Record<ToolId, string>> = {
   'rsync-live': 'Rsync Live',
+  'rsync-live-noguard': 'Rsync Live, delete guard off',
   'rsync-live-chokidar': 'Rsync Live (chokidar)',
   'lsyncd-0.1s': 'lsyncd, delay 0.1 s',
   'lsyncd-15s': 'lsyncd, default delay 15 s',
@@ -51,8 +53,8 @@ export const WORKLOAD_TOOLS: Readonly<Record<WorkloadId, readonly ToolId[]>> = {
   latency: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
   'latency-no-nodelay': ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
   big: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
-  churn: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
-  'churn-plain': ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  churn: ['rsync-live', 'rsync-live-noguard', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  'churn-plain': ['rsync-live', 'rsync-live-noguard', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
   idle: ['rsync-live', 'lsyncd-0.1s', 'inotifywait'],
   startup: ['rsync-live', 'rsync-live-chokidar', 'lsyncd-0.1s', 'inotifywait', 'floor'],
 };
@@ -140,6 +142,8 @@ export interface BenchResults {
   timeoutSec: number;
   settleSec: number;
   sizes: Sizes;
+  /** Where the watched source folders were created (a tmpfs unless told otherwise). */
+  sourceBase: string;
   machine: MachineInfo;
   /** Exactly what each tool ran (config files, scripts, command lines), for the method section. */
   toolConfigs: Partial<Record<ToolId, string>>;

@@ -7,6 +7,7 @@ import type { WatchTool } from './types.js';
 
 export const WATCH_TOOLS: Readonly<Record<Exclude<ToolId, 'floor'>, WatchTool>> = {
   'rsync-live': rsyncLiveTool('inotify'),
+  'rsync-live-noguard': rsyncLiveTool('noguard'),
   'rsync-live-chokidar': rsyncLiveTool('chokidar'),
   'lsyncd-0.1s': lsyncdTool(0.1),
   'lsyncd-15s': lsyncdTool(null),

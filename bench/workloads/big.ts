@@ -1,6 +1,7 @@
 // Benchmark suite, workload (c): 20 × 50 MiB files written one after another (1 MiB writes). Figures: time from
 // the last write until every file is on the target at full size, bytes sent, and how many times each file was
-// sent (the daemon's transfer log): a file sent once, and complete, was sent after its last write.
+// sent (the daemon's transfer log): a file sent once, and complete, was sent after its last write. The source is on
+// the disk, not the tmpfs: writing 1 GiB there stalls now and then (dirty-page throttling), as real writes do.
 import type { BenchTarget } from '../daemons.js';
 import { floorSync } from '../tools/floor.js';
 import { waitForFiles } from '../converge.js';
@@ -15,6 +16,7 @@ export function bigScenario(ctx: SuiteContext, target: BenchTarget): Scenario {
   return {
     workload: 'big',
     targets: [target],
+    sourceOnDisk: true,
     async act(src) {
       written = writeBigFiles(src, s.bigFiles, s.bigFileMiB);
       const wait = await waitForFiles(

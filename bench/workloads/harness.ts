@@ -29,8 +29,10 @@ export async function keepLogs(work: string, label: string): Promise<void> {
 export interface SuiteContext {
   opts: BenchOptions;
   daemons: BenchDaemons;
-  /** The suite's private temp dir (run folders live below it). */
+  /** The suite's private temp dir on a tmpfs if there is one (run folders live below it). */
   baseDir: string;
+  /** The suite's private temp dir on the disk (for scenarios whose source must be on the disk). */
+  diskDir: string;
   log(message: string): void;
 }
 
@@ -43,6 +45,8 @@ export interface Outcome {
 export interface Scenario {
   workload: WorkloadId;
   targets: BenchTarget[];
+  /** The source folder on the disk instead of the tmpfs (big files: writes that stall like real ones). */
+  sourceOnDisk?: boolean;
   /** Writes into `src` while the tool watches and waits for the targets (timeout: opts.timeoutMs). */
   act(src: string): Promise<Outcome>;
   /** Writes the same into `src`, then times the floor. */
@@ -61,8 +65,9 @@ export function errorText(error: unknown): string {
 export async function newRunDir(
   ctx: SuiteContext,
   label: string,
+  onDisk = false,
 ): Promise<{ dir: string; src: string; work: string }> {
-  const dir = path.join(ctx.baseDir, label);
+  const dir = path.join(onDisk ? ctx.diskDir : ctx.baseDir, label);
   await rm(dir, { recursive: true, force: true });
   const src = path.join(dir, 'src');
   const work = path.join(dir, 'work');
@@ -97,13 +102,30 @@ export async function startReady(
   }
 }
 
+/**
+ * For a run that did not converge: what the tool's own log says about it. Rsync Live's delete guard message if
+ * it tripped, otherwise the last error line (Rsync Live `error: …`, lsyncd `Error: …`, rsync `rsync error: …`).
+ */
+export function whyInLog(log: string): string[] {
+  const lines = log.split('\n');
+  const guard = lines.find((l) => l.includes('deletions paused'));
+  if (guard) return [`the tool's log: ${guard.trim()}`];
+  const errors = lines.filter((l) => /(^error: |\bError: |^rsync error: )/.test(l));
+  const last = errors[errors.length - 1];
+  return last ? [`last error in the tool's log: ${last.trim()}`] : [];
+}
+
 export async function runScenario(
   ctx: SuiteContext,
   tool: ToolId,
   run: number,
   scenario: Scenario,
 ): Promise<RunResult> {
-  const { dir, src, work } = await newRunDir(ctx, `${scenario.workload}-${tool}-${run}`);
+  const { dir, src, work } = await newRunDir(
+    ctx,
+    `${scenario.workload}-${tool}-${run}`,
+    scenario.sourceOnDisk,
+  );
   await Promise.all(scenario.targets.map((t) => emptyDir(t.path)));
   const daemon = (scenario.targets[0] as BenchTarget).daemon;
   const mark = logMark(daemon);
@@ -135,6 +157,7 @@ export async function runScenario(
     } finally {
       await running?.stop();
     }
+    if (!outcome.converged && running) notes.push(...whyInLog(running.proc.readLog()));
   }
   const transfers = await transfersSince(
     daemon,

@@ -13,6 +13,8 @@ import {
 import { medianMetrics } from '../../bench/stats.js';
 import { evaluateTargets } from '../../bench/targets.js';
 import { lsyncdConfig } from '../../bench/tools/lsyncd.js';
+import { noGuardConfig } from '../../bench/tools/rsync-live.js';
+import { whyInLog } from '../../bench/workloads/harness.js';
 import type { BenchResults, Cell, Metrics, ToolId, WorkloadId } from '../../bench/types.js';
 
 function cell(workload: WorkloadId, tool: ToolId, runs: (Metrics | null)[]): Cell {
@@ -110,6 +112,7 @@ const RESULTS: BenchResults = {
   timeoutSec: 120,
   settleSec: 3,
   sizes: FULL_SIZES,
+  sourceBase: '/dev/shm',
   machine: {
     cpu: 'Test CPU',
     cores: 2,
@@ -228,14 +231,64 @@ describe('bench churn differences', () => {
       'differs: "d2": mode 755 != 700',
     ]);
     expect(kinds).toEqual({ missing: 3, extra: 1, content: 1, other: 1, oddNames: 2 });
+    expect(diffKinds(['extra on target: "q]r" (file)']).oddNames).toBe(0);
   });
 
   it('explains what the differences left at a timeout suggest', () => {
     expect(explainDiffs({})).toBe('');
-    const text = explainDiffs({ diffs_missing: 3, diffs_extra: 0, diffs_oddNames: 3, diffs_content: 1 });
-    expect(text).toMatch(/^ \(3 missing and 0 extra path\(s\) on the target, 3 of them with a byte/);
+    const text = explainDiffs({ diffs_missing: 3, diffs_extra: 2, diffs_oddNames: 3, diffs_content: 1 });
+    expect(text).toMatch(/^ \(3 path\(s\) missing on the target, 3 of them with a byte/);
+    expect(text).toContain('; 2 path(s) deleted on the source but still on the target;');
     expect(text).toContain(
       "1 file(s) of the right size with old content: same-size rewrites within one second, which rsync's quick check",
     );
+  });
+});
+
+describe('bench tool logs and configs', () => {
+  it('whyInLog prefers the delete guard message, else the last error line', () => {
+    const guard =
+      'error: [watch] deletions paused: a change would delete 1272 of 1902 entries of the backup of /src; nothing is deleted';
+    expect(
+      whyInLog(`[watch] watching /src (1 directories, inotify)\nerror: [watch] x vanished\n${guard}\n`),
+    ).toEqual([`the tool's log: ${guard}`]);
+    expect(
+      whyInLog(
+        '11:08:27 Normal: --- Startup ---\n11:08:27 Error: Terminating since out of inotify watches.\n',
+      ),
+    ).toEqual(["last error in the tool's log: 11:08:27 Error: Terminating since out of inotify watches."]);
+    expect(whyInLog('all fine\n')).toEqual([]);
+  });
+
+  it('the no-guard variant differs from the defaults only in deleteGuard.enabled', () => {
+    const config = JSON.parse(noGuardConfig('/src', ['rsync://u@h:1/t1', 'rsync://u@h:1/t2'], '/pw')) as {
+      pairs: Record<string, unknown>[];
+    };
+    expect(config.pairs).toEqual([
+      {
+        id: 'bench',
+        folder: '/src',
+        targets: [
+          { id: 't1', url: 'rsync://u@h:1/t1', passwordFile: '/pw' },
+          { id: 't2', url: 'rsync://u@h:1/t2', passwordFile: '/pw' },
+        ],
+        deleteGuard: { enabled: false },
+      },
+    ]);
+  });
+
+  it('lsyncd config: one sync per target, the delay only when set, archive and the password file', () => {
+    const lua = lsyncdConfig({
+      source: '/src',
+      targets: ['rsync://a/t1', 'rsync://a/t2'],
+      passwordFile: '/p"w',
+      delay: null,
+    });
+    expect(lua.match(/sync \{/g)).toHaveLength(2);
+    expect(lua).not.toContain('delay');
+    expect(lua).toContain('    source = "/src/",');
+    expect(lua).toContain('    target = "rsync://a/t2/",');
+    expect(lua).toContain('        password_file = "/p\\"w",');
+    expect(lua).toContain('        archive = true,');
   });
 });

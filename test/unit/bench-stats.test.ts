@@ -73,6 +73,8 @@ describe('bench options', () => {
     expect(o.outDir).toBe('docs');
     expect(o.timeoutMs).toBe(120_000);
     expect(o.tools).toContain('floor');
+    expect(o.sourceBase).toBeNull();
+    expect(parseOptions(['--source-base', '/var/tmp']).sourceBase).toBe('/var/tmp');
   });
 
   it('--quick: small sizes, one run, output under bench/results', () => {
