@@ -1,5 +1,6 @@
 // Benchmark suite: parses the `npm run bench` flags and derives the workload sizes (the issue's sizes, or small
 // ones with --quick). Pure: no I/O.
+import path from 'node:path';
 import {
   TOOL_IDS,
   WORKLOAD_IDS,
@@ -11,6 +12,7 @@ import {
 
 export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--only a,b,...] [--tools t1,t2,...]
                     [--timeout SEC] [--settle SEC] [--out DIR] [--keep-trees] [--source-base DIR]
+       npm run bench -- --render FILE [--out DIR]
 
   --quick        small sizes (development); results go to bench/results/quick unless --out is given
   --runs N       runs per tool and workload (default 3; 1 with --quick); medians are reported
@@ -21,6 +23,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--only a,b,.
   --settle SEC   fixed window after convergence before CPU is read, the same for every tool (default 3)
   --out DIR      where benchmarks.md/.png/.json go (default docs/ for a full default run, else bench/results/)
   --keep-trees   keep the large start-up trees (in the system temp dir) for the next run
+  --render FILE  no runs: rewrite benchmarks.md and .png (and the targets and findings in the JSON) from an
+                 earlier results file, e.g. docs/benchmarks.json, after a change to the report (default --out:
+                 the file's folder)
   --source-base DIR  where the watched source folders are created (default /dev/shm, a tmpfs, if present:
                  the burst is then written in well under a second; else the system temp dir)`;
 
@@ -34,6 +39,8 @@ export interface BenchOptions {
   /** Relative to the repository root. */
   outDir: string;
   keepTrees: boolean;
+  /** --render: the results file to re-render instead of running anything. */
+  render: string | null;
   /** Parent of the watched source folders; null = /dev/shm if present, else the system temp dir. */
   sourceBase: string | null;
   /** True unless every workload and every tool runs at full size. */
@@ -128,6 +135,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let outDir: string | undefined;
   let keepTrees = false;
   let sourceBase: string | null = null;
+  let render: string | null = null;
   let filtered = false;
   const args = [...argv];
   const value = (flag: string, inline: string | undefined): string => {
@@ -169,6 +177,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--keep-trees':
         keepTrees = true;
         break;
+      case '--render':
+        render = value(flag, inline);
+        break;
       case '--source-base':
         sourceBase = value(flag, inline);
         break;
@@ -187,9 +198,18 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     tools,
     timeoutMs: timeoutSec * 1000,
     settleMs: settleSec * 1000,
-    outDir: outDir ?? (quick ? 'bench/results/quick' : partial ? 'bench/results' : 'docs'),
+    outDir:
+      outDir ??
+      (render !== null
+        ? path.dirname(render)
+        : quick
+          ? 'bench/results/quick'
+          : partial
+            ? 'bench/results'
+            : 'docs'),
     keepTrees,
     sourceBase,
+    render,
     partial,
     sizes: { ...(quick ? QUICK_SIZES : FULL_SIZES) },
   };

@@ -35,15 +35,20 @@ export function findingsOf(cells: readonly Cell[]): string[] {
     const failed = cell.runs.filter((r) => !r.converged);
     if (failed.length > 0) {
       const notes = failed[0]?.notes ?? [];
-      const first = notes[0]?.split('\n')[0] ?? 'no detail';
+      const fromLog = (n: string): boolean => n.startsWith("the tool's log") || n.startsWith('last error');
+      const first =
+        (notes.find((n) => !fromLog(n)) ?? notes[0])?.split('\n')[0]?.replace(/, e\.g\.$/, '') ?? 'no detail';
       const guard = notes.find((n) => n.includes('deletions paused'));
+      const lastError = notes.find((n) => n.startsWith('last error'));
       const skipped = cell.skipped ? ' (later runs skipped)' : '';
       out.push(
         `${who}: did not converge in ${failed.length} of ${cell.runs.length} run(s)${skipped}: ${first}` +
           explainDiffs(failed[0]?.metrics ?? {}) +
           (guard
             ? `; the delete guard tripped (${guard.slice(guard.indexOf('deletions paused')).split(';')[0]})`
-            : ''),
+            : lastError && first !== lastError
+              ? `; ${lastError}`
+              : ''),
       );
     }
     if (cell.workload === 'big') {

@@ -2,7 +2,7 @@
 // interleaved (run 1 of every tool, then run 2, …), against loopback daemons it starts itself; then writes
 // benchmarks.md, benchmarks.png and benchmarks.json (docs/ for a full run) and prints the results table.
 // Each run is bounded by a timeout; every tool process group is killed at the end, even on failure.
-import { cp, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -202,6 +202,32 @@ async function snapshotEngine(): Promise<string> {
   return path.join(dir, 'bin/rsync-live.js');
 }
 
+/** --render: the report and chart again from a results file (targets and findings recomputed). */
+async function render(file: string, outDir: string): Promise<number> {
+  const old = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
+  const labels = Object.values(TOOL_LABELS);
+  // Files written before suiteNotes existed: the findings not about a tool are the suite's notes.
+  const suiteNotes =
+    old.suiteNotes ?? old.findings.filter((f) => !labels.some((l) => f.startsWith(`${l}, `)));
+  const results: BenchResults = {
+    ...old,
+    suiteNotes,
+    targets: evaluateTargets(old.cells, old.timeoutSec * 1000),
+    findings: [...suiteNotes, ...findingsOf(old.cells)],
+  };
+  let chart: string | null = 'benchmarks.png';
+  try {
+    await mkdir(outDir, { recursive: true });
+    await writeChartPng(results, path.join(outDir, chart));
+  } catch (error) {
+    log(`chart not written: ${errorText(error)}`);
+    chart = null;
+  }
+  const written = await writeReport(results, outDir, chart);
+  log(`wrote ${path.relative(ROOT, written.md)}, ${path.relative(ROOT, written.json)} from ${file}`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   let opts: BenchOptions;
   try {
@@ -213,6 +239,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  if (opts.render !== null) return render(opts.render, path.resolve(ROOT, opts.outDir));
   const missing = missingPrograms({
     lsyncd: opts.tools.some((t) => t.startsWith('lsyncd')),
     inotifywait: opts.tools.includes('inotifywait'),
@@ -269,6 +296,7 @@ async function main(): Promise<number> {
     toolConfigs: configs,
     cells,
     targets: evaluateTargets(cells, opts.timeoutMs),
+    suiteNotes: extraFindings,
     findings: [...extraFindings, ...findingsOf(cells)],
     loadAverage: { min: Math.min(...loads), median: median(loads) ?? 0, max: Math.max(...loads) },
   });

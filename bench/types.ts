@@ -149,7 +149,9 @@ export interface BenchResults {
   toolConfigs: Partial<Record<ToolId, string>>;
   cells: Cell[];
   targets: TargetResult[];
-  /** Things worth knowing that the tables do not show (peer failures, odd behaviour). */
+  /** Things the suite did that a reader should know (e.g. a raised inotify watch limit). */
+  suiteNotes?: string[];
+  /** Things worth knowing that the tables do not show (peer failures, odd behaviour); suite notes first. */
   findings: string[];
   /** The 1-minute load average, sampled every 30 s during the suite (other work on the machine adds noise). */
   loadAverage: { min: number; median: number; max: number };

@@ -173,6 +173,6 @@ export async function runScenario(
     run,
     converged: outcome.converged,
     metrics: { ...metrics, ...outcome.metrics },
-    notes: [...notes, ...outcome.notes],
+    notes: [...outcome.notes, ...notes],
   };
 }

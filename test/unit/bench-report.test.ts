@@ -175,7 +175,7 @@ describe('bench report', () => {
 
   it('findings name peers that never converged and files sent more than once', () => {
     expect(RESULTS.findings).toEqual([
-      'lsyncd, delay 0.1 s, (d) churn, odd names: did not converge in 1 of 1 run(s): did not converge within 120 s of the last operation: 3 path(s) differ, e.g.',
+      'lsyncd, delay 0.1 s, (d) churn, odd names: did not converge in 1 of 1 run(s): did not converge within 120 s of the last operation: 3 path(s) differ',
       'inotifywait script, (c) big files: a file was sent up to 3 times (as few as 17 files were sent exactly once in a run): files were sent while still being written, then again.',
     ]);
   });
