@@ -7,6 +7,7 @@ import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config
 import { runServe } from '../server/serve.js';
 import { isXmlConfigFile, runSersyncFile, sersyncCommand, type Teardown } from '../sersync/index.js';
 import { formatBatch } from './format.js';
+import { untilStopSignal } from './stop-signal.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
 import { DEFAULT_DELAY_MS, DEFAULT_MAX_DELAY_MS } from '../shared/timing.js';
 
@@ -187,13 +188,6 @@ export async function runPairs(
   return 0;
 }
 
-function signalPromise(): Promise<string> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-}
-
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   const beforeDashes = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
@@ -205,7 +199,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'watch': {
         const { config, ...options } = watchConfig(rest, io);
-        return await runPairs([config], options, io, signalPromise());
+        return await runPairs([config], options, io, untilStopSignal());
       }
       case 'run': {
         const { values } = parseArgs({
@@ -226,7 +220,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             : defaultStateDir(io.env);
           const options = { startupSync: true, once: values.once ?? false, quiet: values.quiet ?? false };
           return await runSersyncFile(configFile, options, io, (configs, opts, setup) =>
-            runPairs(configs, { ...opts, stateDir }, io, signalPromise(), setup),
+            runPairs(configs, { ...opts, stateDir }, io, untilStopSignal(), setup),
           );
         }
         const file = await loadConfigFile(configFile);
@@ -242,14 +236,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             confirmDeletions: values['confirm-deletions'] ?? false,
           },
           io,
-          signalPromise(),
+          untilStopSignal(),
         );
       }
       case 'serve':
         return await runServe(rest, io);
       case 'sersync':
         return await sersyncCommand(rest, io, (configs, opts, setup) =>
-          runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, signalPromise(), setup),
+          runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, untilStopSignal(), setup),
         );
       case undefined:
       case '-h':

@@ -13,6 +13,7 @@ import { isLoopback, isWildcard } from './security.js';
 import { startServer } from './server.js';
 import { defaultStaticDir } from './static-files.js';
 import { loadOrCreateToken } from './token-file.js';
+import { untilStopSignal } from '../cli/stop-signal.js';
 
 export interface ServeIo {
   out: (line: string) => void;
@@ -48,13 +49,6 @@ export function parseListen(value: string): { host: string; port: number } {
 
 export function defaultConfigFile(env: NodeJS.ProcessEnv): string {
   return path.join(defaultConfigDir(env), 'config.json');
-}
-
-function signalPromise(): Promise<string> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
 }
 
 function openInBrowser(env: NodeJS.ProcessEnv): (url: string) => void {
@@ -150,7 +144,7 @@ export async function runServe(argv: string[], io: ServeIo, hooks: ServeHooks = 
   io.out(address);
   if (options.open) (hooks.open ?? openInBrowser(io.env))(address);
 
-  await (hooks.stopSignal ?? signalPromise());
+  await (hooks.stopSignal ?? untilStopSignal());
   const stop = async (): Promise<void> => {
     await server.close();
     await service.stop();

@@ -82,6 +82,45 @@ describe('rsync-live CLI', () => {
     expect(output).toContain('received SIGTERM: stopping');
   });
 
+  it('SIGTERM while rsync is sending stops cleanly: the transfer finishes, exit 0', async () => {
+    const dir = await tempDir();
+    const dest = path.join(daemon.modulePath, 'sigterm');
+    const child: ResultPromise = execa(
+      'node',
+      [
+        BIN,
+        'watch',
+        dir,
+        daemon.url(daemon.moduleName, 'sigterm'),
+        '--password-file',
+        daemon.passwordFile,
+        '--bwlimit',
+        '128',
+      ],
+      { reject: false, all: true, forceKillAfterDelay: 20_000 },
+    );
+    let output = '';
+    child.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await eventually(() => expect(output).toMatch(/full sync: .* ok/));
+    // 384 KiB at 128 KiB/s: rsync is still sending when the signal comes (execa's child clean-up used to
+    // re-raise it and kill the process mid-stop).
+    await fs.writeFile(path.join(dir, 'slow.bin'), Buffer.alloc(384 << 10, 3));
+    await fs.writeFile(path.join(dir, 'slow.bin'), Buffer.alloc(384 << 10, 4));
+    await eventually(
+      async () => {
+        expect((await fs.readdir(dest).catch(() => [])).some((n) => n.startsWith('.slow.bin.'))).toBe(true);
+      },
+      10_000,
+      20,
+    );
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode, `stopped by ${result.signal ?? 'itself'}; output:\n${output}`).toBe(0);
+    expect(output).toContain('received SIGTERM: stopping');
+    expect((await fs.readFile(path.join(dest, 'slow.bin')))[0]).toBe(4);
+    await fs.rm(dir, { recursive: true, force: true });
+  }, 30_000);
+
   it('after SIGKILL mid-burst, a restart resumes the persisted queue (no start-up sync to hide a loss)', async () => {
     const folder = await tempDir();
     const stateDir = await tempDir();
