@@ -121,8 +121,9 @@ export function renderChartSvg(results: BenchResults, width = 1400, height = 680
       );
       const label =
         b.ms === null ? 'DNC' : b.ms < 1000 ? `${Math.round(b.ms)}ms` : formatSeconds(b.ms).replace(' ', '');
+      // Vertical labels: narrow bars side by side stay readable.
       parts.push(
-        `<text x="${x(bx + barW / 2)}" y="${x(top - 4)}" font-size="10" text-anchor="middle" fill="#111827">${escXml(label)}</text>`,
+        `<text transform="translate(${x(bx + barW / 2 + 4)},${x(top - 4)}) rotate(-90)" font-size="11" fill="#111827">${escXml(label)}</text>`,
       );
     });
     parts.push(

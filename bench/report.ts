@@ -239,6 +239,21 @@ export function targetsTable(results: BenchResults): string {
   );
 }
 
+/** `text` cut to `max` characters by dropping its middle (an ellipsis marks the cut): both ends stay. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.floor((max - 1) * 0.4);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
+}
+
+/** A markdown code span that holds any text, backticks included. */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const ticks = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+
 function fence(text: string, lang = ''): string {
   return `\`\`\`${lang}\n${text.trimEnd()}\n\`\`\``;
 }
@@ -252,7 +267,9 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
   for (const cell of results.cells) {
     for (const run of cell.runs) {
       for (const note of run.notes) {
-        notes.push(`- ${TOOL_LABELS[cell.tool]}, ${WORKLOAD_TITLES[cell.workload]}, run ${run.run}: ${note}`);
+        const [head = '', ...examples] = note.split('\n');
+        notes.push(`- ${TOOL_LABELS[cell.tool]}, ${WORKLOAD_TITLES[cell.workload]}, run ${run.run}: ${head}`);
+        for (const line of examples) notes.push(`  - ${codeSpan(shorten(line.trim(), 160))}`);
       }
     }
     if (cell.skipped)
@@ -302,9 +319,10 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
     '',
     '## Method',
     '',
-    'Rerun: `npm run bench` (it builds first, then runs `tsx bench/run.ts`; about 30–40 minutes, it needs root only to ' +
+    `Rerun: \`npm run bench\` (it builds first, then runs \`tsx bench/run.ts\`; this run took ${minutes} min; it needs root only to ` +
       'raise `fs.inotify.max_user_watches` for the large tree). Options: `--quick` (small sizes), `--runs N`, ' +
-      '`--only a,b,…` (workload letters or ids), `--tools …`, `--timeout SEC`, `--settle SEC`, `--keep-trees`. ' +
+      '`--only a,b,…` (workload letters or ids), `--tools …`, `--timeout SEC`, `--settle SEC`, `--keep-trees`, ' +
+      '`--source-base DIR`, and `--render FILE` (rewrite the report and chart from a results file, no runs). ' +
       'A full default run rewrites docs/benchmarks.md, .png and .json; other runs write to bench/results/. ' +
       'It is not part of `npm test`: timings on a shared two-core machine are noisy.',
     '',

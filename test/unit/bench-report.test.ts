@@ -4,10 +4,12 @@ import { FULL_SIZES } from '../../bench/config.js';
 import { diffKinds } from '../../bench/converge.js';
 import { explainDiffs, findingsOf } from '../../bench/findings.js';
 import {
+  codeSpan,
   markdownTable,
   ratiosTable,
   renderMarkdown,
   resultsTable,
+  shorten,
   targetsTable,
 } from '../../bench/report.js';
 import { medianMetrics } from '../../bench/stats.js';
@@ -290,5 +292,15 @@ describe('bench tool logs and configs', () => {
     expect(lua).toContain('    target = "rsync://a/t2/",');
     expect(lua).toContain('        password_file = "/p\\"w",');
     expect(lua).toContain('        archive = true,');
+  });
+});
+
+describe('bench markdown helpers', () => {
+  it('code spans hold backticks; long lines lose their middle', () => {
+    expect(codeSpan('a b')).toBe('`a b`');
+    expect(codeSpan('x`y')).toBe('``x`y``');
+    expect(codeSpan('`edge')).toBe('`` `edge ``');
+    expect(shorten('abcdefghij', 6)).toBe('ab…hij');
+    expect(shorten('abc', 4)).toBe('abc');
   });
 });
