@@ -142,7 +142,20 @@ describe('rsync-live CLI', () => {
     await eventually(() => expect(firstOutput).toMatch(/watching /));
     for (let i = 0; i < 300; i++) await fs.writeFile(path.join(folder, `f${i}`), Buffer.alloc(4096, i % 256));
     await new Promise((r) => setTimeout(r, 1200));
+    // A crash of the whole service (systemd kills its control group, the power goes): the rsync children die
+    // with it. Left alive, an orphaned rsync goes on writing at 40 KiB/s into the module next to the restart.
+    const children = (await execa('pgrep', ['-P', String(first.pid)], { reject: false })).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     first.kill('SIGKILL');
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await first;
     const sent = await fs.readdir(dest).catch(() => []);
     expect(sent.length).toBeLessThan(300);
