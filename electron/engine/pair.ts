@@ -385,15 +385,21 @@ export class Pair {
       this.#heldDeletes.set(change.path, change);
       dirs ||= change.dir;
     }
-    // A deleted directory's count already includes what was deleted below it: count those once.
+    // What was deleted below a deleted directory is covered by it: one entry each, counted into the directory
+    // (whose own count may already hold them, when it went in one go, or not, after an rm -rf that reported
+    // its contents first).
     if (dirs) {
-      for (const path of this.#heldDeletes.keys()) {
-        for (const dir of ancestors(path)) {
-          if (this.#heldDeletes.get(dir)?.dir) {
-            this.#heldDeletes.delete(path);
-            break;
-          }
-        }
+      const below = new Map<RelPath, number>();
+      for (const [path, change] of this.#heldDeletes) {
+        let cover: RelPath | null = null;
+        for (const dir of ancestors(path)) if (this.#heldDeletes.get(dir)?.dir) cover = dir;
+        if (cover === null) continue;
+        this.#heldDeletes.delete(path);
+        below.set(cover, (below.get(cover) ?? 0) + (change.entries ?? 1));
+      }
+      for (const [dir, count] of below) {
+        const held = this.#heldDeletes.get(dir);
+        if (held) this.#heldDeletes.set(dir, { ...held, entries: Math.max(held.entries ?? 1, 1 + count) });
       }
     }
     this.#ctx.emit('state', this.id);
