@@ -466,6 +466,9 @@ export class Pair {
     while (this.#recentDeletes.length > 0 && (this.#recentDeletes[0]?.at ?? now) < now - 60_000)
       this.#recentDeletes.shift();
     const recent = this.#recentDeletes.reduce((sum, entry) => sum + entry.count, 0);
+    // Only what is judged here is released: deletions held while the folder is being counted wait for the
+    // next round, where they are judged together with these (counted as recent).
+    const judged = new Map(this.#heldDeletes);
     const held = this.#heldEntries();
     if (held + recent >= this.config.deleteGuard.minEntries) {
       const remaining = await countEntries(this.#root, this.#excluded);
@@ -475,10 +478,15 @@ export class Pair {
         return;
       }
     }
-    const release = [...this.#heldDeletes.values()];
-    this.#heldDeletes.clear();
+    const release: PathChange[] = [];
+    for (const [path, change] of judged) {
+      if (this.#heldDeletes.get(path) !== change) continue; // superseded or re-counted meanwhile
+      this.#heldDeletes.delete(path);
+      release.push(change);
+    }
     this.#recentDeletes.push({ at: now, count: held });
     this.#enqueue(release);
+    if (this.#heldDeletes.size > 0) this.#screenAgain = true;
   }
 
   async #rootProblem(): Promise<DeleteGuardReason | null> {
