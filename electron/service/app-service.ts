@@ -18,7 +18,7 @@ import {
   type SettingsChange,
 } from '../shared/api.js';
 import type { BatchSummary } from '../shared/state.js';
-import { Engine, type EnginePairConfig } from '../engine/index.js';
+import { Engine, findOverlap, type EnginePairConfig } from '../engine/index.js';
 import { targetId } from '../engine/pair.js';
 import { testConnection } from '../engine/connection-test.js';
 import { planSersyncImport, uniquePairIds } from './sersync-import.js';
@@ -230,6 +230,8 @@ export class AppService {
       if (target.password === '') await this.#options.secrets.delete(key);
       else if (target.password !== undefined) await this.#options.secrets.set(key, target.password);
     }
+    const overlap = findOverlap(pair, this.#pairs);
+    if (overlap) throw new ApiError('bad-config', overlap);
     const existing = this.#pairs.findIndex((p) => p.id === pair.id);
     const next = [...this.#pairs];
     if (existing >= 0) next[existing] = pair;
@@ -278,8 +280,18 @@ export class AppService {
    */
   async #importSersync(r: Record<string, unknown>): Promise<ApiResponses['importSersync']> {
     const plan = planSersyncImport(r.xml as string, r.fileName as string | undefined, this.#pairs);
-    const answer = { warnings: plan.warnings, plugins: plan.notImported };
+    // Folders whose targets overlap (several <localpath> into one module) would delete each other's files.
+    const overlaps: string[] = [];
+    const accepted: PairConfig[] = [...this.#pairs];
+    for (const planned of plan.pairs) {
+      const overlap = findOverlap(planned, accepted);
+      if (overlap)
+        overlaps.push(`${r.fileName ?? 'confxml.xml'}: ${planned.folder} is not imported: ${overlap}`);
+      else accepted.push(planned);
+    }
+    const answer = { warnings: [...plan.warnings, ...overlaps], plugins: plan.notImported };
     if (r.apply !== true) return { ...answer, pairs: plan.pairs.map(previewView), applied: false };
+    if (overlaps.length > 0) throw new ApiError('bad-config', overlaps.join('\n'));
     const saved: PairView[] = [];
     for (const planned of plan.pairs) {
       const taken = this.#pairs.map((pair) => pair.id);

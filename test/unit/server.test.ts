@@ -364,13 +364,18 @@ describe('headless server', () => {
     service.events.on('recovered', onRecovered);
     try {
       const saved = await call(port, 'savePair', {
-        pair: { id: 'guarded', folder, targets: [{ id: 't1', url: backup }] },
+        pair: {
+          id: 'guarded',
+          folder,
+          targets: [{ id: 't1', url: backup }],
+          deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 3 },
+        },
       });
       expect(saved.status).toBe(200);
       expect(JSON.parse(saved.body).value.deleteGuard).toEqual({
         enabled: true,
         maxShare: 0.5,
-        minEntries: 1000,
+        minEntries: 3,
       });
       await until('the backup has the three files', async () => (await readdir(backup)).length === 3);
       await service.engine.whenIdle('guarded');
@@ -391,8 +396,10 @@ describe('headless server', () => {
         return state.pairs.find((p) => p.id === 'guarded')?.deleteGuard ?? null;
       };
       await until('the guard holds three deletions', async () => (await guardOf())?.held === 3);
-      expect(await guardOf()).toMatchObject({ reason: 'folder-empty', held: 3 });
-      expect((await guardOf())?.message).toMatch(/^deletions paused: the folder .*guarded is empty/);
+      expect(await guardOf()).toMatchObject({ reason: 'mass-delete', held: 3 });
+      expect((await guardOf())?.message).toMatch(
+        /^deletions paused: 3 of 3 entries of .*guarded would be deleted/,
+      );
       expect(events).toEqual(['failure:null:delete-guard']);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect((await readdir(backup)).sort()).toEqual(files);
@@ -511,7 +518,7 @@ describe('importSersync through the headless server', () => {
     const xml = stockConfxml(
       [
         `\t<localpath watch="${siteA}">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t</localpath>`,
-        `\t<localpath watch="${siteB}/">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t    <remote ip="::1" name="tongbu1"/>\n\t</localpath>`,
+        `\t<localpath watch="${siteB}/">\n\t    <remote ip="127.0.0.1" name="tongbu2"/>\n\t    <remote ip="::1" name="tongbu2"/>\n\t</localpath>`,
       ].join('\n'),
       passwordFile,
     );
@@ -536,8 +543,8 @@ describe('importSersync through the headless server', () => {
       },
     ]);
     expect(second?.targets.map((target) => [target.url, target.passwordFile])).toEqual([
-      ['rsync://backup@127.0.0.1:1/tongbu1', passwordFile],
-      ['rsync://backup@[::1]:1/tongbu1', passwordFile],
+      ['rsync://backup@127.0.0.1:1/tongbu2', passwordFile],
+      ['rsync://backup@[::1]:1/tongbu2', passwordFile],
     ]);
     expect(first?.name).toBeUndefined(); // titled by the folder's name in the window, like a pair from the form
     expect(first).toMatchObject({
@@ -594,13 +601,21 @@ describe('importSersync through the headless server', () => {
       return state?.targets[0]?.error?.kind === 'connection-refused';
     });
 
-    // Importing the same file again suffixes each taken id with the next free number; nothing is replaced.
+    // Importing the same file again would sync both folders into targets other pairs already mirror into: the
+    // preview says why for each, and applying it is refused with nothing saved.
+    const againPreview = await call(port, 'importSersync', { xml });
+    const againPlan = JSON.parse(againPreview.body).value as ImportValue;
+    expect(againPlan.pairs.map((pair) => pair.id)).toEqual(['www-4', 'www-2-2']);
+    expect(againPlan.warnings.filter((w) => w.includes('is not imported'))).toHaveLength(2);
+    expect(againPlan.warnings).toContainEqual(
+      expect.stringMatching(
+        /is the same place as pair "www-3"'s target .*the two would delete each other's files/,
+      ),
+    );
     const again = await call(port, 'importSersync', { xml, apply: true });
-    expect((JSON.parse(again.body).value as ImportValue).pairs.map((pair) => pair.id)).toEqual([
-      'www-4',
-      'www-2-2',
-    ]);
-    expect(await ids()).toEqual(['www', 'www-3', 'www-2', 'www-4', 'www-2-2']);
+    expect(again.status).toBe(400);
+    expect(JSON.parse(again.body).error.message).toMatch(/is not imported: pair "www-4": target/);
+    expect(await ids()).toEqual(['www', 'www-3', 'www-2']);
     for (const id of await ids()) await call(port, 'removePair', { pairId: id });
   });
 
