@@ -43,9 +43,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * Starts a pair. A pair whose folder or targets are wrong still appears, in the error state. A pair whose
-   * target is the same as, inside or around another pair's target is refused: the two would delete each
-   * other's files.
+   * Starts a pair. A pair whose folder or targets are wrong still appears, in the error state; so does a pair
+   * whose target is the same as, inside or around another pair's target (it does not run: the two would
+   * delete each other's files).
    */
   async addPair(config: EnginePairConfig, options: { watch?: boolean } & StartOptions = {}): Promise<void> {
     if (this.#pairs.has(config.id)) throw new Error(`a pair with id "${config.id}" already exists`);
@@ -53,7 +53,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       config,
       [...this.#pairs.values()].map((pair) => pair.config),
     );
-    if (overlap) throw new Error(overlap);
     const pair = new Pair(config, {
       rsync: this.#options.rsync,
       clock: this.#options.clock,
@@ -66,7 +65,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),
     });
     this.#pairs.set(config.id, pair);
-    await pair.start(options.watch ?? true, options);
+    await pair.start(options.watch ?? true, { ...options, refused: overlap });
   }
 
   async removePair(id: string): Promise<void> {

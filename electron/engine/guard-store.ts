@@ -35,6 +35,9 @@ const REASONS: readonly DeleteGuardReason[] = [
   'mass-delete',
 ];
 
+/** How long a confirmation left by `rsync-live confirm-deletions` stays valid. */
+export const CONFIRMATION_TTL_MS = 10 * 60_000;
+
 function key(folder: string): string {
   return createHash('sha256').update(folder).digest('hex').slice(0, 20);
 }
@@ -97,14 +100,19 @@ export class GuardStore {
     return this.#writing;
   }
 
-  /** True (once) when `rsync-live confirm-deletions` asked for a confirmation since the last call. */
-  async takeConfirmation(): Promise<boolean> {
+  /**
+   * True (once) when `rsync-live confirm-deletions` asked for a confirmation in the last 10 minutes; an older
+   * one is removed unanswered, so a stale confirmation never deletes something new.
+   */
+  async takeConfirmation(now = Date.now()): Promise<boolean> {
+    let at: number;
     try {
+      at = (await fs.stat(this.confirmFile)).mtimeMs;
       await fs.rm(this.confirmFile);
-      return true;
     } catch {
       return false;
     }
+    return now - at <= CONFIRMATION_TTL_MS;
   }
 
   /** Records a tripped guard, or forgets it (null). Writes happen in order. */

@@ -30,6 +30,8 @@ export interface StartOptions {
   confirmDeletions?: boolean;
   /** Data already on a new pair's targets is kept (merge) without asking. */
   keepExisting?: boolean;
+  /** Why this pair must not run (its target overlaps another pair's): it shows this error and does nothing. */
+  refused?: string | null;
 }
 
 export class Pair {
@@ -125,7 +127,9 @@ export class Pair {
 
   /** Checks the folder and targets, starts watching, then queues the start-up full sync per target. */
   async start(watch = true, options: StartOptions = {}): Promise<void> {
-    const folderProblem = await this.#checkFolder();
+    const folderProblem = options.refused
+      ? { kind: 'bad-config' as const, message: options.refused }
+      : await this.#checkFolder();
     if (folderProblem) {
       this.#watcherError = this.#makeError(folderProblem.kind, folderProblem.message);
       this.#ctx.emit('failure', { pairId: this.id, targetId: null, error: this.#watcherError });
@@ -143,15 +147,15 @@ export class Pair {
       this.#ctx.emit('failure', { pairId: this.id, targetId: runner.id, error: runner.configError });
       this.#log('error', runner.configError.message);
     }
-    // `rsync-live confirm-deletions FOLDER` while nothing ran counts as starting with --confirm-deletions.
-    const confirmed = options.confirmDeletions || ((await this.#guardStore?.takeConfirmation()) ?? false);
     if (options.keepExisting) for (const runner of this.#targets) runner.grantKeep();
-    if (confirmed) {
+    if (options.confirmDeletions) {
       await this.#guard.forget();
       for (const runner of this.#targets) runner.grantMirror();
     } else {
       const kept = await this.#guard.restore();
       if (kept) this.#log('error', `still paused since ${kept.since} (before this start): ${kept.message}`);
+      // `rsync-live confirm-deletions FOLDER` while nothing ran counts as confirming now.
+      if (kept && (await this.#guardStore?.takeConfirmation())) await this.confirmDeletions();
     }
     if (watch) await this.#startWatcher();
     if (this.#guard.enabled) {

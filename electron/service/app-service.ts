@@ -113,9 +113,9 @@ export class AppService {
   }
 
   /** Loads the stored pairs and starts them. A broken pair shows its error; the others start. */
-  async start(): Promise<void> {
+  async start(options: { confirmDeletions?: boolean; keepExisting?: boolean } = {}): Promise<void> {
     this.#pairs = await this.#options.pairs.load();
-    for (const pair of this.#pairs) await this.#engine.addPair(await this.#withSecrets(pair));
+    for (const pair of this.#pairs) await this.#engine.addPair(await this.#withSecrets(pair), options);
   }
 
   async stop(): Promise<void> {
