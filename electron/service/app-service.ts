@@ -201,6 +201,11 @@ export class AppService {
         return ok as ApiResponses[M];
       case 'confirmDeletions':
         return (await this.#confirmDeletions(r.pairId as string)) as ApiResponses[M];
+      case 'keepExisting':
+        return (await this.#keepExisting(
+          r.pairId as string,
+          r.targetId as string | undefined,
+        )) as ApiResponses[M];
       case 'importSersync':
         return (await this.#importSersync(r)) as ApiResponses[M];
       case 'getActivity':
@@ -266,11 +271,18 @@ export class AppService {
   async #confirmDeletions(pairId: string): Promise<ApiResponses['confirmDeletions']> {
     const pair = this.#engine.state().pairs.find((p) => p.id === pairId);
     if (!pair) throw new ApiError('not-found', `there is no pair "${pairId}"`);
-    if (!pair.deleteGuard) return { confirmed: false };
     const confirmed = await this.#engine.confirmDeletions(pairId);
-    if (!confirmed) throw new ApiError('not-found', `there is no pair "${pairId}"`);
     this.#scheduleState();
     return { confirmed };
+  }
+
+  /** The user keeps the data a new pair's first sync found on its target(s): never deleted from now on. */
+  async #keepExisting(pairId: string, targetId?: string): Promise<ApiResponses['keepExisting']> {
+    if (!this.#engine.state().pairs.some((p) => p.id === pairId))
+      throw new ApiError('not-found', `there is no pair "${pairId}"`);
+    const kept = await this.#engine.keepExisting(pairId, targetId);
+    this.#scheduleState();
+    return { kept };
   }
 
   /**
