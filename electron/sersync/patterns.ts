@@ -126,3 +126,35 @@ export function regexToGlobs(regex: string): string[] | null {
   if (!glob.includes('/') && !glob.includes('**')) return [`*${glob}`];
   return [`/**${glob}`];
 }
+
+/** The name sersync tested an event's path as (Inotify.cpp FilterExclude): "name" at the top, "/sub/name" deeper. */
+export function sersyncEventForm(rel: string): string {
+  return rel.includes('/') ? `/${rel}` : rel;
+}
+
+/** The name sersync tested a folder as while adding watches at start-up (Inotify.cpp AddWatch): "sub/dir/". */
+export function sersyncStartupDirForm(rel: string): string {
+  return `${rel}/`;
+}
+
+/** A concrete path the expression was written for: "(.*)" and ".*" become "x", escapes their character. */
+function sampleOf(expression: string): string {
+  return expression
+    .replace(/^\^|\$$/g, '')
+    .replace(/\(\.\*\)|\.\*/g, 'x')
+    .replace(/\\(.)/g, '$1')
+    .replace(/(.)[*?]/g, '$1');
+}
+
+/**
+ * A note when an exclude regex matched in sersync only through the start-up form "dir/" (so only folders that
+ * existed when sersync started), never through the event form: rsync-live applies both forms at all times.
+ */
+export function filterNote(expression: string): string | null {
+  const re = new RegExp(`^(?:${toJsRegex(expression)})$`, 'u');
+  const sample = sampleOf(expression).replace(/^\/+/, '');
+  const trimmed = sample.replace(/\/+$/, '');
+  if (trimmed === '') return null;
+  if (!re.test(sersyncStartupDirForm(trimmed)) || re.test(sersyncEventForm(trimmed))) return null;
+  return `<exclude expression="${expression}"> matches a folder only in the form "${sersyncStartupDirForm(trimmed)}", which sersync tested once, for folders that existed at start-up (new ones, tested as "${sersyncEventForm(trimmed)}", were synced); rsync-live excludes such folders whenever they appear`;
+}

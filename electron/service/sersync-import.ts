@@ -82,7 +82,7 @@ function describePlugin(plugin: PluginConfig): SersyncNotImported {
     case 'command':
       return {
         kind: plugin.name ?? 'command',
-        detail: `runs ${[...plugin.command, 'PATH', ...plugin.suffix].join(' ')} for each new or changed path${where}${off}`,
+        detail: `runs ${[...plugin.command, 'PATH', ...plugin.suffix].join(' ')} for each ${plugin.changes.includes('delete') ? 'new, changed or deleted' : 'new or changed'} path${where}${off}`,
       };
     case 'socket':
       return {
@@ -93,6 +93,11 @@ function describePlugin(plugin: PluginConfig): SersyncNotImported {
       return {
         kind: plugin.name ?? 'http',
         detail: `${plugin.method} ${withoutQuery(plugin.url)} for each changed path${where}${off}`,
+      };
+    case 'cdn':
+      return {
+        kind: plugin.name ?? 'refreshCDN',
+        detail: `HEAD http://${plugin.host}:${plugin.port}/index.jsp?… for each changed path${where}, refreshing ${plugin.base}/…${off}`,
       };
   }
 }
