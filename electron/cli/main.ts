@@ -15,7 +15,7 @@ const USAGE = `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
   rsync-live run --config FILE [--once]              run every pair of a JSON config file (or a sersync confxml.xml)
   rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT] [--no-open]   engine + web UI on loopback
-  rsync-live sersync -r -o confxml.xml [-n N] [-m plugin]       run a sersync configuration
+  rsync-live sersync -r -o confxml.xml [-n N] [-m plugin] [-d]  run a sersync configuration
 
 Targets: rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path (ssh),
          or an absolute local directory.
@@ -218,7 +218,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           const stateDir = values['state-dir']
             ? path.resolve(io.cwd, values['state-dir'])
             : defaultStateDir(io.env);
-          const options = { startupSync: true, once: values.once ?? false, quiet: values.quiet ?? false };
+          const options = {
+            startupSync: true,
+            once: values.once ?? false,
+            quiet: values.quiet ?? false,
+            confirmDeletions: values['confirm-deletions'] ?? false,
+          };
           return await runSersyncFile(configFile, options, io, (configs, opts, setup) =>
             runPairs(configs, { ...opts, stateDir }, io, untilStopSignal(), setup),
           );
@@ -242,8 +247,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'serve':
         return await runServe(rest, io);
       case 'sersync':
-        return await sersyncCommand(rest, io, (configs, opts, setup) =>
-          runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, untilStopSignal(), setup),
+        return await sersyncCommand(
+          rest,
+          { ...io, stateDir: defaultStateDir(io.env) },
+          (configs, opts, setup) =>
+            runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, untilStopSignal(), setup),
         );
       case undefined:
       case '-h':
