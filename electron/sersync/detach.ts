@@ -51,7 +51,7 @@ export async function detach(options: DetachOptions): Promise<DetachResult> {
   await fsp.mkdir(path.dirname(options.pidFile), { recursive: true });
   const existing = await readPid(options.pidFile);
   if (existing !== null && existing !== process.pid) {
-    let alive = false;
+    let alive: boolean;
     try {
       process.kill(existing, 0);
       alive = true;

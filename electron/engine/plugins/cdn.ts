@@ -10,10 +10,15 @@ import type { PluginItem, PluginRunner } from './runner.js';
 
 /** Percent-encodes what would break a raw HTTP/1.0 request line or a query value; everything else stays raw. */
 export function cdnEncode(text: string): string {
-  return text.replace(
-    /[\x00-\x20\x7f%#&+]/g,
-    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-  );
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) as number;
+    out +=
+      code <= 0x20 || code === 0x7f || '%#&+'.includes(ch)
+        ? `%${code.toString(16).toUpperCase().padStart(2, '0')}`
+        : ch;
+  }
+  return out;
 }
 
 /**
