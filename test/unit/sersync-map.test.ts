@@ -9,7 +9,7 @@ import { crontabPattern, regexToGlobs, toJsRegex } from '../../electron/sersync/
 import { ParamsError, translateCommonParams } from '../../electron/sersync/rsync-params.js';
 import { minutesToCron } from '../../electron/sersync/schedule.js';
 import { SersyncConfigError } from '../../electron/sersync/xml.js';
-import { STOCK } from './sersync-parse.test.js';
+import { STOCK } from '../helpers/sersync-config.js';
 
 interface Parts {
   filter?: string;
