@@ -137,24 +137,33 @@ export function sersyncStartupDirForm(rel: string): string {
   return `${rel}/`;
 }
 
-/** A concrete path the expression was written for: "(.*)" and ".*" become "x", escapes their character. */
-function sampleOf(expression: string): string {
-  return expression
+/** A concrete path the expression was written for: "(.*)" and ".*" become "x", a class its first character. */
+function sampleOf(source: string): string {
+  return source
     .replace(/^\^|\$$/g, '')
-    .replace(/\(\.\*\)|\.\*/g, 'x')
+    .replace(/\(\.\*\)|\(\.\+\)|\.\*|\.\+/g, 'x')
+    .replace(/\[([^\]^\\])[^\]]*\]/g, '$1')
     .replace(/\\(.)/g, '$1')
-    .replace(/(.)[*?]/g, '$1');
+    .replace(/(.)[*?+]/g, '$1');
 }
 
 /**
- * A note when an exclude regex matched in sersync only through the start-up form "dir/" (so only folders that
- * existed when sersync started), never through the event form: rsync-live applies both forms at all times.
+ * A note when an exclude regex does not mean in sersync what it seems to: it matched a folder only through the
+ * start-up form "dir/" (folders that existed when sersync started), or a deeper path written without the
+ * leading "/" sersync put there, so it matched nothing. rsync-live tests the same forms (see regexForm
+ * "sersync" in excludes.ts), at all times.
  */
 export function filterNote(expression: string): string | null {
-  const re = new RegExp(`^(?:${toJsRegex(expression)})$`, 'u');
-  const sample = sampleOf(expression).replace(/^\/+/, '');
+  const source = toJsRegex(expression);
+  const re = new RegExp(`^(?:${source})$`, 'u');
+  const sample = sampleOf(source).replace(/^\/+/, '');
   const trimmed = sample.replace(/\/+$/, '');
-  if (trimmed === '') return null;
-  if (!re.test(sersyncStartupDirForm(trimmed)) || re.test(sersyncEventForm(trimmed))) return null;
-  return `<exclude expression="${expression}"> matches a folder only in the form "${sersyncStartupDirForm(trimmed)}", which sersync tested once, for folders that existed at start-up (new ones, tested as "${sersyncEventForm(trimmed)}", were synced); rsync-live excludes such folders whenever they appear`;
+  if (trimmed === '' || re.test(sersyncEventForm(trimmed))) return null;
+  if (re.test(sersyncStartupDirForm(trimmed))) {
+    return `<exclude expression="${expression}"> matches a folder only in the form "${sersyncStartupDirForm(trimmed)}", which sersync tested once, for folders that existed at start-up (new ones, tested as "${sersyncEventForm(trimmed)}", were synced); rsync-live excludes such folders whenever they appear`;
+  }
+  if (trimmed.includes('/') && re.test(trimmed)) {
+    return `<exclude expression="${expression}"> matches nothing: sersync tested a path below the top as "${sersyncEventForm(trimmed)}" (with a leading "/"), so it never excluded "${trimmed}", and rsync-live keeps that. To exclude it, write "/${expression.replace(/^\^/, '')}"`;
+  }
+  return null;
 }
