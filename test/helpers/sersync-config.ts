@@ -39,7 +39,7 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string): string
 export function stockConfxml(parts: StockParts = {}): string {
   let xml = STOCK;
   if (parts.filter !== undefined)
-    xml = replaceOnce(xml, /    <filter start="false">[\s\S]*?<\/filter>/, parts.filter);
+    xml = replaceOnce(xml, / {4}<filter start="false">[\s\S]*?<\/filter>/, parts.filter);
   else if (parts.filterStart !== undefined)
     xml = replaceOnce(xml, /<filter start="false">/, `<filter start="${parts.filterStart}">`);
   for (const [name, on] of Object.entries(parts.inotify ?? {}))
@@ -54,6 +54,6 @@ export function stockConfxml(parts: StockParts = {}): string {
   if (parts.switches !== undefined)
     xml = replaceOnce(xml, /\t<plugin start="false" name="command"\/>/, parts.switches);
   if (parts.plugins !== undefined)
-    xml = replaceOnce(xml, /    <plugin name="command">[\s\S]*(?=<\/head>)/, parts.plugins);
+    xml = replaceOnce(xml, / {4}<plugin name="command">[\s\S]*(?=<\/head>)/, parts.plugins);
   return xml;
 }

@@ -107,7 +107,7 @@ describe('parseSersync: names and switches as sersync read them (xmlParser.cpp, 
       .replace('</localpath>\n\t<rsync>', '</LOCALPATH>\n\t<rsync>')
       .replace('<remote ip="127.0.0.1" name="tongbu1"/>', '<Remote IP="127.0.0.1" NAME="tongbu1"/>')
       .replace('<plugin name="socket">', '<Plugin Name="socket">')
-      .replace(/<\/plugin>\n    <plugin name="refreshCDN">/, '</PLUGIN>\n    <plugin name="refreshCDN">');
+      .replace(/<\/plugin>\n {4}<plugin name="refreshCDN">/, '</PLUGIN>\n    <plugin name="refreshCDN">');
     const doc = parseSersync(xml, 'c.xml');
     expect(doc.inotify.delete?.start).toBe(true);
     expect(doc.localpaths).toMatchObject([
