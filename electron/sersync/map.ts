@@ -118,9 +118,17 @@ function excludesRegex(m: Mapper): string[] {
   });
 }
 
+/**
+ * The import warning for <closeWrite start="true">. One constant, so it changes in one place once the engine
+ * sees close-write events (the native inotify addon of issue "Kernel events").
+ */
+export const CLOSE_WRITE_WARNING =
+  '<closeWrite start="true">: sersync sent a file after its writer closed it; rsync-live does not see close-write events yet and sends a file once it has been quiet for 50 ms (at most 1 s after the first change), so a file written slowly can reach the target in parts before the complete file follows';
+
 function deletionPolicy(m: Mapper): PairConfig['deletion'] {
   const t = m.doc.inotify;
   const on = (name: keyof typeof t, fallback: boolean): boolean => t[name]?.start ?? fallback;
+  if (t.closeWrite?.start) m.warn(t.closeWrite, CLOSE_WRITE_WARNING);
   if (t.createFolder && !t.createFolder.start) {
     m.warn(
       t.createFolder,
