@@ -35,6 +35,8 @@ export interface SersyncImport {
    * `rsync-live sersync` runs it with startFullSyncInterval). Pairs carry no cron schedule for it.
    */
   fullSyncEveryMinutes?: number;
+  /** The line of that <crontab>, for messages. */
+  crontabLine?: number;
   /** "file:line: what changes and why", for the user to read once. */
   warnings: string[];
 }
@@ -645,7 +647,9 @@ export function importSersync(xmlText: string, options: ImportOptions = {}): Ser
     pairs,
     plugins,
     ...(failLog ? { failLog } : {}),
-    ...(everyMinutes !== null ? { fullSyncEveryMinutes: everyMinutes } : {}),
+    ...(everyMinutes !== null
+      ? { fullSyncEveryMinutes: everyMinutes, ...(doc.crontab ? { crontabLine: doc.crontab.line } : {}) }
+      : {}),
     warnings: m.warnings,
   };
 }

@@ -137,7 +137,7 @@ export function planSersyncImport(
   const schedule = every === undefined ? null : minutesToCron(every);
   if (schedule && every !== undefined && !schedule.exact) {
     warnings.push(
-      `${label}: <crontab schedule="${every}">: the app schedules full syncs with cron, which has no "every ${describeMinutes(every)}": they run every ${describeMinutes(schedule.everyMinutes)} ("${schedule.cron}"); \`rsync-live sersync -o FILE\` runs them exactly every ${every} minutes`,
+      `${label}${imported.crontabLine === undefined ? '' : `:${imported.crontabLine}`}: <crontab schedule="${every}">: every ${describeMinutes(every)} has no exact cron form, and the app schedules full syncs with cron: they run every ${describeMinutes(schedule.everyMinutes)} ("${schedule.cron}"), more often rather than less; \`rsync-live sersync -o FILE\` runs them exactly every ${every} minutes from start`,
     );
   }
   const unnamed = imported.pairs.map(({ name, ...rest }) => {
