@@ -355,6 +355,12 @@ function mapPlugin(m: Mapper, plugin: SersyncPlugin, enabled: boolean, ids: Set<
         throw m.error(param, `<param>: ${(error as Error).message}`);
       }
       if (command.length === 0) throw m.error(param, '<param prefix=""> is empty: name the program to run');
+      if (enabled) {
+        m.warn(
+          param,
+          'the command runs once per event (deletions and both sides of a rename included, as in sersync) with the absolute path as ONE argument and no shell: sersync\'s shell split a name with spaces into several words and ran what a name like "$(…)" said',
+        );
+      }
       if (hasShellSyntax(param.prefix) || hasShellSyntax(param.suffix)) {
         m.warn(
           param,
@@ -440,6 +446,12 @@ function mapPlugin(m: Mapper, plugin: SersyncPlugin, enabled: boolean, ids: Set<
           }
           if ((lp.regexurl?.match ?? '') === '')
             throw m.error(lp.regexurl, '<regexurl regex="true"> needs match="REGEX" with a group');
+        }
+        if (enabled) {
+          m.warn(
+            lp,
+            'refreshCDN sends sersync\'s request (HEAD /index.jsp?…&urls=URL HTTP/1.0), except that a space, "%", "#", "&", "+" or a control character in a name or the login is percent-encoded once (sersync sent it raw, which broke the request)',
+          );
         }
         if (cdn.username === '' || cdn.passwd === '') {
           m.warn(
@@ -549,6 +561,18 @@ function mapPlugins(m: Mapper): PluginConfig[] {
     }
     if (sw.start) enabled.add(sw.name);
   }
+  const [first, second] = m.doc.pluginSwitches;
+  if (first && second) {
+    const sersyncRan = first.start ? [first.name] : [];
+    if (sersyncRan.join() !== [...enabled].join()) {
+      m.warn(
+        second,
+        `sersync read only the first <plugin> switch inside <sersync> (name="${first.name}" start="${first.start}") and ran ${
+          first.start ? `only ${first.name}` : 'no plugin'
+        }; rsync-live runs every plugin switched on there (${[...enabled].join(', ') || 'none'}): switch the others off to keep sersync's behaviour`,
+      );
+    }
+  }
   const ids = new Set<string>();
   return m.doc.plugins.flatMap((plugin) => mapPlugin(m, plugin, enabled.has(plugin.name), ids));
 }
@@ -558,8 +582,8 @@ function mapPlugins(m: Mapper): PluginConfig[] {
  * plugin's first <localpath watch> replaced the synced folder (FileSynchronize.cpp: watch = itf->m_watch).
  */
 function pluginFolder(m: Mapper): { name: string; folder: string } | null {
-  const first = m.doc.pluginSwitches.find((sw) => sw.start);
-  if (!first || (first.name !== 'socket' && first.name !== 'refreshCDN')) return null;
+  const first = m.doc.pluginSwitches[0];
+  if (!first?.start || (first.name !== 'socket' && first.name !== 'refreshCDN')) return null;
   const plugin = m.doc.plugins.find((p) => p.name === first.name);
   if (!plugin || (plugin.name !== 'socket' && plugin.name !== 'refreshCDN')) return null;
   const lp = plugin.localpaths[0];

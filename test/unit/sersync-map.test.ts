@@ -534,9 +534,12 @@ describe('plugins', () => {
       url: 'http://127.0.0.1:8080/changed?p={path}&c={change}',
     });
     expect(warnings).toEqual([
+      `/c.xml:${lineOf(xml, '<plugin start="true" name="refreshCDN"/>')}: sersync read only the first <plugin> switch inside <sersync> (name="command" start="true") and ran only command; rsync-live runs every plugin switched on there (command, refreshCDN): switch the others off to keep sersync's behaviour`,
+      `/c.xml:${lineOf(xml, '<param ')}: the command runs once per event (deletions and both sides of a rename included, as in sersync) with the absolute path as ONE argument and no shell: sersync's shell split a name with spaces into several words and ran what a name like "$(…)" said`,
       expect.stringMatching(
         /^\/c\.xml:\d+: the command runs without a shell: redirections, pipes and \$variables/,
       ),
+      `/c.xml:${lineOf(xml, '<localpath watch="/data0')}: refreshCDN sends sersync's request (HEAD /index.jsp?…&urls=URL HTTP/1.0), except that a space, "%", "#", "&", "+" or a control character in a name or the login is percent-encoded once (sersync sent it raw, which broke the request)`,
     ]);
   });
 
