@@ -448,6 +448,22 @@ describe('<crontab> and <crontabfilter>', () => {
   });
 });
 
+describe('commonParams --exclude-from', () => {
+  it('is kept, a relative file resolved against the watched folder (sersync ran rsync there)', () => {
+    const rsync = (params: string) =>
+      `<rsync><commonParams params="${params}"/><auth start="false" users="root" passwordfile="/etc/rsync.pas"/><userDefinedPort start="false" port="874"/><timeout start="false" time="100"/><ssh start="false"/></rsync>`;
+    const relative = importSersync(conf({ rsync: rsync('-artuz --exclude-from=excludes.txt') }));
+    expect(relative.pairs[0]?.rsync.extraArgs).toEqual([
+      '-u',
+      '-z',
+      '--exclude-from=/opt/tongbu/excludes.txt',
+    ]);
+    expect(relative.warnings).toEqual([]);
+    const absolute = importSersync(conf({ rsync: rsync('-artuz --exclude-from /etc/sersync/ex.list') }));
+    expect(absolute.pairs[0]?.rsync.extraArgs).toEqual(['-u', '-z', '--exclude-from=/etc/sersync/ex.list']);
+  });
+});
+
 describe('boost regexes', () => {
   it('POSIX classes become JavaScript classes; other syntax is checked as the engine compiles it', () => {
     expect(toJsRegex('[[:alpha:]_]+\\.txt')).toBe('[a-zA-Z_]+\\.txt');
