@@ -16,7 +16,7 @@ const USAGE = `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
   rsync-live run --config FILE [--once]              run every pair of a JSON config file (or a sersync confxml.xml)
   rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT] [--no-open]   engine + web UI on loopback
-  rsync-live sersync -r -o confxml.xml [-n N] [-m plugin]       run a sersync configuration
+  rsync-live sersync -r -o confxml.xml [-n N] [-m plugin] [-d]  run a sersync configuration
   rsync-live deletions FOLDER                        show what the delete guard holds for a folder
   rsync-live confirm-deletions FOLDER                let them go (answers a running rsync-live, no restart)
 
@@ -261,7 +261,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           const stateDir = values['state-dir']
             ? path.resolve(io.cwd, values['state-dir'])
             : defaultStateDir(io.env);
-          const options = { startupSync: true, once: values.once ?? false, quiet: values.quiet ?? false };
+          const options = {
+            startupSync: true,
+            once: values.once ?? false,
+            quiet: values.quiet ?? false,
+            confirmDeletions: values['confirm-deletions'] ?? false,
+            keepExisting: values['keep-existing'] ?? false,
+          };
           return await runSersyncFile(configFile, options, io, (configs, opts, setup) =>
             runPairs(configs, { ...opts, stateDir }, io, untilStopSignal(), setup),
           );
@@ -290,8 +296,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'confirm-deletions':
         return await confirmDeletionsCommand(rest, io);
       case 'sersync':
-        return await sersyncCommand(rest, io, (configs, opts, setup) =>
-          runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, untilStopSignal(), setup),
+        return await sersyncCommand(
+          rest,
+          { ...io, stateDir: defaultStateDir(io.env) },
+          (configs, opts, setup) =>
+            runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, untilStopSignal(), setup),
         );
       case undefined:
       case '-h':

@@ -107,8 +107,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     return (await this.#pairs.get(pairId)?.keepExisting(targetId)) ?? false;
   }
 
-  fullSync(pairId?: string, targetId?: string): void {
-    for (const pair of this.#select(pairId)) pair.fullSync('requested', targetId);
+  /** reason "schedule" applies the pair's fullSync.excludes, as a scheduled full sync does. */
+  fullSync(pairId?: string, targetId?: string, reason: 'requested' | 'schedule' = 'requested'): void {
+    for (const pair of this.#select(pairId)) pair.fullSync(reason, targetId);
   }
 
   retryNow(pairId?: string, targetId?: string): void {
