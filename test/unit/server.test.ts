@@ -316,7 +316,7 @@ describe('headless server', () => {
     const view = (JSON.parse(saved.body) as { value: { targets: { hasPassword: boolean }[] } }).value;
     expect(view.targets[0]?.hasPassword).toBe(true);
 
-    await service.engine.whenIdle();
+    await service.whenIdle();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const bodies = [
       saved.body,
@@ -373,7 +373,7 @@ describe('headless server', () => {
         minEntries: 1000,
       });
       await until('the backup has the three files', async () => (await readdir(backup)).length === 3);
-      await service.engine.whenIdle('guarded');
+      await service.whenIdle('guarded');
       // Nothing tripped yet: nothing to confirm, nothing happens.
       const early = await call(port, 'confirmDeletions', { pairId: 'guarded' });
       expect(JSON.parse(early.body)).toEqual({ ok: true, value: { confirmed: false } });
@@ -570,7 +570,7 @@ describe('importSersync through the headless server', () => {
     expect(preview.body).not.toContain('cdn-password');
     // Nothing was saved or started.
     expect(await ids()).toEqual(['www']);
-    expect(service.engine.pairIds()).toEqual(['www']);
+    expect(service.state().pairs.map((pair) => pair.id)).toEqual(['www']);
     expect(await readFile(path.join(work, 'config', 'config.json'), 'utf8')).not.toContain('www-3');
 
     const applied = await call(port, 'importSersync', { xml, fileName: 'sersync-web.xml', apply: true });
@@ -580,7 +580,7 @@ describe('importSersync through the headless server', () => {
     expect(done.pairs).toEqual(planned.pairs);
     expect(done.warnings).toEqual(planned.warnings);
     expect(await ids()).toEqual(['www', 'www-3', 'www-2']);
-    expect(service.engine.pairIds()).toEqual(['www', 'www-3', 'www-2']);
+    expect(service.state().pairs.map((pair) => pair.id)).toEqual(['www', 'www-3', 'www-2']);
     const stored = JSON.parse(await readFile(path.join(work, 'config', 'config.json'), 'utf8')) as {
       pairs: { id: string; targets: { passwordFile?: string }[] }[];
     };
@@ -590,7 +590,7 @@ describe('importSersync through the headless server', () => {
     ]);
     // The engine runs them with the password file (the daemon on port 1 refuses: a connection error).
     await until('the imported pairs to try their targets', async () => {
-      const state = service.engine.state().pairs.find((pair) => pair.id === 'www-3');
+      const state = service.state().pairs.find((pair) => pair.id === 'www-3');
       return state?.targets[0]?.error?.kind === 'connection-refused';
     });
 
