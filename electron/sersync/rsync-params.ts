@@ -3,6 +3,7 @@
 // (output format, dry run, --relative, deletion) are dropped with a warning, --timeout/--bwlimit/--port/
 // --contimeout become settings, everything else passes through as separate "-x" arguments. Pure.
 import { splitWords, WordsError } from '../engine/plugins/words.js';
+import { checkRsyncOption } from '../shared/rsync-option-policy.js';
 
 export class ParamsError extends Error {}
 
@@ -175,6 +176,12 @@ export function translateCommonParams(params: string): TranslatedParams {
       );
     }
   }
+  // What passed the translation still has to pass the allow-list every pair's options pass.
+  result.extraArgs = result.extraArgs.filter((option) => {
+    const why = checkRsyncOption(option);
+    if (why !== null) drop(option, why);
+    return why === null;
+  });
   for (const [option, why] of dropped) result.warnings.push(`commonParams ${option} is dropped: ${why}`);
   return result;
 }

@@ -370,6 +370,14 @@ export class AppService {
     const plan = planSersyncImport(r.xml, r.fileName, this.#pairs);
     const answer = { warnings: plan.warnings, plugins: plan.notImported };
     if (!r.apply) return { ...answer, pairs: plan.pairs.map(previewView), applied: false };
+    // Every pair is checked before the first is saved: a refused import changes nothing.
+    const issues: FieldIssue[] = [];
+    for (const [index, planned] of plan.pairs.entries()) {
+      const found = await validatePair(planned, [...this.#pairs, ...plan.pairs.slice(0, index)]);
+      issues.push(...found.map((issue) => ({ ...issue, field: `pairs.${index}.${issue.field}` })));
+    }
+    if (issues.length > 0)
+      throw new ApiError('invalid-request', `the import cannot be applied:\n${formatFieldIssues(issues)}`, issues);
     const saved: PairView[] = [];
     for (const planned of plan.pairs) {
       const taken = this.#pairs.map((pair) => pair.id);

@@ -594,13 +594,14 @@ describe('importSersync through the headless server', () => {
       return state?.targets[0]?.error?.kind === 'connection-refused';
     });
 
-    // Importing the same file again suffixes each taken id with the next free number; nothing is replaced.
+    // Importing the same file again would mirror the same folders to the same targets twice: refused, field
+    // by field, and nothing is saved.
     const again = await call(port, 'importSersync', { xml, apply: true });
-    expect((JSON.parse(again.body).value as ImportValue).pairs.map((pair) => pair.id)).toEqual([
-      'www-4',
-      'www-2-2',
-    ]);
-    expect(await ids()).toEqual(['www', 'www-3', 'www-2', 'www-4', 'www-2-2']);
+    expect(again.status).toBe(400);
+    const refusal = JSON.parse(again.body) as { error: { message: string; issues: { field: string }[] } };
+    expect(refusal.error.message).toMatch(/is already mirrored to .* by pair "www-3"/);
+    expect(refusal.error.issues[0]?.field).toBe('pairs.0.targets.0.url');
+    expect(await ids()).toEqual(['www', 'www-3', 'www-2']);
     for (const id of await ids()) await call(port, 'removePair', { pairId: id });
   });
 
