@@ -309,13 +309,21 @@ export class AppService {
   async #savePair(input: PairInput): Promise<PairView> {
     const parsed = pairInputSchema.safeParse(this.#normalize(input));
     if (!parsed.success) {
-      throw new ApiError('invalid-request', `the pair cannot be saved:\n${formatIssues(parsed.error)}`, pairFieldIssues(parsed.error));
+      throw new ApiError(
+        'invalid-request',
+        `the pair cannot be saved:\n${formatIssues(parsed.error)}`,
+        pairFieldIssues(parsed.error),
+      );
     }
     const { targets, ...rest } = parsed.data;
     const pair: PairConfig = { ...rest, targets: targets.map(({ password: _p, ...target }) => target) };
     const issues = await validatePair(pair, this.#pairs);
     if (issues.length > 0)
-      throw new ApiError('invalid-request', `the pair cannot be saved:\n${formatFieldIssues(issues)}`, issues);
+      throw new ApiError(
+        'invalid-request',
+        `the pair cannot be saved:\n${formatFieldIssues(issues)}`,
+        issues,
+      );
     for (const target of targets) {
       const key = secretKey(pair.id, target.id);
       if (target.password === '') await this.#options.secrets.delete(key);
@@ -377,7 +385,11 @@ export class AppService {
       issues.push(...found.map((issue) => ({ ...issue, field: `pairs.${index}.${issue.field}` })));
     }
     if (issues.length > 0)
-      throw new ApiError('invalid-request', `the import cannot be applied:\n${formatFieldIssues(issues)}`, issues);
+      throw new ApiError(
+        'invalid-request',
+        `the import cannot be applied:\n${formatFieldIssues(issues)}`,
+        issues,
+      );
     const saved: PairView[] = [];
     for (const planned of plan.pairs) {
       const taken = this.#pairs.map((pair) => pair.id);
@@ -401,7 +413,9 @@ export class AppService {
     const { url, password: inUrl } = splitUrlPassword(r.url);
     let password = r.password ?? inUrl;
     if (password === null && r.pairId !== undefined && r.targetId !== undefined) {
-      const stored = this.#pairs.find((pair) => pair.id === r.pairId)?.targets.find((t) => t.id === r.targetId);
+      const stored = this.#pairs
+        .find((pair) => pair.id === r.pairId)
+        ?.targets.find((t) => t.id === r.targetId);
       if (stored && sameServer(stored.url, url))
         password = await this.#options.secrets.get(secretKey(r.pairId, r.targetId));
     }

@@ -23,7 +23,8 @@ export async function folderOnDiskProblem(folder: string): Promise<string | null
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
       return `folder ${folder} does not exist: create it first (mkdir -p ${folder}), or pick an existing folder`;
-    if (code === 'EACCES') return `folder ${folder} cannot be read (permission denied): pick a folder you can read`;
+    if (code === 'EACCES')
+      return `folder ${folder} cannot be read (permission denied): pick a folder you can read`;
     return `folder ${folder} cannot be used (${code ?? (error as Error).message})`;
   }
 }
@@ -32,7 +33,10 @@ export async function folderOnDiskProblem(folder: string): Promise<string | null
  * Everything wrong with `pair`, field by field (empty: it may be saved and run). `others` are the pairs it
  * sits beside (a pair with the same id is the one being edited and is left out).
  */
-export async function validatePair(pair: PairConfig, others: readonly PairConfig[] = []): Promise<FieldIssue[]> {
+export async function validatePair(
+  pair: PairConfig,
+  others: readonly PairConfig[] = [],
+): Promise<FieldIssue[]> {
   const issues: FieldIssue[] = [];
   const onDisk = await folderOnDiskProblem(pair.folder);
   if (onDisk) issues.push({ field: 'folder', message: onDisk });
@@ -44,7 +48,11 @@ export async function validatePair(pair: PairConfig, others: readonly PairConfig
     }
     for (const [at, option] of (target.rsync?.extraArgs ?? []).entries()) {
       const why = checkRsyncOption(option, { deletion: pair.deletion });
-      if (why) issues.push({ field: `targets.${index}.rsync.extraArgs.${at}`, message: `${option} is refused: ${why}` });
+      if (why)
+        issues.push({
+          field: `targets.${index}.rsync.extraArgs.${at}`,
+          message: `${option} is refused: ${why}`,
+        });
     }
   }
   for (const [at, option] of pair.rsync.extraArgs.entries()) {
@@ -53,7 +61,8 @@ export async function validatePair(pair: PairConfig, others: readonly PairConfig
   }
   const beside = others.filter((other) => other.id !== pair.id);
   for (const hit of duplicateTargets([...beside, pair])) {
-    if (hit.pairIndex === beside.length) issues.push({ field: `targets.${hit.targetIndex}.url`, message: hit.message });
+    if (hit.pairIndex === beside.length)
+      issues.push({ field: `targets.${hit.targetIndex}.url`, message: hit.message });
   }
   return issues;
 }

@@ -96,14 +96,16 @@ export function targetListSchema<T extends z.ZodType<{ id?: string | undefined }
   return z
     .array(item)
     .min(1, 'a pair needs at least one target')
-    .transform((targets) =>
-      targets.map((target, index) => ({ ...target, id: target.id ?? `t${index + 1}` })),
-    )
+    .transform((targets) => targets.map((target, index) => ({ ...target, id: target.id ?? `t${index + 1}` })))
     .superRefine((targets, ctx) => {
       const seen = new Set<string>();
       for (const [index, target] of targets.entries()) {
         if (seen.has(target.id))
-          ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate target id "${target.id}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'id'],
+            message: `duplicate target id "${target.id}"`,
+          });
         seen.add(target.id);
       }
     });

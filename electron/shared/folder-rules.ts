@@ -25,7 +25,8 @@ export function folderProblem(folder: string): string | null {
   }
   if (folder.startsWith('~'))
     return `folder ${folder} starts with "~": write the full path (e.g. /home/you/${folder.replace(/^~[^/]*\/?/, '')})`;
-  if (!folder.startsWith('/')) return `folder ${folder} is not an absolute path: give the full path, starting with "/"`;
+  if (!folder.startsWith('/'))
+    return `folder ${folder} is not an absolute path: give the full path, starting with "/"`;
   const clean = folder.replace(/\/+$/, '') || '/';
   if (clean === '/')
     return 'folder / is the whole system: pick the folder you want mirrored, e.g. your home or a data directory';

@@ -103,7 +103,7 @@ const REFUSED: [RegExp, string][] = [
   [/^(dry-run|list-only)$/, 'nothing would ever be copied'],
   [
     /^(files-from|from0|exclude-from|include-from|relative|no-relative|no-implied-dirs|recursive|archive|no-recursive|mkpath)$/,
-    'rsync-live passes its own file lists and directory options; use the pair\'s excludes for what to skip',
+    "rsync-live passes its own file lists and directory options; use the pair's excludes for what to skip",
   ],
   [
     /^(backup|backup-dir|suffix|link-dest|copy-dest|compare-dest)$/,
@@ -113,11 +113,17 @@ const REFUSED: [RegExp, string][] = [
     /^(append|append-verify|existing|ignore-existing|inplace|write-devices|copy-devices)$/,
     'the target would no longer be an exact copy of the folder',
   ],
-  [/^(password-file)$/, 'give the password file with --password-file (or the target\'s password file setting)'],
-  [/^(timeout|contimeout|bwlimit)$/, 'it is a setting of its own: use the pair\'s timeout, connect timeout or bandwidth limit'],
+  [
+    /^(password-file)$/,
+    "give the password file with --password-file (or the target's password file setting)",
+  ],
+  [
+    /^(timeout|contimeout|bwlimit)$/,
+    "it is a setting of its own: use the pair's timeout, connect timeout or bandwidth limit",
+  ],
   [
     /^(verbose|quiet|human-readable|no-human-readable|itemize-changes|progress|stats|info|debug|out-format|log-format|msgs2stderr|no-msgs2stderr|stderr|outbuf)$/,
-    'rsync-live reads rsync\'s output and sets its output options itself',
+    "rsync-live reads rsync's output and sets its output options itself",
   ],
   [
     /^(remote-option|rsync-path|daemon|server|sender|config|dparam|version|help|only-write-batch|write-batch|read-batch|copy-as|log-file|log-file-format|early-input|stop-after|stop-at|temp-dir-dot)$/,
@@ -155,10 +161,12 @@ export function checkRsyncOption(option: string, context: { deletion?: string } 
     const name = option.slice(2).split('=')[0] ?? '';
     if (name === 'inplace' && context.deletion !== 'versions') return null;
     if (ALLOWED_LONG.has(name)) return null;
-    if (name === 'inplace') return 'with "versions" the replaced file must be moved aside, which --inplace prevents';
+    if (name === 'inplace')
+      return 'with "versions" the replaced file must be moved aside, which --inplace prevents';
     return refusedLong(name);
   }
-  if (!/^-[^-]/.test(option)) return 'each extra argument must be one option starting with "-" (e.g. --numeric-ids)';
+  if (!/^-[^-]/.test(option))
+    return 'each extra argument must be one option starting with "-" (e.g. --numeric-ids)';
   const letters = option.slice(1);
   for (const letter of letters) {
     if (letter in SHORT_WITH_VALUE) return null;

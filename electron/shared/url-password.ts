@@ -10,7 +10,8 @@ export function splitUrlPassword(url: string): { url: string; password: string |
   const text = url.trim();
   const match = WITH_PASSWORD.exec(text);
   // "host:path@x" (ssh) has no "@" before its first ":" → only a user part followed by ":" counts.
-  if (!match || !(match[1] === 'rsync://' || /^[^:]*:[^:]*@[^:]+::/.test(text))) return { url, password: null };
+  if (!match || !(match[1] === 'rsync://' || /^[^:]*:[^:]*@[^:]+::/.test(text)))
+    return { url, password: null };
   const [whole, scheme, user] = match as unknown as [string, string, string, string];
   const password = decodeURIComponentSafe(match[3] ?? '');
   return { url: `${scheme}${user ? `${user}@` : ''}${text.slice(whole.length)}`, password };

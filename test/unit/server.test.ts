@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Engine } from '../../electron/engine/index.js';
 import { defaultStaticDir, resolveStaticPath } from '../../electron/server/static-files.js';
-import { runServe } from '../../electron/server/serve.js';
+import { runServe } from '../../electron/cli/commands/serve.js';
 import { startServer, type RunningServer } from '../../electron/server/server.js';
 import { AppService } from '../../electron/service/app-service.js';
 import { JsonPairStore, MemorySecretStore } from '../../electron/service/stores.js';
