@@ -105,5 +105,18 @@ export function flagIssues(issues: readonly FieldIssue[] | z.ZodError): string {
         field: issue.path.map(String).join('.'),
         message: issue.message,
       }));
-  return list.map((issue) => `${flagOf(issue.field)}: ${issue.message}`).join('\n');
+  return list
+    .map((issue) => {
+      const flag = flagOf(issue.field);
+      // "folder / is the whole system" already says which field it is about.
+      return issue.message.startsWith(flag.split(' ')[0] as string)
+        ? issue.message
+        : `${flag}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** The first line of a command's usage and where the rest is: what a usage error ends with. */
+export function usageHint(command: Pick<Command, 'name' | 'usage'>): string {
+  return `${command.usage.split('\n')[0] ?? ''}\n(rsync-live ${command.name} --help lists every option)`;
 }

@@ -3,7 +3,7 @@
 // docs/cli.md). Adding a command is one module plus one entry in COMMANDS.
 import { readFileSync } from 'node:fs';
 import { LockedError } from '../service/instance-lock.js';
-import { EXIT, UsageError, type CliIo, type Command } from './command.js';
+import { EXIT, UsageError, usageHint, type CliIo, type Command } from './command.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { sersyncCommand } from './commands/sersync.js';
@@ -69,7 +69,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     const message = (error as Error).message;
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`rsync-live: ${message}\n\n${command.usage}`);
+      io.err(`rsync-live: ${message}\n\n${usageHint(command)}`);
       return EXIT.usage;
     }
     if (error instanceof LockedError) {

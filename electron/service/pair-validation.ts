@@ -10,6 +10,7 @@ import type { PairConfig } from '../shared/config.js';
 import { duplicateTargets } from '../shared/folder-rules.js';
 import { checkRsyncOption } from '../shared/rsync-option-policy.js';
 import { parseTarget } from '../engine/rsync/target.js';
+import { compileExcludes } from '../engine/excludes.js';
 
 export type { FieldIssue };
 
@@ -58,6 +59,12 @@ export async function validatePair(
   for (const [at, option] of pair.rsync.extraArgs.entries()) {
     const why = checkRsyncOption(option, { deletion: pair.deletion });
     if (why) issues.push({ field: `rsync.extraArgs.${at}`, message: `${option} is refused: ${why}` });
+  }
+  try {
+    compileExcludes(pair.excludes, pair.fullSync.excludes);
+  } catch (error) {
+    const message = (error as Error).message;
+    issues.push({ field: message.startsWith('exclude glob') ? 'excludes.glob' : 'excludes.regex', message });
   }
   const beside = others.filter((other) => other.id !== pair.id);
   for (const hit of duplicateTargets([...beside, pair])) {

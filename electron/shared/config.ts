@@ -48,7 +48,12 @@ export const targetSchema = z.strictObject({
   /** A 0600 file holding the daemon password (rsync --password-file). */
   passwordFile: z.string().min(1).optional(),
   /** rsync processes in flight for this target. */
-  concurrency: z.number().int().min(1).max(16).default(2),
+  concurrency: z
+    .number()
+    .int()
+    .min(1, 'at least 1 rsync run per target')
+    .max(16, 'at most 16 rsync runs per target')
+    .default(2),
   rsync: rsyncOptionsSchema.partial().optional(),
 });
 export type TargetConfig = z.infer<typeof targetSchema>;
