@@ -1,10 +1,11 @@
 // One engine per folder+target and per serve config: a lock file per key in <state dir>/locks, created
 // exclusively, holding who took it (pid, command, since). A lock whose process is gone (kill -9, a crash) is
 // taken over; a live one is refused with a LockedError naming the holder. Released on stop and, at the latest,
-// when the process exits.
+// when the process exits. A state directory this user cannot write falls back to $TMPDIR/rsync-live-UID.
 import { createHash } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface LockHolder {
@@ -67,6 +68,11 @@ function releaseAllAtExit(): void {
   });
 }
 
+/** Where locks go when the state directory cannot be written: per user, in the temp directory. */
+export function fallbackLockDir(): string {
+  return path.join(os.tmpdir(), `rsync-live-${process.getuid?.() ?? 'user'}`);
+}
+
 /** The lock file for `key` (any string: a folder and a target, a config path) under `stateDir`. */
 export function lockFile(stateDir: string, key: string): string {
   return path.join(stateDir, 'locks', `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.lock`);
@@ -81,8 +87,14 @@ export async function acquireLock(
   key: string,
   who: { what: string; command: string },
 ): Promise<InstanceLock> {
-  const file = lockFile(stateDir, key);
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  let file = lockFile(stateDir, key);
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch {
+    // A state directory this user cannot write (HOME of another user, read-only): the per-user temp one.
+    file = lockFile(fallbackLockDir(), key);
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  }
   const mine: LockHolder = {
     pid: process.pid,
     command: who.command,
