@@ -252,7 +252,8 @@ export class AppService {
   async handle(method: unknown, request: unknown): Promise<unknown> {
     if (!isApiMethod(method))
       throw new ApiError('invalid-request', `unknown method ${JSON.stringify(method)}`);
-    const parsed = apiRequests[method].safeParse(request ?? {});
+    const raw = method === 'savePair' ? this.#normalizeSave(request) : request;
+    const parsed = apiRequests[method].safeParse(raw ?? {});
     if (!parsed.success) {
       throw new ApiError(
         'invalid-request',
@@ -292,22 +293,37 @@ export class AppService {
    */
   #normalize(input: PairInput): PairInput {
     const home = this.#options.home ?? os.homedir();
+    const pair = input as { folder?: unknown; targets?: unknown };
     return {
       ...input,
-      folder: typeof input.folder === 'string' ? expandHome(input.folder, home) : input.folder,
-      targets: Array.isArray(input.targets)
-        ? input.targets.map((target) => {
-            if (typeof target?.url !== 'string') return target;
-            const { url, password } = splitUrlPassword(target.url);
-            if (password === null) return target;
-            return { ...target, url, password: target.password || password };
-          })
-        : input.targets,
+      ...(typeof pair.folder === 'string' ? { folder: expandHome(pair.folder, home) } : {}),
+      ...(Array.isArray(pair.targets)
+        ? {
+            targets: (pair.targets as unknown[]).map((target) => {
+              const t = target as { url?: unknown; password?: unknown } | null;
+              if (typeof t?.url !== 'string') return target;
+              const { url, password } = splitUrlPassword(t.url);
+              if (password === null) return target;
+              return {
+                ...t,
+                url,
+                password: typeof t.password === 'string' && t.password ? t.password : password,
+              };
+            }) as PairInput['targets'],
+          }
+        : {}),
     };
   }
 
+  /** A savePair request with its pair normalized (see #normalize); anything else is left to the schema. */
+  #normalizeSave(request: unknown): unknown {
+    const r = request as { pair?: unknown } | null;
+    if (typeof r?.pair !== 'object' || r.pair === null) return request;
+    return { ...r, pair: this.#normalize(r.pair as PairInput) };
+  }
+
   async #savePair(input: PairInput): Promise<PairView> {
-    const parsed = pairInputSchema.safeParse(this.#normalize(input));
+    const parsed = pairInputSchema.safeParse(this.#normalize(input as PairInput));
     if (!parsed.success) {
       throw new ApiError(
         'invalid-request',
