@@ -124,6 +124,24 @@ describe('rsync-live CLI for admins', () => {
     expect(ok.exitCode, ok.all).toBe(0);
   });
 
+  it('a folder name with non-UTF-8 bytes is refused saying exactly why and what to do', async () => {
+    const parent = await tempDir();
+    const raw = Buffer.concat([Buffer.from(`${parent}/caf`), Buffer.from([0xe9])]);
+    await fs.mkdir(raw);
+    // Node cannot put these bytes into argv itself: python3 execs the CLI with them.
+    const launcher = `import os,sys; os.execvp("node", [b"node", sys.argv[1].encode(), b"watch", bytes.fromhex(sys.argv[2]), b"/tmp/x", b"--once"])`;
+    const result = await execa('python3', ['-c', launcher, BIN, raw.toString('hex')], {
+      reject: false,
+      env,
+      all: true,
+    });
+    expect(result.exitCode, result.all).toBe(2);
+    expect(result.stderr).toMatch(
+      /has bytes that are not valid UTF-8 .* make a symlink with a UTF-8 name to it/,
+    );
+    await fs.rm(parent, { recursive: true, force: true });
+  });
+
   it('refuses a password in the URL without ever echoing it', async () => {
     const url = `rsync://${daemon.user}:${daemon.password}@127.0.0.1:${daemon.port}/${daemon.moduleName}/pw`;
     const result = await cli(['watch', src, url, '--once']);
