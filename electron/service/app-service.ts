@@ -212,6 +212,10 @@ export class AppService {
   /** Loads the stored pairs and starts them. A broken pair shows its error; the others start. */
   async start(): Promise<void> {
     this.#pairs = await this.#options.pairs.load();
+    // A file saved before passwords in URLs were refused: they move into the secret store, the file is rewritten.
+    const found = this.#options.pairs.takeUrlPasswords?.() ?? new Map<string, string>();
+    for (const [key, password] of found) await this.#options.secrets.set(key, password);
+    if (found.size > 0) await this.#options.pairs.save(this.#pairs);
     for (const pair of this.#pairs) await this.#engine.addPair(await this.#withSecrets(pair));
   }
 

@@ -93,6 +93,11 @@ export const fullSyncSchema = z.strictObject({
   excludes: z.array(z.string()).default([]),
 });
 
+/** The id of a target given without one: its position, "t1" for the first. Only targetListSchema uses it. */
+export function defaultTargetId(index: number): string {
+  return `t${index + 1}`;
+}
+
 /**
  * A pair's target list: at least one, each with its id assigned here, once (`t1`, `t2`, … by position when
  * none is given), and no id twice. Everything after parsing (engine, secrets keyed by id, views) uses `id`.

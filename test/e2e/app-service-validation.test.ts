@@ -144,6 +144,26 @@ describe('AppService validation and secrets', () => {
     expect(JSON.stringify(typed)).not.toContain(impostor.password);
   }, 30_000);
 
+  it('a pairs file saved with a password in a URL: it moves into the secret store and the file is rewritten', async () => {
+    const file = path.join(work, 'old-config.json');
+    const url = `rsync://${daemon.user}:${daemon.password}@127.0.0.1:${daemon.port}/${daemon.moduleName}/old`;
+    await writeFile(
+      file,
+      JSON.stringify({ version: 1, pairs: [{ id: 'old', folder: home, targets: [{ url }] }] }),
+    );
+    const store = new MemorySecretStore();
+    const old = new AppService({ engine: new Engine(), pairs: new JsonPairStore(file), secrets: store });
+    await old.start();
+    try {
+      expect(await store.get('old/t1')).toBe(daemon.password);
+      expect(await readFile(file, 'utf8')).not.toContain(daemon.password);
+      expect(JSON.stringify(old.state())).not.toContain(daemon.password);
+      await waitForConverge(home, path.join(daemon.modulePath, 'old'));
+    } finally {
+      await old.stop();
+    }
+  }, 30_000);
+
   it('a pair whose folder was missing starts on Retry now once the folder exists', async () => {
     const before = service.state().pairs.find((pair) => pair.id === 'later');
     expect(before?.watcher.error?.kind).toBe('source-missing');
