@@ -57,7 +57,7 @@ export class JsonPairStore implements PairStore {
     } catch {
       return (await loadConfigFile(this.file)).pairs; // its message names the JSON error
     }
-    this.#urlPasswords = takeUrlPasswords(value);
+    this.#urlPasswords = takeUrlPasswords((value as { pairs?: unknown } | null)?.pairs);
     return parseConfig(value, this.file).pairs;
   }
 
@@ -76,10 +76,12 @@ export class JsonPairStore implements PairStore {
   }
 }
 
-/** Moves passwords typed into target URLs out of a raw config value (in place), keyed like the secret store. */
-function takeUrlPasswords(value: unknown): Map<string, string> {
+/**
+ * Moves passwords typed into target URLs out of raw stored pairs (in place), keyed like the secret store: for
+ * files saved before such URLs were refused (JsonPairStore here, the desktop's SettingsStore).
+ */
+export function takeUrlPasswords(pairs: unknown): Map<string, string> {
   const found = new Map<string, string>();
-  const pairs = (value as { pairs?: unknown } | null)?.pairs;
   if (!Array.isArray(pairs)) return found;
   for (const pair of pairs as { id?: unknown; targets?: unknown }[]) {
     if (typeof pair?.id !== 'string' || !Array.isArray(pair.targets)) continue;
