@@ -101,7 +101,7 @@ export async function acquireLock(
     since: new Date().toISOString(),
     what: who.what,
   };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 8; attempt++) {
     try {
       await fs.writeFile(file, `${JSON.stringify(mine)}\n`, { flag: 'wx', mode: 0o600 });
       held.add(file);
@@ -117,15 +117,33 @@ export async function acquireLock(
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = readHolder(await fs.readFile(file, 'utf8').catch(() => ''));
+    const text = await fs.readFile(file, 'utf8').catch(() => '');
+    const holder = readHolder(text);
     if (holder && holder.pid !== process.pid && alive(holder.pid)) throw new LockedError(holder, file);
     if (holder?.pid === process.pid && held.has(file)) throw new LockedError(holder, file);
-    // The holder is gone (killed, crashed) or the file is half-written: take it over. A rename keeps two
-    // processes doing this at once from both winning: only one of them finds the stale file to move.
-    await fs.rename(file, `${file}.stale-${process.pid}`).then(
-      () => fs.rm(`${file}.stale-${process.pid}`, { force: true }),
-      () => undefined,
+    if (holder === null && attempt < 4) {
+      // Just created and not written yet by another process, or left half-written long ago: wait a moment.
+      const age = await fs.stat(file).then(
+        (stat) => Date.now() - stat.mtimeMs,
+        () => Infinity,
+      );
+      if (age < 2_000) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+    }
+    // The holder is gone (killed, crashed) or the file is half-written: move it aside and try again. If what
+    // was moved is not what was judged stale (another process took the lock meanwhile), it goes back.
+    const aside = `${file}.stale-${process.pid}`;
+    const moved = await fs.rename(file, aside).then(
+      () => true,
+      () => false,
     );
+    if (moved) {
+      const movedText = await fs.readFile(aside, 'utf8').catch(() => '');
+      if (movedText !== text) await fs.link(aside, file).catch(() => undefined);
+      await fs.rm(aside, { force: true });
+    }
   }
   throw new Error(`cannot take the lock ${file}: it keeps changing; try again`);
 }
