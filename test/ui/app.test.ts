@@ -467,9 +467,13 @@ describe('web UI', () => {
     const { daemon, app, page, folder, errors } = await setup();
     await page.goto(app.url);
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await page.getByLabel('Local folder').fill(path.join(folder, 'not-there'));
     await page.getByRole('radio', { name: 'Advanced: target URL' }).check();
     await page.getByRole('textbox', { name: 'Target URL' }).fill(`127.0.0.1:::${daemon.moduleName}`);
+    // Checked in the browser first: a relative folder, at its field.
+    await page.getByLabel('Local folder').fill('Documents');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await untilText(page.getByTestId('folder-error'), /^give the full path, starting with "\/"/);
+    await page.getByLabel('Local folder').fill(path.join(folder, 'not-there'));
     await page.getByRole('button', { name: 'Save' }).click();
     await untilText(page.getByTestId('folder-error'), /does not exist: create it first/);
     await untilText(page.getByTestId('target-error'), /is malformed: a daemon target has exactly two colons/);
