@@ -15,5 +15,6 @@ const code = await main(process.argv.slice(2), {
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
   cwd: process.cwd(),
+  isTTY: Boolean(process.stdout.isTTY),
 });
 process.exitCode = code;

@@ -2,6 +2,7 @@
 // stores. Unknown or wrong fields are rejected with their path.
 import fs from 'node:fs/promises';
 import { configFileSchema, formatIssues, type ConfigFile } from '../shared/config.js';
+import { duplicateTargets } from '../shared/folder-rules.js';
 
 export class ConfigError extends Error {}
 
@@ -13,17 +14,12 @@ export function parseConfig(value: unknown, source: string): ConfigFile {
     if (ids.has(pair.id))
       throw new ConfigError(`invalid config ${source}:\npairs[${index}].id: duplicate pair id "${pair.id}"`);
     ids.add(pair.id);
-    const targetIds = new Set<string>();
-    for (const [t, target] of pair.targets.entries()) {
-      const id = target.id ?? `t${t + 1}`;
-      if (targetIds.has(id)) {
-        throw new ConfigError(
-          `invalid config ${source}:\npairs[${index}].targets[${t}].id: duplicate target id "${id}"`,
-        );
-      }
-      targetIds.add(id);
-    }
   }
+  const duplicate = duplicateTargets(parsed.data.pairs)[0];
+  if (duplicate)
+    throw new ConfigError(
+      `invalid config ${source}:\npairs[${duplicate.pairIndex}].targets[${duplicate.targetIndex}].url: ${duplicate.message}`,
+    );
   return parsed.data;
 }
 

@@ -158,12 +158,12 @@ async function run(): Promise<void> {
       case 'pause-all':
         paused = true;
         await call('pause');
-        refreshTray(engine.state());
+        refreshTray(service.state());
         return;
       case 'resume-all':
         paused = false;
         await call('resume');
-        refreshTray(engine.state());
+        refreshTray(service.state());
         return;
       case 'toggle-autostart':
         // On success the `settings` event updates autostartOn; either way the menu shows the entry's state.
@@ -171,7 +171,7 @@ async function run(): Promise<void> {
           const failed = await call('setSettings', { autostart: !autostartOn });
           if (failed !== null) notifications?.notice('Start at login was not changed', failed);
         }
-        refreshTray(engine.state());
+        refreshTray(service.state());
         return;
       case 'quit':
         app.quit();
@@ -180,13 +180,13 @@ async function run(): Promise<void> {
   };
   const tray = new AppTray(
     { resourcesDir: paths.resources, onAction: (action) => void onTrayAction(action) },
-    trayModel({ state: engine.state(), paused, autostart: autostartOn }),
+    trayModel({ state: service.state(), paused, autostart: autostartOn }),
   );
   service.events.on('state', refreshTray);
   // A change from the window (or the tray itself): the check mark follows what is on disk.
   const onSettings = (changed: AppSettings): void => {
     autostartOn = changed.autostartSupported ? changed.autostart : null;
-    refreshTray(engine.state());
+    refreshTray(service.state());
   };
   service.events.on('settings', onSettings);
 
@@ -247,7 +247,7 @@ async function run(): Promise<void> {
     );
     return;
   }
-  refreshTray(engine.state());
+  refreshTray(service.state());
   if (!process.argv.includes(HIDDEN_ARG)) mainWindow.show();
 }
 

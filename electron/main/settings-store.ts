@@ -5,7 +5,7 @@
 // gets. The electron-store construction is the one thin, untested-here function at the bottom; everything else
 // works on any conf-like backend, so unit tests use plain `conf` with the same options.
 import type { SettingsHooks } from '../service/app-service.js';
-import type { PairStore } from '../service/stores.js';
+import { takeUrlPasswords, type PairStore } from '../service/stores.js';
 import { ApiError, type AppSettings, type EditableSettings, type SettingsChange } from '../shared/api.js';
 import type { PairConfig } from '../shared/config.js';
 import type { SecretBacking, SecretStoreStatus } from './secret-store.js';
@@ -51,8 +51,19 @@ export class SettingsStore implements PairStore {
     this.#options = options;
   }
 
+  #urlPasswords = new Map<string, string>();
+
   async load(): Promise<PairConfig[]> {
-    return parseStoredPairs(this.backend.get('pairs'), `settings file ${this.backend.path}`);
+    const raw: unknown = structuredClone(this.backend.get('pairs'));
+    this.#urlPasswords = takeUrlPasswords(raw);
+    return parseStoredPairs(raw, `settings file ${this.backend.path}`);
+  }
+
+  /** Passwords the last load took out of target URLs (the app moves them into the keyring and saves). */
+  takeUrlPasswords(): Map<string, string> {
+    const found = this.#urlPasswords;
+    this.#urlPasswords = new Map();
+    return found;
   }
 
   async save(pairs: PairConfig[]): Promise<void> {

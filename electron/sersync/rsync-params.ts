@@ -4,6 +4,7 @@
 // --contimeout become settings, --exclude-from is kept (a relative file is resolved against the watched folder,
 // as sersync ran rsync there), everything else passes through as separate "-x" arguments. Pure.
 import { splitWords, WordsError } from '../engine/plugins/words.js';
+import { checkRsyncOption } from '../shared/rsync-option-policy.js';
 
 export class ParamsError extends Error {}
 
@@ -176,6 +177,12 @@ export function translateCommonParams(params: string): TranslatedParams {
       );
     }
   }
+  // What passed the translation still has to pass the allow-list every pair's options pass.
+  result.extraArgs = result.extraArgs.filter((option) => {
+    const why = checkRsyncOption(option);
+    if (why !== null) drop(option, why);
+    return why === null;
+  });
   for (const [option, why] of dropped) result.warnings.push(`commonParams ${option} is dropped: ${why}`);
   return result;
 }

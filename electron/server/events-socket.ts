@@ -40,7 +40,7 @@ export function createEventsSocket(service: AppService): EventsSocket {
     client.on('error', () => client.terminate());
     // The UI sends nothing over this socket; calls go through POST /api/call.
     client.on('message', () => undefined);
-    client.send(JSON.stringify({ event: 'state', payload: service.engine.state() }));
+    client.send(JSON.stringify({ event: 'state', payload: service.state() }));
   });
 
   const heartbeat = setInterval(() => {

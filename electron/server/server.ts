@@ -133,7 +133,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           Allow: 'GET, HEAD',
         });
       }
-      return sendJson(res, 200, service.engine.state(), headers);
+      return sendJson(res, 200, service.state(), headers);
     }
     const call = /^\/api\/call\/([A-Za-z]+)$/.exec(rawPath);
     if (!call) return sendError(res, 404, 'not-found', `no API route ${rawPath}`, headers);

@@ -2,7 +2,9 @@
 // keeps pairs and secrets in their stores, drives the engine, and pushes state and activity events. Electron
 // IPC and the headless HTTP/WebSocket server both call `handle` and forward `events`.
 import { EventEmitter } from 'node:events';
-import { pairSchema, formatIssues, type PairConfig } from '../shared/config.js';
+import os from 'node:os';
+import type { z } from 'zod';
+import { formatIssues, type PairConfig, type ParsedTargetConfig } from '../shared/config.js';
 import {
   ApiError,
   apiRequests,
@@ -10,17 +12,24 @@ import {
   pairInputSchema,
   type ApiEvents,
   type ApiMethod,
+  type ApiParsedRequest,
   type ApiResponses,
   type ApiResult,
   type AppSettings,
   type EditableSettings,
+  type FieldIssue,
+  type PairInput,
   type PairView,
   type SettingsChange,
+  type TargetView,
 } from '../shared/api.js';
-import type { BatchSummary } from '../shared/state.js';
+import type { BatchSummary, EngineState } from '../shared/state.js';
+import { expandHome } from '../shared/folder-rules.js';
+import { splitUrlPassword } from '../shared/url-password.js';
 import { Engine, findOverlap, type EnginePairConfig } from '../engine/index.js';
-import { targetId } from '../engine/pair.js';
+import { parseTarget } from '../engine/rsync/target.js';
 import { testConnection } from '../engine/connection-test.js';
+import { formatFieldIssues, validatePair } from './pair-validation.js';
 import { planSersyncImport, uniquePairIds } from './sersync-import.js';
 import { secretKey, type PairStore, type SecretStore } from './stores.js';
 
@@ -41,6 +50,8 @@ export interface AppServiceOptions {
   rsync?: string;
   /** How often state snapshots are pushed at most, in ms. */
   stateIntervalMs?: number;
+  /** What "~" in a folder means (default: the user's home directory). */
+  home?: string;
 }
 
 type EventTuples = { [K in keyof ApiEvents]: [ApiEvents[K]] };
@@ -82,6 +93,49 @@ export function headlessSettings(secrets: Pick<SecretStore, 'status'>): Settings
   };
 }
 
+/** Every method of the contract, each typed by its own request and response: a wrong shape does not compile. */
+type Handlers = { [M in ApiMethod]: (request: ApiParsedRequest<M>) => Promise<ApiResponses[M]> };
+
+/** A stored target as the UI sees it: never the password, only whether one is stored. */
+export function toTargetView(target: ParsedTargetConfig, hasPassword: boolean): TargetView {
+  return {
+    id: target.id,
+    url: target.url,
+    ...(target.passwordFile ? { passwordFile: target.passwordFile } : {}),
+    hasPassword,
+    concurrency: target.concurrency,
+    ...(target.rsync ? { rsync: target.rsync } : {}),
+  };
+}
+
+/** Zod issues of a `{ pair }` request as field issues of the pair ("targets.0.url"). */
+function pairFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: issue.path
+      .slice(issue.path[0] === 'pair' ? 1 : 0)
+      .map(String)
+      .join('.'),
+    message: issue.message,
+  }));
+}
+
+/** The same host (and port and user) as the target a password was stored for: only then is it sent. */
+function sameServer(a: string, b: string): boolean {
+  try {
+    const x = parseTarget(a);
+    const y = parseTarget(b);
+    if (x.kind === 'local' || y.kind === 'local') return false;
+    return (
+      x.kind === y.kind &&
+      x.host.toLowerCase() === y.host.toLowerCase() &&
+      x.user === y.user &&
+      (x.kind === 'daemon' && y.kind === 'daemon' ? x.port === y.port : true)
+    );
+  } catch {
+    return false;
+  }
+}
+
 export class AppService {
   readonly events = new EventEmitter<EventTuples>();
   readonly #options: AppServiceOptions;
@@ -90,6 +144,7 @@ export class AppService {
   #pairs: PairConfig[] = [];
   readonly #activity: BatchSummary[] = [];
   #stateTimer: NodeJS.Timeout | null = null;
+  readonly #handlers: Handlers;
 
   constructor(options: AppServiceOptions) {
     this.#options = options;
@@ -106,15 +161,62 @@ export class AppService {
     engine.on('progress', ({ runId: _runId, ...progress }) => this.events.emit('progress', progress));
     engine.on('failure', (info) => this.events.emit('failure', info));
     engine.on('recovered', (info) => this.events.emit('recovered', info));
+    const ok = { ok: true as const };
+    this.#handlers = {
+      getState: async () => this.state(),
+      listPairs: async () => Promise.all(this.#pairs.map((pair) => this.#view(pair))),
+      savePair: async ({ pair }) => this.#savePair(pair),
+      removePair: async ({ pairId }) => this.#removePair(pairId),
+      testConnection: async (request) => this.#testConnection(request),
+      syncNow: async ({ pairId, targetId }) => {
+        if (!(await this.#restartIfFolderAppeared(pairId))) this.#engine.fullSync(pairId, targetId);
+        return ok;
+      },
+      retryNow: async ({ pairId, targetId }) => {
+        if (!(await this.#restartIfFolderAppeared(pairId))) this.#engine.retryNow(pairId, targetId);
+        return ok;
+      },
+      pause: async ({ pairId }) => {
+        this.#engine.pause(pairId);
+        return ok;
+      },
+      resume: async ({ pairId }) => {
+        if (!(await this.#restartIfFolderAppeared(pairId))) this.#engine.resume(pairId);
+        return ok;
+      },
+      confirmDeletions: async ({ pairId }) => this.#confirmDeletions(pairId),
+      keepExisting: async ({ pairId, targetId }) => this.#keepExisting(pairId, targetId),
+      importSersync: async (request) => this.#importSersync(request),
+      getActivity: async () => [...this.#activity],
+      pickFolder: async () => ({
+        folder: this.#options.pickFolder ? await this.#options.pickFolder() : null,
+      }),
+      getSettings: async () => this.#settings.get(),
+      setSettings: async (change) => {
+        const settings = await this.#settings.set(change);
+        this.events.emit('settings', settings);
+        return settings;
+      },
+    };
   }
 
-  get engine(): Engine {
-    return this.#engine;
+  /** The engine's state as every shell shows it (the shells never reach the engine itself). */
+  state(): EngineState {
+    return this.#engine.state();
+  }
+
+  /** Resolves when everything changed so far has been sent (or its target is failing, paused or stopped). */
+  whenIdle(pairId?: string): Promise<void> {
+    return this.#engine.whenIdle(pairId);
   }
 
   /** Loads the stored pairs and starts them. A broken pair shows its error; the others start. */
   async start(options: { confirmDeletions?: boolean; keepExisting?: boolean } = {}): Promise<void> {
     this.#pairs = await this.#options.pairs.load();
+    // A file saved before passwords in URLs were refused: they move into the secret store, the file is rewritten.
+    const found = this.#options.pairs.takeUrlPasswords?.() ?? new Map<string, string>();
+    for (const [key, password] of found) await this.#options.secrets.set(key, password);
+    if (found.size > 0) await this.#options.pairs.save(this.#pairs);
     for (const pair of this.#pairs) await this.#engine.addPair(await this.#withSecrets(pair), options);
   }
 
@@ -134,8 +236,8 @@ export class AppService {
 
   async #withSecrets(pair: PairConfig): Promise<EnginePairConfig> {
     const targets = await Promise.all(
-      pair.targets.map(async (target, index) => {
-        const password = await this.#options.secrets.get(secretKey(pair.id, targetId(target, index)));
+      pair.targets.map(async (target) => {
+        const password = await this.#options.secrets.get(secretKey(pair.id, target.id));
         return password === null ? target : { ...target, password };
       }),
     );
@@ -144,17 +246,9 @@ export class AppService {
 
   async #view(pair: PairConfig): Promise<PairView> {
     const targets = await Promise.all(
-      pair.targets.map(async (target, index) => {
-        const id = targetId(target, index);
-        return {
-          id,
-          url: target.url,
-          ...(target.passwordFile ? { passwordFile: target.passwordFile } : {}),
-          hasPassword: (await this.#options.secrets.get(secretKey(pair.id, id))) !== null,
-          concurrency: target.concurrency,
-          ...(target.rsync ? { rsync: target.rsync } : {}),
-        };
-      }),
+      pair.targets.map(async (target) =>
+        toTargetView(target, (await this.#options.secrets.get(secretKey(pair.id, target.id))) !== null),
+      ),
     );
     return { ...pair, targets };
   }
@@ -163,80 +257,99 @@ export class AppService {
   async handle(method: unknown, request: unknown): Promise<unknown> {
     if (!isApiMethod(method))
       throw new ApiError('invalid-request', `unknown method ${JSON.stringify(method)}`);
-    const parsed = apiRequests[method].safeParse(request ?? {});
-    if (!parsed.success)
-      throw new ApiError('invalid-request', `invalid ${method} request:\n${formatIssues(parsed.error)}`);
-    return this.#dispatch(method, parsed.data);
-  }
-
-  async #dispatch<M extends ApiMethod>(method: M, request: unknown): Promise<ApiResponses[M]> {
-    const r = request as Record<string, unknown>;
-    const ids = (): [string | undefined, string | undefined] => [
-      r.pairId as string | undefined,
-      r.targetId as string | undefined,
-    ];
-    const ok = { ok: true as const };
-    switch (method) {
-      case 'getState':
-        return this.#engine.state() as ApiResponses[M];
-      case 'listPairs':
-        return (await Promise.all(this.#pairs.map((pair) => this.#view(pair)))) as ApiResponses[M];
-      case 'savePair':
-        return (await this.#savePair(r.pair)) as ApiResponses[M];
-      case 'removePair':
-        return (await this.#removePair(r.pairId as string)) as ApiResponses[M];
-      case 'testConnection':
-        return (await this.#testConnection(r)) as ApiResponses[M];
-      case 'syncNow':
-        this.#engine.fullSync(...ids());
-        return ok as ApiResponses[M];
-      case 'retryNow':
-        this.#engine.retryNow(...ids());
-        return ok as ApiResponses[M];
-      case 'pause':
-        this.#engine.pause(r.pairId as string | undefined);
-        return ok as ApiResponses[M];
-      case 'resume':
-        this.#engine.resume(r.pairId as string | undefined);
-        return ok as ApiResponses[M];
-      case 'confirmDeletions':
-        return (await this.#confirmDeletions(r.pairId as string)) as ApiResponses[M];
-      case 'keepExisting':
-        return (await this.#keepExisting(
-          r.pairId as string,
-          r.targetId as string | undefined,
-        )) as ApiResponses[M];
-      case 'importSersync':
-        return (await this.#importSersync(r)) as ApiResponses[M];
-      case 'getActivity':
-        return [...this.#activity] as ApiResponses[M];
-      case 'pickFolder':
-        return {
-          folder: this.#options.pickFolder ? await this.#options.pickFolder() : null,
-        } as ApiResponses[M];
-      case 'getSettings':
-        return (await this.#settings.get()) as ApiResponses[M];
-      case 'setSettings': {
-        const settings = await this.#settings.set(r as SettingsChange);
-        this.events.emit('settings', settings);
-        return settings as ApiResponses[M];
-      }
+    const raw = method === 'savePair' ? this.#normalizeSave(request) : request;
+    const parsed = apiRequests[method].safeParse(raw ?? {});
+    if (!parsed.success) {
+      throw new ApiError(
+        'invalid-request',
+        `invalid ${method} request:\n${formatIssues(parsed.error)}`,
+        method === 'savePair' ? pairFieldIssues(parsed.error) : undefined,
+      );
     }
-    throw new ApiError('invalid-request', `unknown method ${String(method)}`);
+    return this.#call(method, parsed.data as ApiParsedRequest<typeof method>);
   }
 
-  async #savePair(input: unknown): Promise<PairView> {
-    const parsed = pairInputSchema.parse(input);
-    const targets = parsed.targets.map((target, index) => ({ ...target, id: targetId(target, index) }));
-    const { targets: _dropped, ...rest } = parsed;
-    const pair = pairSchema.parse({ ...rest, targets: targets.map(({ password: _p, ...target }) => target) });
+  #call<M extends ApiMethod>(method: M, request: ApiParsedRequest<M>): Promise<ApiResponses[M]> {
+    return this.#handlers[method](request);
+  }
+
+  /**
+   * A pair whose folder was missing when it started does nothing until it restarts: Sync now, Retry now and
+   * Resume restart it (it starts if the folder is there now, or shows the same error again). True if so.
+   */
+  async #restartIfFolderAppeared(pairId: string | undefined): Promise<boolean> {
+    const ids = pairId === undefined ? this.#pairs.map((pair) => pair.id) : [pairId];
+    let restarted = false;
+    for (const id of ids) {
+      const state = this.#engine.state().pairs.find((pair) => pair.id === id);
+      const config = this.#pairs.find((pair) => pair.id === id);
+      if (!state || !config || state.watcher.error?.kind !== 'source-missing' || state.deleteGuard) continue;
+      await this.#engine.updatePair(await this.#withSecrets(config));
+      restarted = true;
+    }
+    if (restarted) this.#scheduleState();
+    return restarted && pairId !== undefined;
+  }
+
+  /**
+   * The form's pair as it is meant: "~" is the home directory, and a password typed into a target URL
+   * (rsync://user:secret@host/…) moves into the target's password (stored in the secret store, never in the
+   * URL, the pairs file, the state or a message).
+   */
+  #normalize(input: PairInput): PairInput {
+    const home = this.#options.home ?? os.homedir();
+    const pair = input as { folder?: unknown; targets?: unknown };
+    return {
+      ...input,
+      ...(typeof pair.folder === 'string' ? { folder: expandHome(pair.folder, home) } : {}),
+      ...(Array.isArray(pair.targets)
+        ? {
+            targets: (pair.targets as unknown[]).map((target) => {
+              const t = target as { url?: unknown; password?: unknown } | null;
+              if (typeof t?.url !== 'string') return target;
+              const { url, password } = splitUrlPassword(t.url);
+              if (password === null) return target;
+              return {
+                ...t,
+                url,
+                password: typeof t.password === 'string' && t.password ? t.password : password,
+              };
+            }) as PairInput['targets'],
+          }
+        : {}),
+    };
+  }
+
+  /** A savePair request with its pair normalized (see #normalize); anything else is left to the schema. */
+  #normalizeSave(request: unknown): unknown {
+    const r = request as { pair?: unknown } | null;
+    if (typeof r?.pair !== 'object' || r.pair === null) return request;
+    return { ...r, pair: this.#normalize(r.pair as PairInput) };
+  }
+
+  async #savePair(input: PairInput): Promise<PairView> {
+    const parsed = pairInputSchema.safeParse(this.#normalize(input as PairInput));
+    if (!parsed.success) {
+      throw new ApiError(
+        'invalid-request',
+        `the pair cannot be saved:\n${formatIssues(parsed.error)}`,
+        pairFieldIssues(parsed.error),
+      );
+    }
+    const { targets, ...rest } = parsed.data;
+    const pair: PairConfig = { ...rest, targets: targets.map(({ password: _p, ...target }) => target) };
+    const issues = await validatePair(pair, this.#pairs);
+    if (issues.length > 0)
+      throw new ApiError(
+        'invalid-request',
+        `the pair cannot be saved:\n${formatFieldIssues(issues)}`,
+        issues,
+      );
     for (const target of targets) {
       const key = secretKey(pair.id, target.id);
       if (target.password === '') await this.#options.secrets.delete(key);
       else if (target.password !== undefined) await this.#options.secrets.set(key, target.password);
     }
-    const overlap = findOverlap(pair, this.#pairs);
-    if (overlap) throw new ApiError('bad-config', overlap);
     const existing = this.#pairs.findIndex((p) => p.id === pair.id);
     const next = [...this.#pairs];
     if (existing >= 0) next[existing] = pair;
@@ -255,8 +368,7 @@ export class AppService {
     this.#pairs = this.#pairs.filter((p) => p.id !== pairId);
     await this.#options.pairs.save(this.#pairs);
     await this.#engine.removePair(pairId);
-    for (const [index, target] of pair.targets.entries())
-      await this.#options.secrets.delete(secretKey(pairId, targetId(target, index)));
+    for (const target of pair.targets) await this.#options.secrets.delete(secretKey(pairId, target.id));
     this.#scheduleState();
     return { removed: true };
   }
@@ -290,8 +402,8 @@ export class AppService {
    * would be saved. With `apply`, saves and starts each one through savePair, in order; an id another window
    * took meanwhile is moved on to the next free one, so an existing pair is never replaced.
    */
-  async #importSersync(r: Record<string, unknown>): Promise<ApiResponses['importSersync']> {
-    const plan = planSersyncImport(r.xml as string, r.fileName as string | undefined, this.#pairs);
+  async #importSersync(r: ApiParsedRequest<'importSersync'>): Promise<ApiResponses['importSersync']> {
+    const plan = planSersyncImport(r.xml, r.fileName, this.#pairs);
     // Folders whose targets overlap (several <localpath> into one module) would delete each other's files.
     const overlaps: string[] = [];
     const accepted: PairConfig[] = [...this.#pairs];
@@ -302,8 +414,19 @@ export class AppService {
       else accepted.push(planned);
     }
     const answer = { warnings: [...plan.warnings, ...overlaps], plugins: plan.notImported };
-    if (r.apply !== true) return { ...answer, pairs: plan.pairs.map(previewView), applied: false };
-    if (overlaps.length > 0) throw new ApiError('bad-config', overlaps.join('\n'));
+    if (!r.apply) return { ...answer, pairs: plan.pairs.map(previewView), applied: false };
+    // Every pair is checked before the first is saved: a refused import changes nothing.
+    const issues: FieldIssue[] = [];
+    for (const [index, planned] of plan.pairs.entries()) {
+      const found = await validatePair(planned, [...this.#pairs, ...plan.pairs.slice(0, index)]);
+      issues.push(...found.map((issue) => ({ ...issue, field: `pairs.${index}.${issue.field}` })));
+    }
+    if (issues.length > 0)
+      throw new ApiError(
+        'invalid-request',
+        `the import cannot be applied:\n${formatFieldIssues(issues)}`,
+        issues,
+      );
     const saved: PairView[] = [];
     for (const planned of plan.pairs) {
       const taken = this.#pairs.map((pair) => pair.id);
@@ -318,15 +441,25 @@ export class AppService {
     return { ...answer, pairs: saved, applied: true };
   }
 
-  async #testConnection(r: Record<string, unknown>): Promise<ApiResponses['testConnection']> {
-    let password = (r.password as string | undefined) ?? null;
-    if (password === null && typeof r.pairId === 'string' && typeof r.targetId === 'string') {
-      password = await this.#options.secrets.get(secretKey(r.pairId, r.targetId));
+  /**
+   * "Test connection". A password typed into the URL is used and never echoed. Without a password in the
+   * request, the one stored for `pairId`/`targetId` is used only when the URL still names the server it was
+   * stored for (same host, port and user): a form edited to another host never receives it.
+   */
+  async #testConnection(r: ApiParsedRequest<'testConnection'>): Promise<ApiResponses['testConnection']> {
+    const { url, password: inUrl } = splitUrlPassword(r.url);
+    let password = r.password ?? inUrl;
+    if (password === null && r.pairId !== undefined && r.targetId !== undefined) {
+      const stored = this.#pairs
+        .find((pair) => pair.id === r.pairId)
+        ?.targets.find((t) => t.id === r.targetId);
+      if (stored && sameServer(stored.url, url))
+        password = await this.#options.secrets.get(secretKey(r.pairId, r.targetId));
     }
     return testConnection({
-      url: r.url as string,
+      url,
       password,
-      passwordFile: (r.passwordFile as string | undefined) ?? null,
+      passwordFile: r.passwordFile ?? null,
       ...(this.#options.rsync ? { rsync: this.#options.rsync } : {}),
     });
   }
@@ -334,17 +467,7 @@ export class AppService {
 
 /** A pair that is not saved yet as the UI shows it (nothing stored, so no password either). */
 function previewView(pair: PairConfig): PairView {
-  return {
-    ...pair,
-    targets: pair.targets.map((target, index) => ({
-      id: targetId(target, index),
-      url: target.url,
-      ...(target.passwordFile ? { passwordFile: target.passwordFile } : {}),
-      hasPassword: false,
-      concurrency: target.concurrency,
-      ...(target.rsync ? { rsync: target.rsync } : {}),
-    })),
-  };
+  return { ...pair, targets: pair.targets.map((target) => toTargetView(target, false)) };
 }
 
 /** Runs a call and wraps the outcome in the transport envelope; unexpected errors become "internal". */
@@ -356,7 +479,7 @@ export async function callService(
   try {
     return { ok: true, value: await service.handle(method, request) };
   } catch (error) {
-    if (error instanceof ApiError) return { ok: false, error: { kind: error.kind, message: error.message } };
+    if (error instanceof ApiError) return { ok: false, error: error.toPayload() };
     return { ok: false, error: { kind: 'internal', message: (error as Error).message } };
   }
 }

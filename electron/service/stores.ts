@@ -2,8 +2,9 @@
 // electron-store and safeStorage), then the plain-file versions used by headless mode and tests: the pairs file
 // is the same JSON as `rsync-live run --config`, the secrets file is 0600.
 import fs from 'node:fs/promises';
-import { CONFIG_VERSION, type PairConfig } from '../shared/config.js';
-import { loadConfigFile } from '../engine/config-file.js';
+import { CONFIG_VERSION, defaultTargetId, type PairConfig } from '../shared/config.js';
+import { loadConfigFile, parseConfig } from '../engine/config-file.js';
+import { splitUrlPassword } from '../shared/url-password.js';
 import { writeFileAtomic } from '../engine/atomic-file.js';
 
 export { writeFileAtomic };
@@ -11,6 +12,11 @@ export { writeFileAtomic };
 export interface PairStore {
   load(): Promise<PairConfig[]>;
   save(pairs: PairConfig[]): Promise<void>;
+  /**
+   * Passwords the last load found typed into target URLs (files saved before they were refused), keyed by
+   * secretKey, and taken out of the loaded pairs: the app moves them into the secret store and saves again.
+   */
+  takeUrlPasswords?(): Map<string, string>;
 }
 
 /** Whether a secret store keeps passwords across restarts (the window warns when it does not). */
@@ -34,15 +40,31 @@ export function secretKey(pairId: string, targetId: string): string {
 }
 
 export class JsonPairStore implements PairStore {
+  #urlPasswords = new Map<string, string>();
+
   constructor(readonly file: string) {}
 
   async load(): Promise<PairConfig[]> {
+    let text: string;
     try {
-      await fs.access(this.file);
+      text = await fs.readFile(this.file, 'utf8');
     } catch {
       return [];
     }
-    return (await loadConfigFile(this.file)).pairs;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return (await loadConfigFile(this.file)).pairs; // its message names the JSON error
+    }
+    this.#urlPasswords = takeUrlPasswords((value as { pairs?: unknown } | null)?.pairs);
+    return parseConfig(value, this.file).pairs;
+  }
+
+  takeUrlPasswords(): Map<string, string> {
+    const found = this.#urlPasswords;
+    this.#urlPasswords = new Map();
+    return found;
   }
 
   async save(pairs: PairConfig[]): Promise<void> {
@@ -52,6 +74,29 @@ export class JsonPairStore implements PairStore {
       0o600,
     );
   }
+}
+
+/**
+ * Moves passwords typed into target URLs out of raw stored pairs (in place), keyed like the secret store: for
+ * files saved before such URLs were refused (JsonPairStore here, the desktop's SettingsStore).
+ */
+export function takeUrlPasswords(pairs: unknown): Map<string, string> {
+  const found = new Map<string, string>();
+  if (!Array.isArray(pairs)) return found;
+  for (const pair of pairs as { id?: unknown; targets?: unknown }[]) {
+    if (typeof pair?.id !== 'string' || !Array.isArray(pair.targets)) continue;
+    for (const [index, target] of (pair.targets as { id?: unknown; url?: unknown }[]).entries()) {
+      if (typeof target?.url !== 'string') continue;
+      const { url, password } = splitUrlPassword(target.url);
+      if (password === null) continue;
+      target.url = url;
+      found.set(
+        secretKey(pair.id, typeof target.id === 'string' ? target.id : defaultTargetId(index)),
+        password,
+      );
+    }
+  }
+  return found;
 }
 
 /** Secrets in a 0600 JSON file; refuses to read one that others can read. */

@@ -2,7 +2,7 @@
 // headless mode). Every method is listed once with its request schema (validated on the receiving side) and
 // its response type; every push event is listed once. Browser-safe: no node:, no electron.
 import { z } from 'zod';
-import { pairSchema, targetSchema, type RsyncOptions } from './config.js';
+import { pairSchema, targetListSchema, targetSchema, type RsyncOptions } from './config.js';
 import type { BatchSummary, EngineState, SyncError, TransferProgress } from './state.js';
 
 /** A target as the UI edits it: the password travels only UI → app, never back. */
@@ -12,9 +12,7 @@ export const targetInputSchema = targetSchema.extend({
 });
 export type TargetInput = z.infer<typeof targetInputSchema>;
 
-export const pairInputSchema = pairSchema.extend({
-  targets: z.array(targetInputSchema).min(1, 'a pair needs at least one target'),
-});
+export const pairInputSchema = pairSchema.extend({ targets: targetListSchema(targetInputSchema) });
 export type PairInput = z.input<typeof pairInputSchema>;
 
 /** A stored target as the UI sees it: never the password, only whether one is stored. */
@@ -149,6 +147,8 @@ type _NoExtraResponses = { [K in keyof ApiResponses]: K extends ApiMethod ? true
 export type ApiContractCheck = [_EveryMethodHasAResponse, _NoExtraResponses];
 
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof apiRequests)[M]>;
+/** A request after validation (defaults applied), as the handlers receive it. */
+export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof apiRequests)[M]>;
 
 /** Push events from the app to the UI. */
 export interface ApiEvents {
@@ -179,17 +179,32 @@ export interface ApiClient {
   on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
 }
 
+/** One thing wrong with one field of a request, so a form can show it at that field. */
+export interface FieldIssue {
+  /** Dotted path inside the edited object: "folder", "targets.0.url", "rsync.extraArgs.2". */
+  field: string;
+  message: string;
+}
+
 /** An error as it crosses a transport: a kind the UI can explain and a message for people. */
 export interface ApiErrorPayload {
   kind: 'invalid-request' | 'not-found' | 'bad-config' | 'unavailable' | 'internal';
   message: string;
+  /** savePair (and other edits): what is wrong, field by field; the message lists the same. */
+  issues?: FieldIssue[];
 }
 
 export class ApiError extends Error {
   readonly kind: ApiErrorPayload['kind'];
-  constructor(kind: ApiErrorPayload['kind'], message: string) {
+  readonly issues: FieldIssue[] | undefined;
+  constructor(kind: ApiErrorPayload['kind'], message: string, issues?: FieldIssue[]) {
     super(message);
     this.kind = kind;
+    this.issues = issues;
+  }
+
+  toPayload(): ApiErrorPayload {
+    return { kind: this.kind, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
   }
 }
 

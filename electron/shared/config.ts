@@ -2,6 +2,9 @@
 // the desktop settings and the renderer's forms. Browser-safe: no node:, no electron.
 import { Cron } from 'croner';
 import { DEFAULT_DELAY_MS, DEFAULT_MAX_DELAY_MS } from './timing.js';
+import { checkRsyncOption } from './rsync-option-policy.js';
+import { folderProblem } from './folder-rules.js';
+import { splitUrlPassword, URL_PASSWORD_MESSAGE } from './url-password.js';
 import { z } from 'zod';
 
 export const DELETION_POLICIES = ['mirror', 'keep', 'versions'] as const;
@@ -19,7 +22,12 @@ const id = z
 export const rsyncOptionsSchema = z.strictObject({
   /** Extra rsync options appended to every run (sersync's commonParams), e.g. ["--numeric-ids"]. */
   extraArgs: z
-    .array(z.string().regex(/^-/, 'each extra argument must be an option starting with "-"'))
+    .array(
+      z.string().superRefine((option, ctx) => {
+        const why = checkRsyncOption(option);
+        if (why !== null) ctx.addIssue({ code: 'custom', message: `${option} is refused: ${why}` });
+      }),
+    )
     .default([]),
   /** --timeout in seconds (I/O timeout); 0 disables. */
   timeoutSec: z.number().int().min(0).max(86_400).default(60),
@@ -33,11 +41,19 @@ export type RsyncOptions = z.infer<typeof rsyncOptionsSchema>;
 export const targetSchema = z.strictObject({
   id: id.optional(),
   /** rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path, or /absolute/dir */
-  url: z.string().min(1),
+  url: z
+    .string()
+    .min(1, 'give a target')
+    .refine((url) => splitUrlPassword(url).password === null, URL_PASSWORD_MESSAGE),
   /** A 0600 file holding the daemon password (rsync --password-file). */
   passwordFile: z.string().min(1).optional(),
   /** rsync processes in flight for this target. */
-  concurrency: z.number().int().min(1).max(16).default(2),
+  concurrency: z
+    .number()
+    .int()
+    .min(1, 'at least 1 rsync run per target')
+    .max(16, 'at most 16 rsync runs per target')
+    .default(2),
   rsync: rsyncOptionsSchema.partial().optional(),
 });
 export type TargetConfig = z.infer<typeof targetSchema>;
@@ -82,18 +98,62 @@ export const fullSyncSchema = z.strictObject({
   excludes: z.array(z.string()).default([]),
 });
 
+/** The id of a target given without one: its position, "t1" for the first. Only targetListSchema uses it. */
+export function defaultTargetId(index: number): string {
+  return `t${index + 1}`;
+}
+
+/**
+ * A pair's target list: at least one, each with its id assigned here, once (`t1`, `t2`, … by position when
+ * none is given), and no id twice. Everything after parsing (engine, secrets keyed by id, views) uses `id`.
+ */
+export function targetListSchema<T extends z.ZodType<{ id?: string | undefined }>>(item: T) {
+  return z
+    .array(item)
+    .min(1, 'a pair needs at least one target')
+    .transform((targets) => targets.map((target, index) => ({ ...target, id: target.id ?? `t${index + 1}` })))
+    .superRefine((targets, ctx) => {
+      const seen = new Set<string>();
+      for (const [index, target] of targets.entries()) {
+        if (seen.has(target.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'id'],
+            message: `duplicate target id "${target.id}"`,
+          });
+        seen.add(target.id);
+      }
+    });
+}
+
 export const pairSchema = z.strictObject({
   id,
   name: z.string().max(200).optional(),
-  /** Absolute path of the local folder to watch. */
-  folder: z.string().min(1),
-  targets: z.array(targetSchema).min(1, 'a pair needs at least one target'),
+  /** Absolute path of the local folder to watch (not "/", not a system tree such as /proc). */
+  folder: z
+    .string()
+    .min(1, 'give a folder')
+    .superRefine((folder, ctx) => {
+      const problem = folderProblem(folder);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  targets: targetListSchema(targetSchema),
   deletion: z.enum(DELETION_POLICIES).default('mirror'),
   excludes: excludesSchema.default({ regex: [], glob: [], defaultTemporary: true }),
   /** Quiet period before a changed path is sent, in ms (longer for a file still being written). */
-  delayMs: z.number().int().min(0).max(600_000).default(DEFAULT_DELAY_MS),
+  delayMs: z
+    .number()
+    .int()
+    .min(0, 'must be 0 or more ms')
+    .max(600_000, 'must be at most 600000 ms (10 minutes)')
+    .default(DEFAULT_DELAY_MS),
   /** Longest a changed path may wait while events for it keep coming, in ms. */
-  maxDelayMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_MAX_DELAY_MS),
+  maxDelayMs: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1 ms')
+    .max(3_600_000, 'must be at most 3600000 ms (1 hour)')
+    .default(DEFAULT_MAX_DELAY_MS),
   fullSync: fullSyncSchema.default({ onStart: true, schedule: null, excludes: [] }),
   rsync: rsyncOptionsSchema.default({ extraArgs: [], timeoutSec: 60, contimeoutSec: 15, bwlimitKiB: 0 }),
   watcher: z.enum(WATCHER_BACKENDS).default('inotify'),
@@ -111,6 +171,8 @@ export const pairSchema = z.strictObject({
   paused: z.boolean().default(false),
 });
 export type PairConfig = z.infer<typeof pairSchema>;
+/** A target after parsing: its id is always set. */
+export type ParsedTargetConfig = PairConfig['targets'][number];
 export type PairConfigInput = z.input<typeof pairSchema>;
 
 export const CONFIG_VERSION = 1;

@@ -179,7 +179,7 @@ describe('malformed targets', () => {
     expect(h.batches.filter((b) => b.targetId !== 'good')).toEqual([]);
   });
 
-  it('the CLI: a malformed target exits 1 naming the syntax; an empty one and a bad option exit 2 with usage', async () => {
+  it('the CLI: a malformed target, an empty one and a bad option exit 2 naming the syntax, with usage', async () => {
     const src = await folder();
     // No rsync may run for these command lines: a stub first on PATH records any that does.
     const stubDir = await folder();
@@ -192,22 +192,22 @@ describe('malformed targets', () => {
       reject: false,
       env,
     });
-    expect(malformed.exitCode).toBe(1);
+    expect(malformed.exitCode).toBe(2);
     expect(malformed.stdout).not.toMatch(/full sync/);
     expect(malformed.stderr).toContain(
-      `error: [watch] target rsync://127.0.0.1 is not a valid rsync daemon URL: use ${syntax}`,
+      `rsync-live: target rsync://127.0.0.1 is not a valid rsync daemon URL: use ${syntax}`,
     );
 
     const empty = await execa('node', [BIN, 'watch', src, '', '--once'], { reject: false, env });
     expect(empty.exitCode).toBe(2);
-    expect(empty.stderr).toMatch(/^rsync-live: targets\[0\]\.url: Too small/);
+    expect(empty.stderr).toMatch(/^rsync-live: target 1: give a target/);
     expect(empty.stderr).toMatch(/Usage:/);
     const option = await execa('node', [BIN, 'watch', src, '/tmp/x', '--bwlimit', 'fast'], {
       reject: false,
       env,
     });
     expect(option.exitCode).toBe(2);
-    expect(option.stderr).toMatch(/^rsync-live: --bwlimit takes a whole number, got "fast"/);
+    expect(option.stderr).toMatch(/^rsync-live: --bwlimit takes a whole number of KiB\/s, got "fast"/);
     await expect(fs.readFile(calls, 'utf8')).rejects.toThrow(/ENOENT/);
   });
 });

@@ -142,21 +142,17 @@ describe('rsync-live CLI', () => {
     await eventually(() => expect(firstOutput).toMatch(/watching /));
     for (let i = 0; i < 300; i++) await fs.writeFile(path.join(folder, `f${i}`), Buffer.alloc(4096, i % 256));
     await new Promise((r) => setTimeout(r, 1200));
-    // A crash of the whole service (systemd kills its control group, the power goes): the rsync children die
-    // with it. Left alive, an orphaned rsync goes on writing at 40 KiB/s into the module next to the restart.
+    // A crash: the rsync children die with the CLI (setpriv --pdeathsig). Left alive, an orphaned rsync would go
+    // on writing at 40 KiB/s into the module next to the restart.
     const children = (await execa('pgrep', ['-P', String(first.pid)], { reject: false })).stdout
       .split('\n')
       .filter(Boolean)
       .map(Number);
     first.kill('SIGKILL');
-    for (const pid of children) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
     await first;
+    await eventually(async () => {
+      for (const pid of children) await expect(fs.access(`/proc/${pid}`)).rejects.toThrow(/ENOENT/);
+    });
     const sent = await fs.readdir(dest).catch(() => []);
     expect(sent.length).toBeLessThan(300);
     const queueFiles = await fs.readdir(path.join(stateDir, 'queues'));
@@ -222,12 +218,19 @@ describe('rsync-live CLI', () => {
     expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
   });
 
-  it('--help after any command prints the usage with the current defaults and exits 0', async () => {
-    for (const args of [['--help'], ['watch', '--help'], ['run', '-h'], ['sersync', '--help']]) {
+  it("--help prints the global usage; after a command, that command's usage; both exit 0", async () => {
+    for (const args of [
+      ['--help'],
+      ['watch', '--help'],
+      ['run', '-h'],
+      ['sersync', '--help'],
+      ['serve', '-h'],
+    ]) {
       const result = await cli(args);
       expect(result.exitCode, args.join(' ')).toBe(0);
       expect(result.stdout).toMatch(/Usage:/);
-      expect(result.stdout).toMatch(/--delay MS .*\(default 5;/);
     }
+    expect((await cli(['watch', '--help'])).stdout).toMatch(/--delay MS .*\(default 5;/);
+    expect((await cli(['sersync', '--help'])).stdout).toMatch(/^Usage: rsync-live sersync /);
   });
 });

@@ -127,7 +127,8 @@ describe('failures', () => {
       ['relative/dir', '/tmp/x', /is not an absolute path/],
     ];
     for (const [dir, url, message] of cases) {
-      const h = await harness(pairConfig({ folder: dir, targets: [{ url }] }));
+      // The schema already refuses a relative folder; the engine still says so if one reaches it.
+      const h = await harness({ ...pairConfig({ folder: src, targets: [{ url }] }), folder: dir });
       expect(h.engine.state().pairs[0]?.status).toBe('error');
       expect(h.failures[0]?.error.message).toMatch(message);
     }

@@ -464,6 +464,42 @@ describe('web UI', () => {
     expect(errors).toEqual([]);
   });
 
+  it('(i) Save refuses at the field: a missing folder, a malformed target; a password typed in the URL is never shown', async () => {
+    const { daemon, app, page, folder, errors } = await setup();
+    await page.goto(app.url);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page.getByRole('radio', { name: 'Advanced: target URL' }).check();
+    await page.getByRole('textbox', { name: 'Target URL' }).fill(`127.0.0.1:::${daemon.moduleName}`);
+    // Checked in the browser first: a relative folder, at its field.
+    await page.getByLabel('Local folder').fill('Documents');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await untilText(page.getByTestId('folder-error'), /^give the full path, starting with "\/"/);
+    await page.getByLabel('Local folder').fill(path.join(folder, 'not-there'));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await untilText(page.getByTestId('folder-error'), /does not exist: create it first/);
+    await untilText(page.getByTestId('target-error'), /is malformed: a daemon target has exactly two colons/);
+    expect(await page.getByLabel('Local folder').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('textbox', { name: 'Target URL' }).getAttribute('aria-invalid')).toBe('true');
+    await untilText(page.getByTestId('form-error'), /fix the fields marked above/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'i-field-errors.png'), fullPage: true });
+
+    // Fixed: the folder exists, the URL carries user:password (moved into the secret store on Save).
+    await page.getByLabel('Local folder').fill(folder);
+    await page
+      .getByRole('textbox', { name: 'Target URL' })
+      .fill(`rsync://${daemon.user}:${daemon.password}@127.0.0.1:${daemon.port}/${daemon.moduleName}`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    const target = page.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^idle$/);
+    expect(await page.content()).not.toContain(daemon.password);
+    const state = await fetch(`${app.server.url}api/state`, {
+      headers: { Authorization: `Bearer ${new URL(app.url).hash.replace('#token=', '')}` },
+    });
+    expect(await state.text()).not.toContain(daemon.password);
+    // The refused Save is a 400 answer, which Chromium logs; nothing else may appear.
+    expect(errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
+  });
+
   it('(h) Import sersync config: a typo shows its line; a stock confxml.xml previews, imports and syncs', async () => {
     const { daemon, app, page, errors } = await setup();
     const folder = path.join(app.work, 'tongbu');

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Engine } from '../../electron/engine/index.js';
 import { defaultStaticDir, resolveStaticPath } from '../../electron/server/static-files.js';
-import { runServe } from '../../electron/server/serve.js';
+import { runServe } from '../../electron/cli/commands/serve.js';
 import { startServer, type RunningServer } from '../../electron/server/server.js';
 import { AppService } from '../../electron/service/app-service.js';
 import { JsonPairStore, MemorySecretStore } from '../../electron/service/stores.js';
@@ -317,7 +317,7 @@ describe('headless server', () => {
     const view = (JSON.parse(saved.body) as { value: { targets: { hasPassword: boolean }[] } }).value;
     expect(view.targets[0]?.hasPassword).toBe(true);
 
-    await service.engine.whenIdle();
+    await service.whenIdle();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const bodies = [
       saved.body,
@@ -379,7 +379,7 @@ describe('headless server', () => {
         minEntries: 3,
       });
       await until('the backup has the three files', async () => (await readdir(backup)).length === 3);
-      await service.engine.whenIdle('guarded');
+      await service.whenIdle('guarded');
       // Nothing tripped yet: nothing to confirm, nothing happens.
       const early = await call(port, 'confirmDeletions', { pairId: 'guarded' });
       expect(JSON.parse(early.body)).toEqual({ ok: true, value: { confirmed: false } });
@@ -555,7 +555,7 @@ describe('importSersync through the headless server', () => {
     expect(preview.body).not.toContain('cdn-password');
     // Nothing was saved or started.
     expect(await ids()).toEqual(['www']);
-    expect(service.engine.pairIds()).toEqual(['www']);
+    expect(service.state().pairs.map((pair) => pair.id)).toEqual(['www']);
     expect(await readFile(path.join(work, 'config', 'config.json'), 'utf8')).not.toContain('www-3');
 
     const applied = await call(port, 'importSersync', { xml, fileName: 'sersync-web.xml', apply: true });
@@ -565,7 +565,7 @@ describe('importSersync through the headless server', () => {
     expect(done.pairs).toEqual(planned.pairs);
     expect(done.warnings).toEqual(planned.warnings);
     expect(await ids()).toEqual(['www', 'www-3', 'www-2']);
-    expect(service.engine.pairIds()).toEqual(['www', 'www-3', 'www-2']);
+    expect(service.state().pairs.map((pair) => pair.id)).toEqual(['www', 'www-3', 'www-2']);
     const stored = JSON.parse(await readFile(path.join(work, 'config', 'config.json'), 'utf8')) as {
       pairs: { id: string; targets: { passwordFile?: string }[] }[];
     };
@@ -575,15 +575,14 @@ describe('importSersync through the headless server', () => {
     ]);
     // The engine runs them with the password file (the daemon on port 1 refuses: a connection error).
     await until('the imported pairs to try their targets', async () => {
-      const state = service.engine.state().pairs.find((pair) => pair.id === 'www-3');
+      const state = service.state().pairs.find((pair) => pair.id === 'www-3');
       return state?.targets[0]?.error?.kind === 'connection-refused';
     });
 
     // Importing the same file again would sync both folders into targets other pairs already mirror into: the
-    // preview says why for each, and applying it is refused with nothing saved.
+    // preview says why for each, and applying it is refused, field by field, with nothing saved.
     const againPreview = await call(port, 'importSersync', { xml });
     const againPlan = JSON.parse(againPreview.body).value as ImportValue;
-    expect(againPlan.pairs.map((pair) => pair.id)).toEqual(['www-4', 'www-2-2']);
     expect(againPlan.warnings.filter((w) => w.includes('is not imported'))).toHaveLength(2);
     expect(againPlan.warnings).toContainEqual(
       expect.stringMatching(
@@ -592,7 +591,9 @@ describe('importSersync through the headless server', () => {
     );
     const again = await call(port, 'importSersync', { xml, apply: true });
     expect(again.status).toBe(400);
-    expect(JSON.parse(again.body).error.message).toMatch(/is not imported: pair "www-4": target/);
+    const refusal = JSON.parse(again.body) as { error: { message: string; issues: { field: string }[] } };
+    expect(refusal.error.message).toMatch(/is already mirrored to .* by pair "www-3"/);
+    expect(refusal.error.issues[0]?.field).toBe('pairs.0.targets.0.url');
     expect(await ids()).toEqual(['www', 'www-3', 'www-2']);
     for (const id of await ids()) await call(port, 'removePair', { pairId: id });
   });

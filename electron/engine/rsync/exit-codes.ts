@@ -118,7 +118,7 @@ export function classifyFailure(ctx: FailureContext): Classified {
     return make(
       'too-many-connections',
       'transient',
-      `${target} has reached its "max connections" limit; retrying (lower this target's concurrency or raise the limit on the server)`,
+      `${target} has reached its "max connections" limit; retrying (lower this target's rsync runs in flight: --concurrency N for watch, "concurrency" in the config file or the target's form; or raise "max connections" on the server)`,
     );
   }
   if (/module is read only/i.test(stderr)) {

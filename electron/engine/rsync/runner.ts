@@ -1,6 +1,8 @@
 // Runs one rsync process: argv array (never a shell), the file list on stdin, the password only in the
 // child's environment, stdout parsed line by line as it streams, stderr kept (bounded) for classification.
+// The child dies with this process, even on kill -9: see ./parent-death.ts.
 import { execa } from 'execa';
+import { withParentDeathSignal } from './parent-death.js';
 import { LineSplitter, parseLine, type OutputItem } from './output.js';
 
 export interface RunRequest {
@@ -30,7 +32,8 @@ export async function runRsync(
 ): Promise<RunResult> {
   const env: Record<string, string | undefined> = { LC_ALL: 'C', RSYNC_PASSWORD: undefined };
   if (request.password !== null) env.RSYNC_PASSWORD = request.password;
-  const child = execa(request.rsync, [...request.args], {
+  const [file, ...argv] = await withParentDeathSignal(request.rsync, request.args);
+  const child = execa(file as string, argv, {
     input: request.input ?? Buffer.alloc(0),
     env,
     extendEnv: true,

@@ -1,5 +1,7 @@
 // Parses a target as the user typed it (rsync's own destination syntaxes) into a typed description, and
-// renders the destination argument rsync needs. Never holds a password.
+// renders the destination argument rsync needs. Never holds a password: a URL with one is refused (without
+// echoing it) before anything else.
+import { redactUrl, splitUrlPassword, URL_PASSWORD_MESSAGE } from '../../shared/url-password.js';
 
 export type Target =
   | { kind: 'daemon'; user: string | null; host: string; port: number | null; module: string; path: string }
@@ -19,15 +21,32 @@ function cleanPath(path: string | undefined): string {
 }
 
 function checkModule(module: string, input: string): string {
-  if (/[\s#]/.test(module))
+  if (module.startsWith(':'))
+    throw new TargetSyntaxError(
+      `target ${input} is malformed: a daemon target has exactly two colons, host::module[/path]`,
+    );
+  if (/[\s#:]/.test(module))
     throw new TargetSyntaxError(`target ${input}: module name ${JSON.stringify(module)} is not valid`);
   return module;
+}
+
+/** A sub-path inside a module never climbs out of it: ".." parts are refused. */
+function checkSubPath(subPath: string, input: string): string {
+  if (subPath.split('/').includes('..'))
+    throw new TargetSyntaxError(
+      `target ${input}: the path inside the module has a ".." part: give the path below the module without ".."`,
+    );
+  return subPath;
 }
 
 export function parseTarget(input: string): Target {
   const text = input.trim();
   if (text === '')
     throw new TargetSyntaxError('target is empty: give rsync://[user@]host[:port]/module[/path]');
+  if (splitUrlPassword(text).password !== null)
+    throw new TargetSyntaxError(
+      `target ${redactUrl(text)}: ${URL_PASSWORD_MESSAGE}; give the password separately (a password file or RSYNC_PASSWORD)`,
+    );
   if (text.startsWith('/')) return { kind: 'local', path: text.replace(/\/+$/, '') || '/' };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text) ?? /^(rsync):\/(?!\/)/i.exec(text);
   if (scheme && !text.startsWith('rsync://')) {
@@ -53,7 +72,7 @@ export function parseTarget(input: string): Target {
       host: m[2] as string,
       port,
       module: checkModule(m[4] as string, input),
-      path: cleanPath(m[5]),
+      path: checkSubPath(cleanPath(m[5]), input),
     };
   }
   let m = DAEMON_DOUBLE_COLON.exec(text);
@@ -64,7 +83,7 @@ export function parseTarget(input: string): Target {
       host: m[2] as string,
       port: null,
       module: checkModule(m[3] as string, input),
-      path: cleanPath(m[4]),
+      path: checkSubPath(cleanPath(m[4]), input),
     };
   m = SSH.exec(text);
   if (m && m[3] !== undefined) return { kind: 'ssh', user: m[1] ?? null, host: m[2] as string, path: m[3] };

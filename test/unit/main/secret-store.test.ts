@@ -117,6 +117,30 @@ describe('SafeSecretStore with encryption available', () => {
   });
 });
 
+describe('SettingsStore with a password saved in a target URL (before such URLs were refused)', () => {
+  it('loads the pair without it and hands the password over for the keyring', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsync-live-urlpw-'));
+    try {
+      const conf = new Conf<StoreData>({
+        ...storeOptions(),
+        cwd: dir,
+        configName: 'settings',
+        projectVersion: '0.1.0',
+      });
+      conf.set('pairs', [
+        { id: 'docs', folder: '/home/ana/Documents', targets: [{ url: 'rsync://ana:s3cret@nas/m' }] },
+      ] as unknown as StoreData['pairs']);
+      const settings = new SettingsStore(conf);
+      const pairs = await settings.load();
+      expect(pairs[0]?.targets[0]).toMatchObject({ id: 't1', url: 'rsync://ana@nas/m' });
+      expect(settings.takeUrlPasswords()).toEqual(new Map([['docs/t1', 's3cret']]));
+      expect(settings.takeUrlPasswords().size).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('SafeSecretStore without a usable keyring', () => {
   let safe: FakeSafeStorage;
   let backing: ReturnType<typeof memoryBacking>;

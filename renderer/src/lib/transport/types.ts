@@ -28,5 +28,5 @@ const KINDS: readonly ApiErrorPayload['kind'][] = [
 export function unwrap(result: ApiResult<unknown>): unknown {
   if (result.ok) return result.value;
   const kind = KINDS.includes(result.error.kind) ? result.error.kind : 'internal';
-  throw new ApiError(kind, result.error.message);
+  throw new ApiError(kind, result.error.message, result.error.issues);
 }

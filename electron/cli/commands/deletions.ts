@@ -1,34 +1,21 @@
 // `rsync-live deletions FOLDER` (what the delete guard holds for a folder) and `rsync-live confirm-deletions
 // FOLDER` (let them go): answers a running rsync-live without a restart. The running engine keeps its tripped
 // guard in the state directory and looks for a confirmation beside it every 2 s while something waits.
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { confirmFileName, guardFileName, readGuardFile } from '../engine/guard-store.js';
-import { writeFileAtomic } from '../engine/atomic-file.js';
-import { defaultStateDir } from '../service/xdg-dirs.js';
-import type { CliIo } from './main.js';
-
-export const GUARD_USAGE = `Usage:
-  rsync-live deletions FOLDER [--state-dir DIR]           show what the delete guard holds for FOLDER
-  rsync-live confirm-deletions FOLDER [--state-dir DIR]   let the held deletions go (a running rsync-live
-                                                          picks this up within 2 s; else its next start does)`;
+import { confirmFileName, guardFileName, readGuardFile } from '../../engine/guard-store.js';
+import { writeFileAtomic } from '../../engine/atomic-file.js';
+import { defaultStateDir } from '../../service/xdg-dirs.js';
+import { parseCommandArgs, UsageError, type CliIo, type Command } from '../command.js';
 
 function parse(argv: string[], io: CliIo): { folder: string; stateDir: string } {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'state-dir': { type: 'string' } },
-  });
+  const { values, positionals } = parseCommandArgs(argv, { 'state-dir': { type: 'string' } }, true);
   const [folder, ...extra] = positionals;
-  if (!folder || extra.length > 0) throw new GuardUsageError('give exactly one folder');
+  if (!folder || extra.length > 0) throw new UsageError('give exactly one folder');
   return {
     folder: path.resolve(io.cwd, folder).replace(/(.)\/+$/, '$1'),
     stateDir: values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(io.env),
   };
 }
-
-export class GuardUsageError extends Error {}
 
 function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
@@ -40,7 +27,7 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-export async function deletionsCommand(argv: string[], io: CliIo): Promise<number> {
+async function showDeletions(argv: string[], io: CliIo): Promise<number> {
   const { folder, stateDir } = parse(argv, io);
   const guard = await readGuardFile(guardFileName(stateDir, folder), folder);
   if (!guard) {
@@ -57,7 +44,7 @@ export async function deletionsCommand(argv: string[], io: CliIo): Promise<numbe
   return 0;
 }
 
-export async function confirmDeletionsCommand(argv: string[], io: CliIo): Promise<number> {
+async function confirmDeletions(argv: string[], io: CliIo): Promise<number> {
   const { folder, stateDir } = parse(argv, io);
   const guard = await readGuardFile(guardFileName(stateDir, folder), folder);
   await writeFileAtomic(confirmFileName(stateDir, folder), new Date().toISOString());
@@ -77,7 +64,28 @@ export async function confirmDeletionsCommand(argv: string[], io: CliIo): Promis
   return 0;
 }
 
-/** Removes a confirmation (tests). */
-export async function clearConfirmation(stateDir: string, folder: string): Promise<void> {
-  await fs.rm(confirmFileName(stateDir, folder), { force: true });
-}
+export const deletionsCommand: Command = {
+  name: 'deletions',
+  summary: 'rsync-live deletions FOLDER                     show what the delete guard holds for a folder',
+  usage: `Usage: rsync-live deletions FOLDER [--state-dir DIR]
+Show what the delete guard holds back for FOLDER: why, since when, how many entries, and the first paths.
+
+Options:
+  --state-dir DIR        where rsync-live keeps its state (default ~/.local/state/rsync-live)
+  -h, --help             this help`,
+  run: showDeletions,
+};
+
+export const confirmDeletionsCommand: Command = {
+  name: 'confirm-deletions',
+  summary: 'rsync-live confirm-deletions FOLDER             let them go (answers a running rsync-live)',
+  usage: `Usage: rsync-live confirm-deletions FOLDER [--state-dir DIR]
+Let the deletions the delete guard holds for FOLDER go, or (on a new pair) delete what its target holds that
+FOLDER doesn't. A running rsync-live picks this up within 2 s, without a restart; if none runs, its next start
+does (the confirmation is kept for 10 minutes).
+
+Options:
+  --state-dir DIR        where rsync-live keeps its state (default ~/.local/state/rsync-live)
+  -h, --help             this help`,
+  run: confirmDeletions,
+};

@@ -1,0 +1,141 @@
+// Runs pairs for the CLI's watch, run and sersync commands: takes the lock of every folder+target first (one
+// engine per folder and target), prints one line per batch and every error, and stops on the stop signal
+// (or, with once, after every full sync) within STOP_GRACE_MS. Answers the exit status.
+import { Engine, type EnginePairConfig } from '../engine/index.js';
+import type { Teardown } from '../sersync/index.js';
+import { acquireLock, type InstanceLock } from '../service/instance-lock.js';
+import { defaultStateDir } from '../service/xdg-dirs.js';
+import { EXIT, type CliIo } from './command.js';
+import { formatBatch } from './format.js';
+import { stopWithin } from './stop-signal.js';
+
+export interface RunPairsOptions {
+  once: boolean;
+  quiet: boolean;
+  /** Unfinished queues, tripped guards, first syncs and the locks (default: the XDG state directory). */
+  stateDir?: string | null;
+  confirmDeletions?: boolean;
+  /** A new pair keeps what its targets already hold that the folder doesn't (merge). */
+  keepExisting?: boolean;
+}
+
+/** The lock key of one folder+target: the same folder and target always give the same key. */
+export function targetLockKey(folder: string, url: string): string {
+  return `target\0${folder.replace(/\/+$/, '') || '/'}\0${url.trim().replace(/\/+$/, '')}`;
+}
+
+/** Takes the lock of every folder+target, or none (releasing what it took) when one is held elsewhere. */
+export async function lockTargets(
+  configs: readonly EnginePairConfig[],
+  stateDir: string,
+  command: string,
+): Promise<InstanceLock[]> {
+  const locks: InstanceLock[] = [];
+  try {
+    for (const config of configs)
+      for (const target of config.targets)
+        locks.push(
+          await acquireLock(stateDir, targetLockKey(config.folder, target.url), {
+            what: `${config.folder} → ${target.url}`,
+            command,
+          }),
+        );
+  } catch (error) {
+    for (const lock of locks) await lock.release();
+    throw error;
+  }
+  return locks;
+}
+
+/** The command line as the lock shows it (arguments never hold a password: URLs with one are refused). */
+export function commandLine(): string {
+  return ['rsync-live', ...process.argv.slice(2)].join(' ');
+}
+
+/** Runs pairs until a signal (or, with once, until every full sync is done). Returns the exit status. */
+export async function runPairs(
+  configs: EnginePairConfig[],
+  options: RunPairsOptions,
+  io: CliIo,
+  stopSignal: Promise<string>,
+  setup?: (engine: Engine) => Promise<Teardown>,
+): Promise<number> {
+  const locks = await lockTargets(configs, options.stateDir ?? defaultStateDir(io.env), commandLine());
+  try {
+    return await runLocked(configs, options, io, stopSignal, setup);
+  } finally {
+    for (const lock of locks) await lock.release();
+  }
+}
+
+async function runLocked(
+  configs: EnginePairConfig[],
+  options: RunPairsOptions,
+  io: CliIo,
+  stopSignal: Promise<string>,
+  setup?: (engine: Engine) => Promise<Teardown>,
+): Promise<number> {
+  // --once keeps its state too: a tripped guard and a pair's first sync are remembered between runs.
+  const engine = new Engine({ stateDir: options.stateDir ?? null });
+  const labels = new Map<string, string>();
+  let worstExit: number = EXIT.ok;
+  engine.on('log', (entry) => {
+    if (entry.level === 'info' && !options.quiet)
+      io.out(entry.pairId ? `[${entry.pairId}] ${entry.message}` : entry.message);
+  });
+  engine.on('failure', ({ pairId, error }) => {
+    io.err(`error: [${pairId}] ${error.message}`);
+    // Deletions waiting for the user are counted once the run is over (EXIT.waiting), not as failures.
+    const waiting = error.kind === 'delete-guard' || error.kind === 'target-not-empty';
+    if (options.once && !waiting) worstExit = worstExit || (error.exitCode ?? EXIT.failure);
+  });
+  engine.on('batch-end', (summary) => {
+    if (options.once && !summary.ok) worstExit = worstExit || (summary.exitCode ?? EXIT.failure);
+    if (!options.quiet || !summary.ok) {
+      const key = `${summary.pairId}/${summary.targetId}`;
+      if (!labels.has(key)) {
+        const target = engine
+          .state()
+          .pairs.find((p) => p.id === summary.pairId)
+          ?.targets.find((t) => t.id === summary.targetId);
+        labels.set(key, target?.url ?? summary.targetId);
+      }
+      io.out(formatBatch(summary, labels.get(key) as string));
+    }
+  });
+  const teardown = await setup?.(engine);
+  for (const config of configs) {
+    await engine.addPair(config, {
+      watch: !options.once,
+      confirmDeletions: options.confirmDeletions ?? false,
+      keepExisting: options.keepExisting ?? false,
+    });
+  }
+  if (options.once) {
+    await engine.whenIdle();
+    const state = engine.state();
+    for (const pair of state.pairs) {
+      if (pair.watcher.error) worstExit = worstExit || EXIT.failure;
+      for (const target of pair.targets) {
+        if (target.existing) {
+          io.err(`entries on ${target.url} that are not in ${pair.folder} (${target.existing.entries}):`);
+          for (const p of target.existing.paths) io.err(`  ${p}`);
+          worstExit = worstExit || EXIT.waiting;
+        } else if (target.error) worstExit = worstExit || (target.error.exitCode ?? EXIT.failure);
+      }
+      if (pair.deleteGuard) {
+        io.err(`held deletions of ${pair.folder} (${pair.deleteGuard.held} entries):`);
+        for (const p of pair.deleteGuard.paths) io.err(`  ${p}`);
+        worstExit = worstExit || EXIT.waiting;
+      }
+    }
+    await engine.stop();
+    await teardown?.();
+    return worstExit;
+  }
+  const signal = await stopSignal;
+  io.out(`received ${signal}: stopping (waiting up to 10 s for transfers in flight)`);
+  await stopWithin(() => engine.stop());
+  await teardown?.();
+  return EXIT.ok;
+}
