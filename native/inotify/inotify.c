@@ -33,7 +33,9 @@ typedef struct {
   uv_poll_t poll;
   napi_ref callback;
   napi_async_context async;
-  int closed;
+  int closed;      /* close() ran: no more reads, no more calls into JS */
+  int poll_closed; /* libuv let go of the poll handle */
+  int finalized;   /* the JS handle was garbage-collected: nothing refers to this struct any more */
   char *batch;
   size_t batch_cap;
 } Watcher;
@@ -91,10 +93,17 @@ static Watcher *get_watcher(napi_env env, napi_value value) {
   return w;
 }
 
-static void on_poll_closed(uv_handle_t *handle) {
-  Watcher *w = (Watcher *)handle->data;
+/* The struct goes once both libuv (the poll) and JS (the external) have let go of it, whichever is last. */
+static void release(Watcher *w) {
+  if (!w->poll_closed || !w->finalized) return;
   free(w->batch);
   free(w);
+}
+
+static void on_poll_closed(uv_handle_t *handle) {
+  Watcher *w = (Watcher *)handle->data;
+  w->poll_closed = 1;
+  release(w);
 }
 
 /* Stops polling, closes the descriptor and drops the callback; the memory goes when libuv lets go of the poll. */
@@ -115,8 +124,9 @@ static void finalize_watcher(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   Watcher *w = (Watcher *)data;
+  w->finalized = 1;
   if (!w->closed) shutdown_watcher(w, 1);
-  /* else: the memory is freed by on_poll_closed */
+  release(w);
 }
 
 static void on_readable(uv_poll_t *poll, int status, int events) {
@@ -216,6 +226,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   w->poll.data = w;
   err = uv_poll_start(&w->poll, UV_READABLE, on_readable);
   if (err != 0) {
+    w->finalized = 1; /* no JS handle will ever exist */
     shutdown_watcher(w, 0);
     return throw_errno(env, -err, "uv_poll_start");
   }

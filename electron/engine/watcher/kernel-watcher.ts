@@ -332,6 +332,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     }
     if (mask & c.IN_IGNORED) {
       // The kernel dropped the watch: the directory was deleted or its file system unmounted.
+      if (this.#unmounted.has(dir)) return; // reported and dropped at the end of the batch
       if (dir.rel === ROOT) this.#checkRoot();
       if (this.#dirs.get(dir.rel) === dir) this.#dropTree(dir, true);
       return;
@@ -367,6 +368,13 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
   /** A directory appeared under `path` (created, or moved in): watch it, then report what it holds. */
   #dirAppeared(path: RelPath): void {
     const known = this.#dirs.get(path);
+    if (known && this.#inode(path) === known.ino) {
+      // Already watched: the event was read after a listing had found it. Its contents are reported again, as
+      // events read meanwhile (a move of the old directory by that name) may have told the engine otherwise.
+      this.emit('event', { kind: 'created', path, dir: true });
+      void this.#addTree(path, true, true);
+      return;
+    }
     if (known) {
       // Another directory took this name: its old contents must go too.
       this.emit('event', { kind: 'removed', path, dir: true, entries: subtreeSize(known) });
@@ -464,7 +472,9 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       if (item.rel === fromPath || item.rel.startsWith(`${fromPath}/`))
         item.rel = (toPath + item.rel.slice(fromPath.length)) as RelPath;
     }
-    if (!top) return false;
+    // Events are read a moment after the fact: the record may be of a newer directory that took the old name
+    // meanwhile (then the moved one is watched and listed at its new path instead).
+    if (!top || this.#inode(toPath) !== top.ino) return false;
     unlink(top);
     const records = subtree(top);
     for (const record of records) if (this.#dirs.get(record.rel) === record) this.#dirs.delete(record.rel);
@@ -479,6 +489,15 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
         this.#dropTree(record, true);
     }
     return true;
+  }
+
+  #inode(rel: RelPath): number | undefined {
+    try {
+      const stat = fs.lstatSync(absolute(this.#options.root, rel), { throwIfNoEntry: false });
+      return stat?.isDirectory() ? stat.ino : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   #emitKernel(event: WatchEvent, basic: WatchEvent): void {
