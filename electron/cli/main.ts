@@ -6,12 +6,14 @@ import { Engine, loadConfigFile, type EnginePairConfig } from '../engine/index.j
 import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config.js';
 import { runServe } from '../server/serve.js';
 import { isXmlConfigFile, runSersyncFile, sersyncCommand, type Teardown } from '../sersync/index.js';
+import { inotifyBackendName } from '../engine/watcher/index.js';
 import { formatBatch } from './format.js';
 import { untilStopSignal } from './stop-signal.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
 import { DEFAULT_DELAY_MS, DEFAULT_MAX_DELAY_MS } from '../shared/timing.js';
 
-const USAGE = `Usage:
+/** The help text; it names the inotify backend this machine would run (native addon or its fs.watch fallback). */
+const usage = (): string => `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
   rsync-live run --config FILE [--once]              run every pair of a JSON config file (or a sersync confxml.xml)
   rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT] [--no-open]   engine + web UI on loopback
@@ -32,7 +34,9 @@ watch options:
   --bwlimit KIB          bandwidth limit per rsync run, KiB/s
   --timeout SEC          rsync I/O timeout (default 60)
   --rsync-option OPT     extra rsync option, e.g. --rsync-option=--numeric-ids (repeatable)
-  --watcher NAME         inotify (default) or chokidar
+  --watcher NAME         inotify (default) or chokidar. inotify runs the native kernel backend (close-write,
+                         moves, overflow) when its addon is built, else fs.watch; RSYNC_LIVE_NO_NATIVE=1 forces
+                         fs.watch. Here: ${inotifyBackendName()}
   --no-initial-sync      skip the start-up full sync
   --state-dir DIR        where unfinished queues survive restarts (default ~/.local/state/rsync-live)
   --confirm-deletions    allow the deletions the delete guard held back (the folder looked empty, replaced
@@ -192,7 +196,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   const beforeDashes = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
   if (beforeDashes.includes('--help') || beforeDashes.includes('-h')) {
-    io.out(USAGE);
+    io.out(usage());
     return 0;
   }
   try {
@@ -249,14 +253,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case '-h':
       case '--help':
       case 'help':
-        io.out(USAGE);
+        io.out(usage());
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`rsync-live: ${(error as Error).message}\n\n${USAGE}`);
+      io.err(`rsync-live: ${(error as Error).message}\n\n${usage()}`);
       return 2;
     }
     io.err(`rsync-live: ${(error as Error).message}`);

@@ -29,4 +29,9 @@ export function createWatcher(
   return new InotifyWatcher(options, `inotify (fs.watch fallback: ${reason})`);
 }
 
+/** What `--watcher inotify` runs on this machine, as the backend's name says it (for --help). */
+export function inotifyBackendName(native: NativeLoad = loadNativeInotify()): string {
+  return native.addon ? 'inotify (native)' : `inotify (fs.watch fallback: ${native.reason})`;
+}
+
 export type { Watcher, WatcherCapabilities, WatcherOptions } from './watcher.js';
