@@ -13,7 +13,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { absolute, join, parentOf, ROOT, type RelPath } from '../byte-path.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { WatchEvent } from '../coalescer.js';
 import { adjustCount, linkChild, subtree, subtreeSize, unlink, type DirRecord } from './dir-records.js';
 import { parseEvents, type InotifyAddon, type InotifyEvent, type InotifyHandle } from './native-inotify.js';
 import {
@@ -357,8 +356,9 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     if (mask & c.IN_MODIFY) this.emit('event', { kind: 'changed', path, writing: true });
     if (mask & c.IN_ATTRIB)
       this.emit('event', isDir ? { kind: 'changed', path, dir: true } : { kind: 'changed', path });
-    if (mask & c.IN_CLOSE_WRITE && !isDir)
-      this.#emitKernel({ kind: 'closed', path }, { kind: 'changed', path });
+    // Without kernelEvents a close is not reported at all, as with fs.watch: an extra event would make the
+    // coalescer take a small file for one written in chunks and hold it longer.
+    if (mask & c.IN_CLOSE_WRITE && !isDir && this.#kernelEvents) this.emit('event', { kind: 'closed', path });
     if (mask & c.IN_DELETE) {
       adjustCount(dir, -1);
       this.#removed(path, isDir, false);
@@ -498,10 +498,6 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     } catch {
       return undefined;
     }
-  }
-
-  #emitKernel(event: WatchEvent, basic: WatchEvent): void {
-    this.emit('event', this.#kernelEvents ? event : basic);
   }
 
   /**
