@@ -1,6 +1,6 @@
 // Benchmark suite: renders the results as docs/benchmarks.md (results table, ratios, targets, findings, chart,
 // method) and writes the results JSON. Rendering is pure (results in, text out); `writeReport` does the I/O.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { formatBytes, formatMs, formatRatio, formatSeconds } from './stats.js';
@@ -401,6 +401,17 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
   return `${out.join('\n')}\n`;
 }
 
+/** Everything after this line in benchmarks.md is written by hand and kept when the report is rendered again. */
+export const HAND_WRITTEN_MARKER =
+  '<!-- Sections below are written by hand (not by npm run bench) and kept when the report is rendered again. -->';
+
+/** The rendered report, followed by the hand-written sections of the previous one (from the marker on). */
+export function keepHandWritten(previous: string | null, rendered: string): string {
+  const at = previous?.indexOf(HAND_WRITTEN_MARKER) ?? -1;
+  if (previous === null || at < 0) return rendered;
+  return `${rendered.trimEnd()}\n\n${previous.slice(at)}`;
+}
+
 /** Writes benchmarks.md, benchmarks.json (formatted like the repository's prettier would) and returns paths. */
 export async function writeReport(
   results: BenchResults,
@@ -410,7 +421,8 @@ export async function writeReport(
   await mkdir(outDir, { recursive: true });
   const md = path.join(outDir, 'benchmarks.md');
   const json = path.join(outDir, 'benchmarks.json');
-  await writeFile(md, renderMarkdown(results, chartFile));
+  const previous = await readFile(md, 'utf8').catch(() => null);
+  await writeFile(md, keepHandWritten(previous, renderMarkdown(results, chartFile)));
   const config = (await resolveConfig(json)) ?? {};
   await writeFile(json, await format(JSON.stringify(results), { ...config, filepath: json }));
   return { md, json };

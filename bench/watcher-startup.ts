@@ -220,17 +220,21 @@ async function main(): Promise<void> {
     console.log(`run ${run + 1}: ${format(sample)}`);
   }
   const keys = Object.keys(samples[0] as Sample) as (keyof Sample)[];
-  const med = Object.fromEntries(keys.map((k) => [k, median(samples.map((s) => s[k]))])) as unknown as Sample;
+  const med = Object.fromEntries(
+    keys.map((k) => [k, median(samples.map((s) => s[k] ?? NaN))]),
+  ) as unknown as Sample;
   console.log(
     `median (${values.cli ? 'cli' : values.engine ? 'engine' : 'watcher'}, ${values.backend}): ${format(med)}`,
   );
 }
 
 function format(s: Sample): string {
+  // --cli has no base or heap figure (JSON turns their NaN into null).
+  const mb = (x: number | null) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(0));
   return (
-    `ready ${(s.readyMs / 1000).toFixed(2)} s, ${s.directories} dirs, RSS ${s.rssMB.toFixed(0)} MB ` +
-    `(base ${s.baseMB.toFixed(0)}, ` +
-    `peak ${s.hwmMB.toFixed(0)} MB), heap ${s.heapMB.toFixed(0)} MB, CPU ${(s.startCpuMs / 1000).toFixed(2)} s, ` +
+    `ready ${(s.readyMs / 1000).toFixed(2)} s, ${s.directories} dirs, RSS ${mb(s.rssMB)} MB ` +
+    `(base ${mb(s.baseMB)}, ` +
+    `peak ${mb(s.hwmMB)} MB), heap ${mb(s.heapMB)} MB, CPU ${(s.startCpuMs / 1000).toFixed(2)} s, ` +
     `idle CPU ${s.idleCpuMs.toFixed(0)} ms/2 s`
   );
 }

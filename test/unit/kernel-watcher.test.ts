@@ -11,7 +11,7 @@ import type { WatchEvent } from '../../electron/engine/coalescer.js';
 import { compileExcludes } from '../../electron/engine/excludes.js';
 import { createWatcher } from '../../electron/engine/watcher/index.js';
 import { KernelWatcher } from '../../electron/engine/watcher/kernel-watcher.js';
-import { loadNativeInotify } from '../../electron/engine/watcher/native-inotify.js';
+import { loadNativeInotify, unpacked } from '../../electron/engine/watcher/native-inotify.js';
 import type { PathFilter, WatcherErrorInfo } from '../../electron/engine/watcher/watcher.js';
 import { eventually, tempDir } from '../helpers/engine-harness.js';
 
@@ -363,6 +363,15 @@ describe('createWatcher: native backend or fs.watch fallback', () => {
     expect(forced).toEqual({ addon: null, reason: 'RSYNC_LIVE_NO_NATIVE=1' });
     const watcher = createWatcher('inotify', options(root), forced);
     expect(watcher.backend).toBe('inotify (fs.watch fallback: RSYNC_LIVE_NO_NATIVE=1)');
+  });
+
+  it('a packaged app loads the addon from app.asar.unpacked (electron-builder asarUnpack)', () => {
+    expect(unpacked('/opt/Rsync Live/resources/app.asar/dist/native/rsync_live_inotify.node')).toBe(
+      '/opt/Rsync Live/resources/app.asar.unpacked/dist/native/rsync_live_inotify.node',
+    );
+    expect(unpacked('/work/dist/native/rsync_live_inotify.node')).toBe(
+      '/work/dist/native/rsync_live_inotify.node',
+    );
   });
 
   it('chokidar has no kernel events', async () => {

@@ -51,7 +51,12 @@ export function addonCandidates(): string[] {
   return [
     path.resolve(here, '../../../native', ADDON_FILE),
     path.resolve(here, '../../../dist/native', ADDON_FILE),
-  ].map((file) => file.replace(`${path.sep}app.asar${path.sep}`, `${path.sep}app.asar.unpacked${path.sep}`));
+  ].map(unpacked);
+}
+
+/** A path inside an Electron app's asar archive, moved to the unpacked copy beside it. */
+export function unpacked(file: string): string {
+  return file.replace(`${path.sep}app.asar${path.sep}`, `${path.sep}app.asar.unpacked${path.sep}`);
 }
 
 let cached: NativeLoad | undefined;
