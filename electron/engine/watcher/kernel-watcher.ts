@@ -260,6 +260,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     if (this.#closed) return;
     if (readError) this.emit('rescan', `reading inotify events failed (${readError})`);
     const events = parseEvents(batch);
+    const movesTo = this.#movesTo(events);
     const paired = new Set<number>();
     // Moves held from the previous batch first: their IN_MOVED_TO, if any, is in this one.
     if (this.#held.size > 0) {
@@ -267,7 +268,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       this.#heldTimer = null;
       for (const [cookie, from] of [...this.#held]) {
         this.#held.delete(cookie);
-        const at = this.#findMoveTo(events, 0, cookie);
+        const at = movesTo.get(cookie) ?? -1;
         if (at >= 0) {
           paired.add(at);
           this.#onMove(from, events[at] as InotifyEvent);
@@ -282,7 +283,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
         const dir = this.#byWd.get(event.wd);
         if (!dir) continue;
         const from = { dir, name: event.name, isDir: (event.mask & c.IN_ISDIR) !== 0 };
-        const at = this.#findMoveTo(events, i + 1, event.cookie);
+        const at = movesTo.get(event.cookie) ?? -1;
         if (at >= 0) {
           paired.add(at);
           this.#onMove(from, events[at] as InotifyEvent);
@@ -294,13 +295,15 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     if (this.#unmounted.size > 0) this.#onUnmount();
   }
 
-  #findMoveTo(events: InotifyEvent[], start: number, cookie: number): number {
+  /** Where each IN_MOVED_TO of the batch is, by cookie (one pass: a mass move must not cost n² look-ups). */
+  #movesTo(events: InotifyEvent[]): Map<number, number> {
     const movedTo = this.#addon.constants.IN_MOVED_TO;
-    for (let i = start; i < events.length; i++) {
+    const at = new Map<number, number>();
+    for (let i = 0; i < events.length; i++) {
       const event = events[i] as InotifyEvent;
-      if (event.cookie === cookie && event.mask & movedTo) return i;
+      if (event.mask & movedTo) at.set(event.cookie, i);
     }
-    return -1;
+    return at;
   }
 
   #hold(cookie: number, from: HeldMove): void {
