@@ -30,6 +30,8 @@ export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = {
   big: '(c) big files',
   churn: '(d) churn, odd names',
   'churn-plain': '(d) churn, plain names',
+  moves: '(g) moves inside the folder',
+  'slow-writer': '(h) slow writer',
   idle: '(f) idle after start-up',
   startup: '(f) start-up, large tree',
 };
@@ -128,6 +130,30 @@ function rowsFor(sizes: BenchResults['sizes']): Row[] {
       converge: true,
     },
     { workload: 'churn-plain', figure: 'CPU-s', value: cpu },
+    { workload: 'moves', figure: 'converged after the last move', value: converge(), converge: true },
+    {
+      workload: 'moves',
+      figure: `file data sent per byte moved (${sizes.movesMiB} MiB moved)`,
+      value: fmt('moveSendRatio', (x) => formatRatio(x)),
+    },
+    { workload: 'moves', figure: 'CPU-s', value: cpu },
+    { workload: 'slow-writer', figure: 'converged after the close', value: converge(), converge: true },
+    {
+      workload: 'slow-writer',
+      figure: `sends of the file (${sizes.slowWriterMiB} MiB in ${sizes.slowWriterChunks} chunks, ${sizes.slowWriterPauseMs} ms apart)`,
+      value: (cell) => {
+        const xs = cell.runs.map((r) => r.metrics['sends'] ?? 0);
+        return xs.length === 0 ? null : `${Math.max(...xs)} (worst run)`;
+      },
+    },
+    {
+      workload: 'slow-writer',
+      figure: 'partial states seen on the target',
+      value: (cell) => {
+        const xs = cell.runs.map((r) => r.metrics['partialStates'] ?? 0);
+        return xs.length === 0 ? null : `${Math.max(...xs)} (worst run)`;
+      },
+    },
     {
       workload: 'idle',
       figure: 'peak RSS / RSS after start-up (MB)',
