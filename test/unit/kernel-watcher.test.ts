@@ -10,10 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../electron/engine/coalescer.js';
 import { compileExcludes } from '../../electron/engine/excludes.js';
 import { createWatcher } from '../../electron/engine/watcher/index.js';
-import { KernelWatcher } from '../../electron/engine/watcher/kernel-watcher.js';
+import { KernelWatcher, MOVE_PAIR_MS } from '../../electron/engine/watcher/kernel-watcher.js';
 import { loadNativeInotify, unpacked } from '../../electron/engine/watcher/native-inotify.js';
 import type { PathFilter, WatcherErrorInfo } from '../../electron/engine/watcher/watcher.js';
 import { eventually, tempDir } from '../helpers/engine-harness.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -35,13 +36,19 @@ async function folder(files: string[]): Promise<string> {
   return root;
 }
 
-async function watch(root: string, ignored: PathFilter = () => false, kernelEvents = true) {
+async function watch(
+  root: string,
+  ignored: PathFilter = () => false,
+  kernelEvents = true,
+  clock?: FakeClock,
+) {
   if (!native.addon) throw new Error(`the native inotify addon does not load: ${native.reason}`);
   const watcher = new KernelWatcher(native.addon, {
     root: Buffer.from(root),
     folder: root,
     ignored,
     kernelEvents,
+    ...(clock ? { clock } : {}),
   });
   const events: WatchEvent[] = [];
   const errors: WatcherErrorInfo[] = [];
@@ -186,6 +193,29 @@ describe('native inotify watcher: kernel events', () => {
     expect(watcher.directories).toBe(3);
     fs.writeFileSync(path.join(root, 'in/sub/new'), 'x');
     await eventually(() => expect(show(events)).toContain('closed in/sub/new'));
+  });
+
+  it('an IN_MOVED_FROM without its pair waits MOVE_PAIR_MS on the clock, then it is a move out', async () => {
+    const root = await folder(['d/e/f', 'g']);
+    const outside = await folder([]);
+    const clock = new FakeClock();
+    const { watcher, events } = await watch(root, () => false, true, clock);
+    fs.renameSync(path.join(root, 'g'), path.join(outside, 'g'));
+    await eventually(() => expect(clock.pending).toBe(1)); // read, and held
+    expect(show(events)).toEqual([]);
+    clock.advance(MOVE_PAIR_MS - 1);
+    expect(show(events)).toEqual([]);
+    clock.advance(1);
+    expect(show(events)).toEqual(['removed g']);
+    // A batch that arrives first settles the held move at once (here: a directory moved out, then a write).
+    fs.renameSync(path.join(root, 'd'), path.join(outside, 'd'));
+    await eventually(() => expect(clock.pending).toBe(1));
+    fs.writeFileSync(path.join(root, 'h'), '');
+    await eventually(() =>
+      expect(show(events).slice(1, 3)).toEqual(['removed d dir entries=3', 'created h']),
+    );
+    expect(clock.pending).toBe(0);
+    expect(watcher.directories).toBe(1);
   });
 
   it('a move into an excluded directory is a removal, out of one a creation', async () => {
