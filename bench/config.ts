@@ -17,7 +17,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--only a,b,.
   --quick        small sizes (development); results go to bench/results/quick unless --out is given
   --runs N       runs per tool and workload (default 3; 1 with --quick); medians are reported
   --only LIST    workloads by letter (a burst, b latency, c big files, d churn, e three targets,
-                 f large tree + idle) or by id (${WORKLOAD_IDS.join(', ')})
+                 f large tree + idle, g moves, h slow writer) or by id (${WORKLOAD_IDS.join(', ')})
   --tools LIST   ${TOOL_IDS.join(', ')}; "lsyncd" means both lsyncd variants
   --timeout SEC  per run: a tool that has not converged by then "did not converge" (default 120)
   --settle SEC   fixed window after convergence before CPU is read, the same for every tool (default 3)
@@ -64,6 +64,10 @@ export const FULL_SIZES: Readonly<Sizes> = {
   idleDirs: 10_000,
   idleFiles: 30_000,
   idleWindowMs: 10_000,
+  movesMiB: 76,
+  slowWriterMiB: 40,
+  slowWriterChunks: 8,
+  slowWriterPauseMs: 400,
 };
 
 export const QUICK_SIZES: Readonly<Sizes> = {
@@ -79,6 +83,8 @@ export const QUICK_SIZES: Readonly<Sizes> = {
   idleDirs: 2000,
   idleFiles: 6000,
   idleWindowMs: 5000,
+  movesMiB: 8,
+  slowWriterMiB: 8,
 };
 
 class UsageError extends Error {}

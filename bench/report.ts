@@ -1,6 +1,6 @@
 // Benchmark suite: renders the results as docs/benchmarks.md (results table, ratios, targets, findings, chart,
 // method) and writes the results JSON. Rendering is pure (results in, text out); `writeReport` does the I/O.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { formatBytes, formatMs, formatRatio, formatSeconds } from './stats.js';
@@ -30,6 +30,8 @@ export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = {
   big: '(c) big files',
   churn: '(d) churn, odd names',
   'churn-plain': '(d) churn, plain names',
+  moves: '(g) moves inside the folder',
+  'slow-writer': '(h) slow writer',
   idle: '(f) idle after start-up',
   startup: '(f) start-up, large tree',
 };
@@ -128,6 +130,30 @@ function rowsFor(sizes: BenchResults['sizes']): Row[] {
       converge: true,
     },
     { workload: 'churn-plain', figure: 'CPU-s', value: cpu },
+    { workload: 'moves', figure: 'converged after the last move', value: converge(), converge: true },
+    {
+      workload: 'moves',
+      figure: `file data sent per byte moved (${sizes.movesMiB} MiB moved)`,
+      value: fmt('moveSendRatio', (x) => formatRatio(x)),
+    },
+    { workload: 'moves', figure: 'CPU-s', value: cpu },
+    { workload: 'slow-writer', figure: 'converged after the close', value: converge(), converge: true },
+    {
+      workload: 'slow-writer',
+      figure: `sends of the file (${sizes.slowWriterMiB} MiB in ${sizes.slowWriterChunks} chunks, ${sizes.slowWriterPauseMs} ms apart)`,
+      value: (cell) => {
+        const xs = cell.runs.map((r) => r.metrics['sends'] ?? 0);
+        return xs.length === 0 ? null : `${Math.max(...xs)} (worst run)`;
+      },
+    },
+    {
+      workload: 'slow-writer',
+      figure: 'partial states seen on the target',
+      value: (cell) => {
+        const xs = cell.runs.map((r) => r.metrics['partialStates'] ?? 0);
+        return xs.length === 0 ? null : `${Math.max(...xs)} (worst run)`;
+      },
+    },
     {
       workload: 'idle',
       figure: 'peak RSS / RSS after start-up (MB)',
@@ -401,6 +427,17 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
   return `${out.join('\n')}\n`;
 }
 
+/** Everything after this line in benchmarks.md is written by hand and kept when the report is rendered again. */
+export const HAND_WRITTEN_MARKER =
+  '<!-- Sections below are written by hand (not by npm run bench) and kept when the report is rendered again. -->';
+
+/** The rendered report, followed by the hand-written sections of the previous one (from the marker on). */
+export function keepHandWritten(previous: string | null, rendered: string): string {
+  const at = previous?.indexOf(HAND_WRITTEN_MARKER) ?? -1;
+  if (previous === null || at < 0) return rendered;
+  return `${rendered.trimEnd()}\n\n${previous.slice(at)}`;
+}
+
 /** Writes benchmarks.md, benchmarks.json (formatted like the repository's prettier would) and returns paths. */
 export async function writeReport(
   results: BenchResults,
@@ -410,7 +447,8 @@ export async function writeReport(
   await mkdir(outDir, { recursive: true });
   const md = path.join(outDir, 'benchmarks.md');
   const json = path.join(outDir, 'benchmarks.json');
-  await writeFile(md, renderMarkdown(results, chartFile));
+  const previous = await readFile(md, 'utf8').catch(() => null);
+  await writeFile(md, keepHandWritten(previous, renderMarkdown(results, chartFile)));
   const config = (await resolveConfig(json)) ?? {};
   await writeFile(json, await format(JSON.stringify(results), { ...config, filepath: json }));
   return { md, json };

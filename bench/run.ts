@@ -31,6 +31,8 @@ import {
 import { bigScenario } from './workloads/big.js';
 import { burstScenario } from './workloads/burst.js';
 import { churnScenario } from './workloads/churn.js';
+import { movesScenario } from './workloads/moves.js';
+import { slowWriterScenario } from './workloads/slow-writer.js';
 import { errorText, LOGS_DIR, runScenario, type Scenario, type SuiteContext } from './workloads/harness.js';
 import { latencyScenario } from './workloads/latency.js';
 import {
@@ -101,6 +103,10 @@ function scenarioFor(suite: Suite, workload: WorkloadId): Scenario | null {
       return churnScenario(ctx, false, d.target(d.fast, 't1'));
     case 'churn-plain':
       return churnScenario(ctx, true, d.target(d.fast, 't1'));
+    case 'moves':
+      return movesScenario(ctx, d.target(d.fast, 't1'));
+    case 'slow-writer':
+      return slowWriterScenario(ctx, d.target(d.fast, 't1'));
     default:
       return null;
   }

@@ -31,6 +31,8 @@ export const WORKLOAD_IDS = [
   'big',
   'churn',
   'churn-plain',
+  'moves',
+  'slow-writer',
   'idle',
   'startup',
 ] as const;
@@ -44,6 +46,8 @@ export const WORKLOAD_LETTERS: Readonly<Record<string, readonly WorkloadId[]>> =
   d: ['churn', 'churn-plain'],
   e: ['three'],
   f: ['startup', 'idle'],
+  g: ['moves'],
+  h: ['slow-writer'],
 };
 
 /** Which tools each workload runs, in column order. */
@@ -55,6 +59,8 @@ export const WORKLOAD_TOOLS: Readonly<Record<WorkloadId, readonly ToolId[]>> = {
   big: ['rsync-live', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
   churn: ['rsync-live', 'rsync-live-noguard', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
   'churn-plain': ['rsync-live', 'rsync-live-noguard', 'lsyncd-0.1s', 'lsyncd-15s', 'inotifywait', 'floor'],
+  moves: ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
+  'slow-writer': ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
   idle: ['rsync-live', 'lsyncd-0.1s', 'inotifywait'],
   startup: ['rsync-live', 'rsync-live-chokidar', 'lsyncd-0.1s', 'inotifywait', 'floor'],
 };
@@ -75,6 +81,12 @@ export interface Sizes {
   idleDirs: number;
   idleFiles: number;
   idleWindowMs: number;
+  /** (g) moves: MiB of files moved. */
+  movesMiB: number;
+  /** (h) slow writer: MiB written in `slowWriterChunks` chunks with `slowWriterPauseMs` between them. */
+  slowWriterMiB: number;
+  slowWriterChunks: number;
+  slowWriterPauseMs: number;
 }
 
 /**

@@ -2,11 +2,14 @@
 // and CPU. Builds a tree of N directories (fan-out 10, 3 small files each) once under the OS temp directory and
 // reuses it; then runs each measurement in a fresh child process and prints the median of the runs:
 // time to ready, RSS after ready, peak RSS (VmHWM), heap used after GC, CPU to start, CPU while idle for 2 s.
-// `--engine` measures the whole Engine (local-directory target, no start-up full sync) instead of the watcher.
-// Run: npx tsx bench/watcher-startup.ts --dirs 100000 [--backend inotify|chokidar] [--engine] [--runs 3]
+// `--engine` measures the whole Engine (local-directory target, no start-up full sync) instead of the watcher;
+// `--cli` the built command (`node bin/rsync-live.js watch TREE DEST --no-initial-sync`, npm run build first) as
+// its own process, without tsx: ready = the "watching" log line, RSS/peak read from /proc after 2 s idle.
+// The inotify backend runs natively when the addon is built; RSYNC_LIVE_NO_NATIVE=1 measures its fs.watch fallback.
+// Run: npx tsx bench/watcher-startup.ts --dirs 100000 [--backend inotify|chokidar] [--engine|--cli] [--runs 3]
 // The inotify watch limit (fs.inotify.max_user_watches) must exceed --dirs. Not part of the tests (noisy).
 // RSS includes tsx's loader thread (~40 MB over a built engine run with plain node, see "base").
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     dirs: { type: 'string', default: '10000' },
     backend: { type: 'string', default: 'inotify' },
     engine: { type: 'boolean', default: false },
+    cli: { type: 'boolean', default: false },
     runs: { type: 'string', default: '3' },
     tree: { type: 'string' },
     child: { type: 'boolean', default: false },
@@ -131,7 +135,70 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
+/** The built CLI in its own process: what a user runs, without tsx's loader. */
+async function measureCli(): Promise<Sample> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'rsync-live-watch-dest-'));
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin/rsync-live.js'),
+      'watch',
+      TREE,
+      dest,
+      '--no-initial-sync',
+      '--watcher',
+      values.backend,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const pid = child.pid as number;
+  const status = (key: string) =>
+    Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) /
+    1024;
+  const cpu = () => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) / 100) * 1000;
+  };
+  let out = '';
+  const directories = await new Promise<number>((resolve, reject) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      const m = /watching .* \((\d+) directories, ([^)]*\)?)\)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`rsync-live exited (${code}) before watching:\n${out}`)));
+  });
+  const readyMs = performance.now() - t0;
+  const startCpuMs = cpu();
+  const rssMB = status('VmRSS');
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const idleCpuMs = cpu() - startCpuMs;
+  const sample = {
+    readyMs,
+    directories,
+    baseMB: NaN,
+    rssMB,
+    hwmMB: status('VmHWM'),
+    heapMB: NaN,
+    startCpuMs,
+    idleCpuMs,
+  };
+  console.error(`  ${/\(\d+ directories, .*\)$/m.exec(out)?.[0] ?? ''}`);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  fs.rmSync(dest, { recursive: true, force: true });
+  return sample;
+}
+
 async function main(): Promise<void> {
+  if (values.child && values.cli) {
+    process.stdout.write(`${JSON.stringify(await measureCli())}\n`);
+    process.exit(0);
+  }
   if (values.child) {
     process.stdout.write(`${JSON.stringify(await measure())}\n`);
     process.exit(0);
@@ -153,15 +220,21 @@ async function main(): Promise<void> {
     console.log(`run ${run + 1}: ${format(sample)}`);
   }
   const keys = Object.keys(samples[0] as Sample) as (keyof Sample)[];
-  const med = Object.fromEntries(keys.map((k) => [k, median(samples.map((s) => s[k]))])) as unknown as Sample;
-  console.log(`median (${values.engine ? 'engine' : 'watcher'}, ${values.backend}): ${format(med)}`);
+  const med = Object.fromEntries(
+    keys.map((k) => [k, median(samples.map((s) => s[k] ?? NaN))]),
+  ) as unknown as Sample;
+  console.log(
+    `median (${values.cli ? 'cli' : values.engine ? 'engine' : 'watcher'}, ${values.backend}): ${format(med)}`,
+  );
 }
 
 function format(s: Sample): string {
+  // --cli has no base or heap figure (JSON turns their NaN into null).
+  const mb = (x: number | null) => (x === null || Number.isNaN(x) ? '–' : x.toFixed(0));
   return (
-    `ready ${(s.readyMs / 1000).toFixed(2)} s, ${s.directories} dirs, RSS ${s.rssMB.toFixed(0)} MB ` +
-    `(base ${s.baseMB.toFixed(0)}, ` +
-    `peak ${s.hwmMB.toFixed(0)} MB), heap ${s.heapMB.toFixed(0)} MB, CPU ${(s.startCpuMs / 1000).toFixed(2)} s, ` +
+    `ready ${(s.readyMs / 1000).toFixed(2)} s, ${s.directories} dirs, RSS ${mb(s.rssMB)} MB ` +
+    `(base ${mb(s.baseMB)}, ` +
+    `peak ${mb(s.hwmMB)} MB), heap ${mb(s.heapMB)} MB, CPU ${(s.startCpuMs / 1000).toFixed(2)} s, ` +
     `idle CPU ${s.idleCpuMs.toFixed(0)} ms/2 s`
   );
 }

@@ -10,11 +10,19 @@ import { combine, type Change, type PathChange } from './path-change.js';
 
 export type { Change, PathChange } from './path-change.js';
 
-export type WatchEventKind = 'created' | 'changed' | 'removed';
+/**
+ * closed: a regular file's writer closed it (IN_CLOSE_WRITE). moved: a rename inside the folder, `from` → `path`
+ * (native inotify backend only, see the watcher's `capabilities`).
+ */
+export type WatchEventKind = 'created' | 'changed' | 'removed' | 'closed' | 'moved';
 
 export interface WatchEvent {
   kind: WatchEventKind;
   path: RelPath;
+  /** For 'moved': the old path. */
+  from?: RelPath;
+  /** For 'changed': content was written (IN_MODIFY) and the writer may still hold the file open; absent for metadata. */
+  writing?: boolean;
   /** Known to be a directory (created or removed). */
   dir?: boolean;
   /** For a removed directory: the entries it held, itself included, as far as the watcher knew. */

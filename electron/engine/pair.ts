@@ -205,7 +205,7 @@ export class Pair {
       this.#log('error', info.message);
       if (info.kind === 'watch-limit') this.#startFallback();
       if (info.kind === 'source-missing') this.#guard.trip('folder-missing');
-      if ((info.kind as string) === 'unmounted') this.#guard.trip('folder-unmounted');
+      if (info.kind === 'unmounted') this.#guard.trip('folder-unmounted');
       this.#ctx.emit('state', this.id);
     });
     await this.#probe.remember();

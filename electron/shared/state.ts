@@ -17,6 +17,7 @@ export const ERROR_KINDS = [
   'vanished',
   'permission-denied',
   'source-missing',
+  'unmounted',
   'watch-limit',
   'watcher',
   'bad-config',

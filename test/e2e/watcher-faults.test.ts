@@ -2,12 +2,24 @@
 // Node, a watch silently gone) and watches that error out. Events are muted by wrapping fs.watch, which the
 // inotify backend uses for every directory; the engine itself is real. Whatever the watcher missed must be
 // repaired by a full sync: the rescan after a lost watch, the verification after a burst, or one requested.
+// The faults are injected through fs.watch, so these tests run the fs.watch backend (RSYNC_LIVE_NO_NATIVE=1);
+// the native backend's own faults (queue overflow, unmount) are in test/serial/inotify-overflow.test.ts and
+// test/unit/kernel-watcher.test.ts.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { diffManifests, manifest, waitForConverge } from '../helpers/manifest.js';
 import { eventually, pairConfig, startHarness, tempDir, type Harness } from '../helpers/engine-harness.js';
+
+const noNative = process.env.RSYNC_LIVE_NO_NATIVE;
+beforeAll(() => {
+  process.env.RSYNC_LIVE_NO_NATIVE = '1';
+});
+afterAll(() => {
+  if (noNative === undefined) delete process.env.RSYNC_LIVE_NO_NATIVE;
+  else process.env.RSYNC_LIVE_NO_NATIVE = noNative;
+});
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

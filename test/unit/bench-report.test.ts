@@ -5,6 +5,8 @@ import { diffKinds } from '../../bench/converge.js';
 import { explainDiffs, findingsOf } from '../../bench/findings.js';
 import {
   codeSpan,
+  HAND_WRITTEN_MARKER,
+  keepHandWritten,
   markdownTable,
   ratiosTable,
   renderMarkdown,
@@ -142,6 +144,15 @@ const RESULTS: BenchResults = {
 };
 
 describe('bench report', () => {
+  it('rendering again keeps the hand-written sections after the marker', () => {
+    const previous = `# Benchmarks\n\nold results\n\n${HAND_WRITTEN_MARKER}\n\n## Watcher start-up\n\nmeasured by hand\n`;
+    expect(keepHandWritten(previous, '# Benchmarks\n\nnew results\n')).toBe(
+      `# Benchmarks\n\nnew results\n\n${HAND_WRITTEN_MARKER}\n\n## Watcher start-up\n\nmeasured by hand\n`,
+    );
+    expect(keepHandWritten('# Benchmarks\n\nold\n', 'new\n')).toBe('new\n');
+    expect(keepHandWritten(null, 'new\n')).toBe('new\n');
+  });
+
   it('markdownTable escapes pipes and newlines', () => {
     expect(markdownTable(['a', 'b'], [['x|y', 'line\nbreak']])).toBe(
       '| a | b |\n|---|---|\n| x\\|y | line break |',

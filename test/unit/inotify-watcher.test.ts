@@ -1,6 +1,8 @@
-// The inotify backend on its own, against a real folder: what it watches at start, what it reports for
+// The inotify backends on their own, against a real folder: what they watch at start, what they report for
 // directories that appear (watched first, listed second), byte-exact names, replaced directories, and the
-// entry counts of removed subtrees that the delete guard weighs (kept in linked directory records).
+// entry counts of removed subtrees that the delete guard weighs (kept in linked directory records). Both the
+// fs.watch backend and the native one (in its basic-events mode, as the engine uses it before it handles
+// moves) give the same guarantees; test/unit/kernel-watcher.test.ts covers what only the native one reports.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../electron/engine/coalescer.js';
 import { compileExcludes } from '../../electron/engine/excludes.js';
 import { InotifyWatcher } from '../../electron/engine/watcher/inotify-watcher.js';
-import type { PathFilter } from '../../electron/engine/watcher/watcher.js';
+import { KernelWatcher } from '../../electron/engine/watcher/kernel-watcher.js';
+import { loadNativeInotify } from '../../electron/engine/watcher/native-inotify.js';
+import type { Watcher, WatcherOptions, PathFilter } from '../../electron/engine/watcher/watcher.js';
 import { eventually, tempDir } from '../helpers/engine-harness.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -31,23 +35,37 @@ async function folder(files: string[]): Promise<string> {
   return root;
 }
 
-async function watch(
-  root: string,
-  ignored: PathFilter = () => false,
-): Promise<{ watcher: InotifyWatcher; events: WatchEvent[] }> {
-  const watcher = new InotifyWatcher({ root: Buffer.from(root), folder: root, ignored });
-  const events: WatchEvent[] = [];
-  watcher.on('event', (event) => events.push(event));
-  watcher.on('error', (error) => events.push({ kind: 'changed', path: `error: ${error.message}` as never }));
-  cleanups.push(() => watcher.close());
-  await watcher.start();
-  return { watcher, events };
-}
+const native = loadNativeInotify();
+const backends: [string, (options: WatcherOptions) => Watcher][] = [
+  ['fs.watch', (options) => new InotifyWatcher(options)],
+  [
+    'native',
+    (options) => {
+      if (!native.addon) throw new Error(`the native inotify addon does not load: ${native.reason}`);
+      return new KernelWatcher(native.addon, options);
+    },
+  ],
+];
 
-const removals = (events: WatchEvent[]) =>
-  events.filter((e) => e.kind === 'removed').map((e) => ({ path: e.path, dir: e.dir, entries: e.entries }));
+describe.each(backends)('inotify watcher (%s)', (_backend, make) => {
+  async function watch(
+    root: string,
+    ignored: PathFilter = () => false,
+  ): Promise<{ watcher: Watcher; events: WatchEvent[] }> {
+    const watcher = make({ root: Buffer.from(root), folder: root, ignored });
+    const events: WatchEvent[] = [];
+    watcher.on('event', (event) => events.push(event));
+    watcher.on('error', (error) =>
+      events.push({ kind: 'changed', path: `error: ${error.message}` as never }),
+    );
+    cleanups.push(() => watcher.close());
+    await watcher.start();
+    return { watcher, events };
+  }
 
-describe('inotify watcher', () => {
+  const removals = (events: WatchEvent[]) =>
+    events.filter((e) => e.kind === 'removed').map((e) => ({ path: e.path, dir: e.dir, entries: e.entries }));
+
   it('watches every directory at start, reports nothing for what is already there, skips excluded ones', async () => {
     const root = await folder(['a/b/c/f1', 'a/b/f2', 'a/d/', 'a/skipped/z/', 'node_modules/x/y/', 'top.txt']);
     const excluded = compileExcludes({
@@ -152,7 +170,7 @@ describe('inotify watcher', () => {
     const root = await folder([]);
     for (let i = 0; i < 60; i++)
       for (let j = 0; j < 50; j++) fs.mkdirSync(path.join(root, `d${i}/e${j}`), { recursive: true });
-    const watcher = new InotifyWatcher({ root: Buffer.from(root), folder: root, ignored: () => false });
+    const watcher = make({ root: Buffer.from(root), folder: root, ignored: () => false });
     const events: WatchEvent[] = [];
     watcher.on('event', (event) => events.push(event));
     cleanups.push(() => watcher.close());

@@ -1,11 +1,13 @@
 // The inotify watch limit (ENOSPC from inotify_add_watch) must become an actionable error naming the sysctl
 // and the directory count, and the folder must fall back to periodic full syncs instead of a silent gap.
 // The kernel limit is simulated by making fs.watch fail after N watches: lowering the real, machine-wide
-// limit would break tests running in parallel (test/serial/watch-limit-real.test.ts lowers it, run alone).
+// limit would break tests running in parallel (test/serial/watch-limit-real.test.ts lowers it, run alone, and
+// covers the native backend). The simulation goes through fs.watch, so the pair here runs the fs.watch
+// backend (RSYNC_LIVE_NO_NATIVE=1).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InotifyWatcher } from '../../electron/engine/watcher/inotify-watcher.js';
 import { eventually, pairConfig, startHarness, tempDir } from '../helpers/engine-harness.js';
 
@@ -28,6 +30,15 @@ async function tree(dirs: number): Promise<string> {
 }
 
 afterEach(() => vi.restoreAllMocks());
+
+const noNative = process.env.RSYNC_LIVE_NO_NATIVE;
+beforeAll(() => {
+  process.env.RSYNC_LIVE_NO_NATIVE = '1';
+});
+afterAll(() => {
+  if (noNative === undefined) delete process.env.RSYNC_LIVE_NO_NATIVE;
+  else process.env.RSYNC_LIVE_NO_NATIVE = noNative;
+});
 
 describe('inotify watch limit', () => {
   it('reports the sysctl, a suggested value and the directories found', async () => {

@@ -17,10 +17,12 @@ import {
   type CliIo,
   type Command,
 } from '../command.js';
+import { inotifyBackendName } from '../../engine/watcher/index.js';
 import { runPairs } from '../run-pairs.js';
 import { untilStopSignal } from '../stop-signal.js';
 
-export const WATCH_USAGE = `Usage: rsync-live watch FOLDER TARGET... [options]
+/** The help text; it names the inotify backend this machine would run (native addon or its fs.watch fallback). */
+export const watchUsage = (): string => `Usage: rsync-live watch FOLDER TARGET... [options]
 Mirror FOLDER in real time to each TARGET.
 
 Targets: rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path (ssh),
@@ -40,7 +42,9 @@ Options:
   --concurrency N        rsync runs in flight per target, 1-16 (default 2)
   --rsync-option OPT     extra rsync option, e.g. --rsync-option=--numeric-ids (repeatable; only options that
                          change how files travel or which attributes they keep: see docs/cli.md)
-  --watcher NAME         inotify (default) or chokidar
+  --watcher NAME         inotify (default) or chokidar. inotify runs the native kernel backend (close-write,
+                         moves, overflow) when its addon is built, else fs.watch; RSYNC_LIVE_NO_NATIVE=1 forces
+                         fs.watch. Here: ${inotifyBackendName()}
   --no-initial-sync      skip the start-up full sync
   --state-dir DIR        unfinished queues and locks (default ~/.local/state/rsync-live)
   --confirm-deletions    allow the deletions the delete guard held back (the folder was replaced, gone or
@@ -145,7 +149,9 @@ export async function watchConfig(argv: string[], io: Pick<CliIo, 'env' | 'cwd'>
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'rsync-live watch FOLDER TARGET... [options]    mirror a folder in real time',
-  usage: WATCH_USAGE,
+  get usage() {
+    return watchUsage();
+  },
   async run(argv, io) {
     const { config, ...options } = await watchConfig(argv, io);
     return runPairs([config], options, io, untilStopSignal());

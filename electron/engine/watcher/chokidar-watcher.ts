@@ -6,10 +6,17 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { relFromUtf8, type RelPath } from '../byte-path.js';
-import { watchLimitMessage, type Watcher, type WatcherEvents, type WatcherOptions } from './watcher.js';
+import {
+  BASIC_CAPABILITIES,
+  watchLimitMessage,
+  type Watcher,
+  type WatcherEvents,
+  type WatcherOptions,
+} from './watcher.js';
 
 export class ChokidarWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   readonly backend = 'chokidar';
+  readonly capabilities = BASIC_CAPABILITIES;
   readonly #options: WatcherOptions;
   readonly #rootText: string;
   #watcher: FSWatcher | null = null;

@@ -11,20 +11,19 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { absolute, baseName, join, parentOf, ROOT, type RelPath } from '../byte-path.js';
-import { watchLimitMessage, type Watcher, type WatcherEvents, type WatcherOptions } from './watcher.js';
+import { adjustCount, linkChild, subtree, subtreeSize, unlink, type DirRecord } from './dir-records.js';
+import {
+  BASIC_CAPABILITIES,
+  watchLimitMessage,
+  type Watcher,
+  type WatcherEvents,
+  type WatcherOptions,
+} from './watcher.js';
 
-interface DirWatch {
-  readonly rel: RelPath;
+interface DirWatch extends DirRecord<DirWatch> {
   handle: fs.FSWatcher | null;
   /** Inode of the directory when it was watched: a different one under the same name means it was replaced. */
   readonly ino: number;
-  /** Entries directly inside, as last listed and kept roughly current by events (for the delete guard). */
-  count: number;
-  parent: DirWatch | null;
-  /** Child directories that are watched, as a doubly linked list (O(1) to add and remove). */
-  firstChild: DirWatch | null;
-  prev: DirWatch | null;
-  next: DirWatch | null;
 }
 
 /** Where a handle keeps its directory's record, so one listener function serves every handle. */
@@ -36,7 +35,8 @@ type Listener<A extends unknown[]> = (this: Handle, ...args: A) => void;
 const SLICE_MS = 10;
 
 export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watcher {
-  readonly backend = 'inotify';
+  readonly backend: string;
+  readonly capabilities = BASIC_CAPABILITIES;
   readonly #options: WatcherOptions;
   /** The exclude rules on a path alone: everything looked at here lies in a watched, so included, directory. */
   readonly #ignored: (rel: RelPath) => boolean;
@@ -51,8 +51,10 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
   readonly #onHandleChange: Listener<[string, string | null]>;
   readonly #onHandleError: Listener<[]>;
 
-  constructor(options: WatcherOptions) {
+  /** `backend` names it in the log line, e.g. why the native backend is not used. */
+  constructor(options: WatcherOptions, backend = 'inotify') {
     super();
+    this.backend = backend;
     this.#options = options;
     this.#ignored = options.ignored.itself ?? options.ignored;
     [this.#onHandleChange, this.#onHandleError] = InotifyWatcher.#listeners(this);
@@ -162,7 +164,7 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
       handle: null,
       ino,
       count: 0,
-      parent,
+      parent: null,
       firstChild: null,
       prev: null,
       next: null,
@@ -194,11 +196,7 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
     }
     if (record.handle === null) this.#reportLimit();
     this.#dirs.set(rel, record);
-    if (parent) {
-      record.next = parent.firstChild;
-      if (parent.firstChild) parent.firstChild.prev = record;
-      parent.firstChild = record;
-    }
+    if (parent) linkChild(parent, record);
     return record;
   }
 
@@ -214,35 +212,9 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
     this.#reportLimitTimer.unref();
   }
 
-  /** The directory and everything below it, as far as the watches know. */
-  #subtreeSize(top: DirWatch): number {
-    let size = 0;
-    const stack = [top];
-    for (let record = stack.pop(); record; record = stack.pop()) {
-      size += 1 + record.count;
-      for (let child = record.firstChild; child; child = child.next) {
-        size--; // counted by the child itself
-        stack.push(child);
-      }
-    }
-    return size;
-  }
-
-  #adjustCount(dir: DirWatch, delta: number): void {
-    dir.count = Math.max(0, dir.count + delta);
-  }
-
   #unwatchTree(top: DirWatch): void {
-    const parent = top.parent;
-    if (parent) {
-      if (top.prev) top.prev.next = top.next;
-      else parent.firstChild = top.next;
-      if (top.next) top.next.prev = top.prev;
-      top.parent = top.prev = top.next = null;
-    }
-    const stack = [top];
-    for (let record = stack.pop(); record; record = stack.pop()) {
-      for (let child = record.firstChild; child; child = child.next) stack.push(child);
+    unlink(top);
+    for (const record of subtree(top)) {
       record.firstChild = null;
       record.handle?.close();
       record.handle = null;
@@ -278,15 +250,15 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
     }
     const known = this.#dirs.get(path);
     if (stat === undefined) {
-      const entries = known ? this.#subtreeSize(known) : 1;
+      const entries = known ? subtreeSize(known) : 1;
       if (known) this.#unwatchTree(known);
-      this.#adjustCount(dir, -1);
+      adjustCount(dir, -1);
       this.emit('event', { kind: 'removed', path, dir: known !== undefined, entries });
       // The kernel also names the watched directory itself when it is deleted or moved away.
       if (name === baseName(dir.rel)) this.#checkSelf(dir);
       return;
     }
-    if (!known) this.#adjustCount(dir, +1);
+    if (!known) adjustCount(dir, +1);
     if (stat.isDirectory()) {
       if (known && known.ino === stat.ino) {
         // The same directory reported again (its creation seen both by a scan and by an event).
@@ -295,7 +267,7 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
       }
       // Another directory took this name (the old one was moved away): its old contents must go too.
       if (known) {
-        this.emit('event', { kind: 'removed', path, dir: true, entries: this.#subtreeSize(known) });
+        this.emit('event', { kind: 'removed', path, dir: true, entries: subtreeSize(known) });
         this.#unwatchTree(known);
       }
       this.emit('event', { kind: 'created', path, dir: true });
@@ -321,7 +293,7 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
       });
       return;
     }
-    const entries = this.#subtreeSize(dir);
+    const entries = subtreeSize(dir);
     this.#unwatchTree(dir);
     this.emit('event', { kind: 'removed', path: dir.rel, dir: true, entries });
   }

@@ -3,9 +3,11 @@
 import type { EventEmitter } from 'node:events';
 import type { WatchEvent } from '../coalescer.js';
 import type { RelPath } from '../byte-path.js';
+import type { Clock } from '../clock.js';
 
 export interface WatcherErrorInfo {
-  kind: 'watch-limit' | 'watcher' | 'source-missing';
+  /** unmounted: the folder's (or a watched directory's) file system was unmounted (IN_UNMOUNT). */
+  kind: 'watch-limit' | 'watcher' | 'source-missing' | 'unmounted';
   message: string;
 }
 
@@ -17,7 +19,13 @@ export interface WatcherEvents {
 }
 
 export interface Watcher extends EventEmitter<WatcherEvents> {
+  /** Which backend runs, for the log line and the app, e.g. `inotify` or `inotify (fs.watch fallback: …)`. */
   readonly backend: string;
+  /**
+   * What the backend can report beyond created/changed/removed: 'closed' events (closeWrite) and 'moved'
+   * events (moves). Both need `kernelEvents` in the options; without it they are reported as the basic kinds.
+   */
+  readonly capabilities: WatcherCapabilities;
   /** Directories currently watched. */
   readonly directories: number;
   /** Resolves when the initial tree is watched; files already present produce no events. */
@@ -32,7 +40,21 @@ export interface WatcherOptions {
   folder: string;
   /** Paths to skip entirely (excluded directories are not watched). */
   ignored: PathFilter;
+  /**
+   * The engine handles 'closed' and 'moved' events: a backend that can tell them emits them. Otherwise a move is
+   * reported as removed + created (a directory's contents as created too) and a close-write as changed.
+   */
+  kernelEvents?: boolean;
+  /** Time source for holding an unpaired IN_MOVED_FROM a moment (native backend). */
+  clock?: Clock;
 }
+
+export interface WatcherCapabilities {
+  closeWrite: boolean;
+  moves: boolean;
+}
+
+export const BASIC_CAPABILITIES: WatcherCapabilities = Object.freeze({ closeWrite: false, moves: false });
 
 /** Whether a path is excluded: by a rule on the path itself or on any directory above it. */
 export interface PathFilter {

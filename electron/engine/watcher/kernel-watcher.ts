@@ -1,0 +1,567 @@
+// The native inotify backend: one kernel inotify descriptor for the whole tree (native/inotify, loaded by
+// native-inotify.ts), read when the event loop's poller says it is readable. It sees what the kernel sees:
+// close-write, moves with their cookie, queue overflow, unmount. Same guarantees as the fs.watch backend
+// (inotify-watcher.ts): a directory that appears is watched first and listed second, so files written into it
+// before the watch existed are still reported; names are bytes (latin1 strings); excluded directories are not
+// watched; a directory replaced under the same name is reported removed + created.
+//
+// Moves: IN_MOVED_FROM and IN_MOVED_TO with the same cookie are paired within one read batch (the kernel
+// queues them back to back); an IN_MOVED_FROM left unpaired at the end of a batch is held until the next
+// batch or MOVE_PAIR_MS on the clock, then it is a move out of the folder (removed). A moved directory keeps
+// its watches (a watch follows the inode): only the records' paths change, nothing is listed again.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { absolute, join, parentOf, ROOT, type RelPath } from '../byte-path.js';
+import { systemClock, type Clock } from '../clock.js';
+import { adjustCount, linkChild, subtree, subtreeSize, unlink, type DirRecord } from './dir-records.js';
+import { parseEvents, type InotifyAddon, type InotifyEvent, type InotifyHandle } from './native-inotify.js';
+import {
+  watchLimitMessage,
+  type Watcher,
+  type WatcherCapabilities,
+  type WatcherEvents,
+  type WatcherOptions,
+} from './watcher.js';
+
+interface DirWatch extends DirRecord<DirWatch> {
+  /** The kernel's watch descriptor, -1 once the watch limit was reached (recorded, not watched). */
+  wd: number;
+  /** Inode of the directory when it was watched: a different one under the same name means it was replaced. */
+  readonly ino: number;
+}
+
+/** An IN_MOVED_FROM waiting for its IN_MOVED_TO. */
+interface HeldMove {
+  dir: DirWatch;
+  name: string;
+  isDir: boolean;
+}
+
+/** How long one synchronous stretch of the walk may hold the event loop before yielding. */
+const SLICE_MS = 10;
+/** How long an IN_MOVED_FROM left unpaired at the end of a read batch waits for its IN_MOVED_TO. */
+export const MOVE_PAIR_MS = 50;
+
+export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watcher {
+  readonly backend = 'inotify';
+  readonly capabilities: WatcherCapabilities = Object.freeze({ closeWrite: true, moves: true });
+  readonly #addon: InotifyAddon;
+  readonly #handle: InotifyHandle;
+  readonly #mask: number;
+  readonly #options: WatcherOptions;
+  readonly #clock: Clock;
+  readonly #kernelEvents: boolean;
+  /** The exclude rules on a path alone: everything looked at here lies in a watched, so included, directory. */
+  readonly #ignored: (rel: RelPath) => boolean;
+  readonly #dirs = new Map<RelPath, DirWatch>();
+  readonly #byWd = new Map<number, DirWatch>();
+  /** Directories still to watch and list, newest first; `report` marks those whose entries are reported. */
+  readonly #pending: { rel: RelPath; report: boolean; relist?: boolean }[] = [];
+  readonly #held = new Map<number, HeldMove>();
+  readonly #unmounted = new Set<DirWatch>();
+  #heldTimer: unknown = null;
+  #walkScheduled = false;
+  #idle: (() => void)[] = [];
+  #closed = false;
+  #limitReached = false;
+  #reportLimitTimer: NodeJS.Timeout | null = null;
+  #rootGone = false;
+
+  /** Opens the descriptor at once: throws (e.g. EMFILE at fs.inotify.max_user_instances) so the caller can fall back. */
+  constructor(addon: InotifyAddon, options: WatcherOptions) {
+    super();
+    this.#addon = addon;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#kernelEvents = options.kernelEvents ?? false;
+    this.#ignored = options.ignored.itself ?? options.ignored;
+    const c = addon.constants;
+    this.#mask =
+      c.IN_CREATE |
+      c.IN_DELETE |
+      c.IN_DELETE_SELF |
+      c.IN_MOVE_SELF |
+      c.IN_MODIFY |
+      c.IN_ATTRIB |
+      c.IN_CLOSE_WRITE |
+      c.IN_MOVED_FROM |
+      c.IN_MOVED_TO |
+      c.IN_ONLYDIR |
+      c.IN_EXCL_UNLINK;
+    this.#handle = addon.open((batch, readError) => this.#onBatch(batch, readError));
+  }
+
+  get directories(): number {
+    return this.#dirs.size;
+  }
+
+  start(): Promise<void> {
+    return this.#addTree(ROOT, false);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending.length = 0;
+    if (this.#reportLimitTimer) clearTimeout(this.#reportLimitTimer);
+    if (this.#heldTimer !== null) this.#clock.clearTimeout(this.#heldTimer);
+    this.#held.clear();
+    this.#addon.close(this.#handle); // drops every watch with the descriptor
+    this.#dirs.clear();
+    this.#byWd.clear();
+    this.#settle();
+  }
+
+  // ---- walking: watch first, list second ------------------------------------------------------------------
+
+  /** Watches `rel` and everything below it; with `report`, every entry found is reported as created. */
+  #addTree(rel: RelPath, report: boolean, relist = false): Promise<void> {
+    this.#pending.push({ rel, report, relist });
+    const done = new Promise<void>((resolve) => this.#idle.push(resolve));
+    // A directory that appears is watched at once, unless a slice of a larger walk is due anyway.
+    if (!this.#walkScheduled) this.#walk();
+    return done;
+  }
+
+  #walk = (): void => {
+    this.#walkScheduled = false;
+    const end = performance.now() + SLICE_MS;
+    let item;
+    while (!this.#closed && (item = this.#pending.pop())) {
+      this.#visit(item.rel, item.report, item.relist ?? false);
+      if (this.#pending.length > 0 && performance.now() > end) {
+        this.#walkScheduled = true;
+        setImmediate(this.#walk);
+        return;
+      }
+    }
+    this.#settle();
+  };
+
+  #settle(): void {
+    if (this.#pending.length > 0 && !this.#closed) return;
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** With `relist`, an already watched directory is listed again (its entries reported) without a new watch. */
+  #visit(dir: RelPath, report: boolean, relist: boolean): void {
+    const path = absolute(this.#options.root, dir);
+    let stat: fs.Stats | undefined;
+    try {
+      // The folder itself may be a symbolic link to a directory; anything below is watched only as a directory.
+      stat = dir === ROOT ? fs.statSync(path) : fs.lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return; // gone, or a parent was replaced by a file meanwhile
+    }
+    if (!stat?.isDirectory()) return;
+    if (dir !== ROOT && !this.#dirs.has(parentOf(dir))) return;
+    let record = this.#dirs.get(dir);
+    if (record?.ino !== stat.ino) {
+      record = this.#watchDir(dir, stat.ino) ?? undefined;
+      if (!record) return;
+    } else if (!relist) {
+      return; // queued twice (found by a listing and by an event): watched and listed once is enough
+    }
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path, { withFileTypes: true, encoding: 'latin1' });
+    } catch (error) {
+      this.#onListError(record, error as NodeJS.ErrnoException);
+      return;
+    }
+    record.count = 0;
+    for (const entry of entries) {
+      const child = join(dir, entry.name);
+      if (this.#ignored(child)) continue;
+      record.count++;
+      const isDir = entry.isDirectory();
+      if (report) this.emit('event', { kind: 'created', path: child, dir: isDir });
+      if (isDir) this.#pending.push({ rel: child, report, relist });
+    }
+  }
+
+  /** Adds one directory watch; null when the directory is gone or cannot be watched. */
+  #watchDir(rel: RelPath, ino: number): DirWatch | null {
+    const old = this.#dirs.get(rel);
+    if (old) this.#dropTree(old, true);
+    let wd = -1;
+    if (!this.#limitReached) {
+      try {
+        const dontFollow = rel === ROOT ? 0 : this.#addon.constants.IN_DONT_FOLLOW;
+        wd = this.#addon.addWatch(this.#handle, absolute(this.#options.root, rel), this.#mask | dontFollow);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        if (code === 'ENOSPC') {
+          this.#limitReached = true;
+          this.emit('rescan', 'inotify watch limit reached');
+        } else {
+          this.emit('error', {
+            kind: 'watcher',
+            message: `cannot watch ${this.#show(rel)}: ${(error as Error).message}`,
+          });
+          return null;
+        }
+      }
+    }
+    // The kernel watches inodes: the same directory already known under another name (a move that was not
+    // paired) now lives here; its old records go, its subdirectories are watched again from this listing.
+    const other = wd >= 0 ? this.#byWd.get(wd) : undefined;
+    if (other) this.#dropTree(other, true, wd);
+    const parent = rel === ROOT ? null : (this.#dirs.get(parentOf(rel)) ?? null);
+    const record: DirWatch = {
+      rel,
+      wd,
+      ino,
+      count: 0,
+      parent: null,
+      firstChild: null,
+      prev: null,
+      next: null,
+    };
+    if (wd < 0) this.#reportLimit();
+    else this.#byWd.set(wd, record);
+    this.#dirs.set(rel, record);
+    if (parent) linkChild(parent, record);
+    return record;
+  }
+
+  /** One message once the walk has counted the directories, not one per failed watch. */
+  #reportLimit(): void {
+    if (this.#reportLimitTimer) return;
+    this.#reportLimitTimer = setTimeout(() => {
+      this.emit('error', {
+        kind: 'watch-limit',
+        message: watchLimitMessage(this.#options.folder, this.#dirs.size),
+      });
+    }, 200);
+    this.#reportLimitTimer.unref();
+  }
+
+  /**
+   * Forgets `top` and everything below it. With `rmWatch`, the kernel watches go too (the directories still
+   * exist, e.g. moved out of the folder); `keepWd` is a watch that now belongs to another record.
+   */
+  #dropTree(top: DirWatch, rmWatch: boolean, keepWd = -1): void {
+    unlink(top);
+    for (const record of subtree(top)) {
+      record.firstChild = null;
+      if (record.wd >= 0) {
+        if (this.#byWd.get(record.wd) === record) this.#byWd.delete(record.wd);
+        if (rmWatch && record.wd !== keepWd) this.#addon.rmWatch(this.#handle, record.wd);
+      }
+      if (this.#dirs.get(record.rel) === record) this.#dirs.delete(record.rel);
+    }
+  }
+
+  // ---- events -------------------------------------------------------------------------------------------------
+
+  #onBatch(batch: Buffer, readError?: string): void {
+    if (this.#closed) return;
+    if (readError) this.emit('rescan', `reading inotify events failed (${readError})`);
+    const events = parseEvents(batch);
+    const movesTo = this.#movesTo(events);
+    const paired = new Set<number>();
+    // Moves held from the previous batch first: their IN_MOVED_TO, if any, is in this one.
+    if (this.#held.size > 0) {
+      if (this.#heldTimer !== null) this.#clock.clearTimeout(this.#heldTimer);
+      this.#heldTimer = null;
+      for (const [cookie, from] of [...this.#held]) {
+        this.#held.delete(cookie);
+        const at = movesTo.get(cookie) ?? -1;
+        if (at >= 0) {
+          paired.add(at);
+          this.#onMove(from, events[at] as InotifyEvent);
+        } else this.#onMovedOut(from);
+      }
+    }
+    const c = this.#addon.constants;
+    for (let i = 0; i < events.length && !this.#closed; i++) {
+      if (paired.has(i)) continue;
+      const event = events[i] as InotifyEvent;
+      if (event.mask & c.IN_MOVED_FROM) {
+        const dir = this.#byWd.get(event.wd);
+        if (!dir) continue;
+        const from = { dir, name: event.name, isDir: (event.mask & c.IN_ISDIR) !== 0 };
+        const at = movesTo.get(event.cookie) ?? -1;
+        if (at >= 0) {
+          paired.add(at);
+          this.#onMove(from, events[at] as InotifyEvent);
+        } else this.#hold(event.cookie, from);
+        continue;
+      }
+      this.#onEvent(event);
+    }
+    if (this.#unmounted.size > 0) this.#onUnmount();
+  }
+
+  /** Where each IN_MOVED_TO of the batch is, by cookie (one pass: a mass move must not cost n² look-ups). */
+  #movesTo(events: InotifyEvent[]): Map<number, number> {
+    const movedTo = this.#addon.constants.IN_MOVED_TO;
+    const at = new Map<number, number>();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as InotifyEvent;
+      if (event.mask & movedTo) at.set(event.cookie, i);
+    }
+    return at;
+  }
+
+  #hold(cookie: number, from: HeldMove): void {
+    this.#held.set(cookie, from);
+    this.#heldTimer ??= this.#clock.setTimeout(() => {
+      this.#heldTimer = null;
+      const held = [...this.#held.values()];
+      this.#held.clear();
+      for (const move of held) this.#onMovedOut(move);
+    }, MOVE_PAIR_MS);
+  }
+
+  #onEvent(event: InotifyEvent): void {
+    const c = this.#addon.constants;
+    const { mask } = event;
+    if (mask & c.IN_Q_OVERFLOW) {
+      this.emit(
+        'rescan',
+        'the kernel inotify queue overflowed (more events than fs.inotify.max_queued_events): events were lost',
+      );
+      return;
+    }
+    const dir = this.#byWd.get(event.wd);
+    if (!dir) return; // a watch already dropped
+    if (mask & c.IN_UNMOUNT) {
+      this.#unmounted.add(dir); // reported once for the topmost directory, at the end of the batch
+      return;
+    }
+    if (mask & c.IN_IGNORED) {
+      // The kernel dropped the watch: the directory was deleted or its file system unmounted.
+      if (this.#unmounted.has(dir)) return; // reported and dropped at the end of the batch
+      if (dir.rel === ROOT) this.#checkRoot();
+      if (this.#dirs.get(dir.rel) === dir) this.#dropTree(dir, true);
+      return;
+    }
+    if (event.name === '') {
+      // About the watched directory itself: its parent's watch reports the same under a name, except for the root.
+      if (dir.rel === ROOT && mask & (c.IN_DELETE_SELF | c.IN_MOVE_SELF)) this.#checkRoot();
+      return;
+    }
+    const path = join(dir.rel, event.name);
+    if (this.#ignored(path)) return;
+    const isDir = (mask & c.IN_ISDIR) !== 0;
+    if (mask & c.IN_MOVED_TO) {
+      this.#onMovedIn(dir, event.name, isDir); // its IN_MOVED_FROM was not seen: from outside or an excluded name
+      return;
+    }
+    if (mask & c.IN_CREATE) {
+      adjustCount(dir, +1);
+      if (isDir) this.#dirAppeared(path);
+      else this.emit('event', { kind: 'created', path, dir: false });
+    }
+    if (mask & c.IN_MODIFY) this.emit('event', { kind: 'changed', path, writing: true });
+    if (mask & c.IN_ATTRIB)
+      this.emit('event', isDir ? { kind: 'changed', path, dir: true } : { kind: 'changed', path });
+    // Without kernelEvents a close is not reported at all, as with fs.watch: an extra event would make the
+    // coalescer take a small file for one written in chunks and hold it longer.
+    if (mask & c.IN_CLOSE_WRITE && !isDir && this.#kernelEvents) this.emit('event', { kind: 'closed', path });
+    if (mask & c.IN_DELETE) {
+      adjustCount(dir, -1);
+      this.#removed(path, isDir, false);
+    }
+  }
+
+  /** A directory appeared under `path` (created, or moved in): watch it, then report what it holds. */
+  #dirAppeared(path: RelPath): void {
+    const known = this.#dirs.get(path);
+    if (known && this.#inode(path) === known.ino) {
+      // Already watched: the event was read after a listing had found it. Its contents are reported again, as
+      // events read meanwhile (a move of the old directory by that name) may have told the engine otherwise.
+      this.emit('event', { kind: 'created', path, dir: true });
+      void this.#addTree(path, true, true);
+      return;
+    }
+    if (known) {
+      // Another directory took this name: its old contents must go too.
+      this.emit('event', { kind: 'removed', path, dir: true, entries: subtreeSize(known) });
+      this.#dropTree(known, true);
+    }
+    this.emit('event', { kind: 'created', path, dir: true });
+    void this.#addTree(path, true);
+  }
+
+  /** A name left the folder: deleted (its watches are gone with it) or moved out (`rmWatch`: they are not). */
+  #removed(path: RelPath, isDir: boolean, rmWatch: boolean): void {
+    const known = isDir ? this.#dirs.get(path) : undefined;
+    const entries = known ? subtreeSize(known) : 1;
+    if (known) this.#dropTree(known, rmWatch);
+    this.emit('event', { kind: 'removed', path, dir: isDir, entries });
+  }
+
+  #onMovedOut(from: HeldMove): void {
+    if (this.#closed) return;
+    const path = join(from.dir.rel, from.name);
+    if (this.#ignored(path)) return;
+    adjustCount(from.dir, -1);
+    this.#removed(path, from.isDir, true);
+  }
+
+  #onMovedIn(dir: DirWatch, name: string, isDir: boolean): void {
+    const path = join(dir.rel, name);
+    adjustCount(dir, +1);
+    if (isDir) this.#dirAppeared(path);
+    else this.emit('event', { kind: 'created', path, dir: false });
+  }
+
+  /** A rename seen on both sides. Either side may be excluded: then it is a move out or a move in. */
+  #onMove(from: HeldMove, toEvent: InotifyEvent): void {
+    const to = this.#byWd.get(toEvent.wd);
+    const fromPath = join(from.dir.rel, from.name);
+    if (!to) {
+      this.#onMovedOut(from);
+      return;
+    }
+    const toPath = join(to.rel, toEvent.name);
+    const fromExcluded = this.#ignored(fromPath);
+    const toExcluded = this.#ignored(toPath);
+    if (fromExcluded || toExcluded) {
+      if (!fromExcluded) this.#onMovedOut(from);
+      if (!toExcluded) this.#onMovedIn(to, toEvent.name, from.isDir);
+      return;
+    }
+    adjustCount(from.dir, -1);
+    adjustCount(to, +1);
+    if (!this.#kernelEvents) {
+      // The engine does not handle moves: the old path is removed, the new one created with all it holds.
+      this.#movedBasic(fromPath, from.isDir, toPath);
+      return;
+    }
+    if (from.isDir) {
+      const moved = this.#moveRecords(fromPath, toPath, to);
+      this.emit('event', { kind: 'moved', from: fromPath, path: toPath, dir: true });
+      if (!moved) void this.#addTree(toPath, true); // not watched yet (still queued): watch and list it there
+    } else {
+      this.emit('event', { kind: 'moved', from: fromPath, path: toPath, dir: false });
+    }
+  }
+
+  /** Basic events for a move: removed at the old path, created (with its contents) at the new one. */
+  #movedBasic(fromPath: RelPath, isDir: boolean, toPath: RelPath): void {
+    if (!isDir) {
+      this.emit('event', { kind: 'removed', path: fromPath, dir: false, entries: 1 });
+      this.emit('event', { kind: 'created', path: toPath, dir: false });
+      return;
+    }
+    const known = this.#dirs.get(fromPath);
+    this.emit('event', {
+      kind: 'removed',
+      path: fromPath,
+      dir: true,
+      entries: known ? subtreeSize(known) : 1,
+    });
+    const to = this.#dirs.get(parentOf(toPath));
+    const moved = to ? this.#moveRecords(fromPath, toPath, to) : false;
+    this.emit('event', { kind: 'created', path: toPath, dir: true });
+    void this.#addTree(toPath, true, moved);
+  }
+
+  /**
+   * Moves the records of the directory at `fromPath` (and below) to `toPath` under `to`: the kernel watches
+   * follow the inodes, so only the paths change. False when no record was there.
+   */
+  #moveRecords(fromPath: RelPath, toPath: RelPath, to: DirWatch): boolean {
+    const top = this.#dirs.get(fromPath);
+    const replaced = this.#dirs.get(toPath);
+    if (replaced && replaced !== top) this.#dropTree(replaced, true); // an empty directory renamed over
+    // Directories queued under the old path are walked under the new one.
+    for (const item of this.#pending) {
+      if (item.rel === fromPath || item.rel.startsWith(`${fromPath}/`))
+        item.rel = (toPath + item.rel.slice(fromPath.length)) as RelPath;
+    }
+    // Events are read a moment after the fact: the record may be of a newer directory that took the old name
+    // meanwhile (then the moved one is watched and listed at its new path instead).
+    if (!top || this.#inode(toPath) !== top.ino) return false;
+    unlink(top);
+    const records = subtree(top);
+    for (const record of records) if (this.#dirs.get(record.rel) === record) this.#dirs.delete(record.rel);
+    for (const record of records) {
+      record.rel = (toPath + record.rel.slice(fromPath.length)) as RelPath;
+      this.#dirs.set(record.rel, record);
+    }
+    linkChild(to, top);
+    // A directory excluded by its new path (a rule anchored to a place) is no longer watched.
+    for (const record of records) {
+      if (record !== top && this.#dirs.get(record.rel) === record && this.#ignored(record.rel))
+        this.#dropTree(record, true);
+    }
+    return true;
+  }
+
+  #inode(rel: RelPath): number | undefined {
+    try {
+      const stat = fs.lstatSync(absolute(this.#options.root, rel), { throwIfNoEntry: false });
+      return stat?.isDirectory() ? stat.ino : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The kernel reports IN_UNMOUNT on every watched directory of the file system, in no particular order: one
+   * error for each topmost one. Their watches are gone; the records go with them.
+   */
+  #onUnmount(): void {
+    const unmounted = [...this.#unmounted];
+    this.#unmounted.clear();
+    const top = unmounted.filter((dir) => {
+      for (let up = dir.parent; up; up = up.parent)
+        if (this.#unmounted.has(up) || unmounted.includes(up)) return false;
+      return this.#dirs.get(dir.rel) === dir;
+    });
+    for (const dir of top) {
+      if (dir.rel === ROOT) this.#rootGone = true;
+      this.#dropTree(dir, false);
+      const what =
+        dir.rel === ROOT
+          ? `the folder ${this.#options.folder}`
+          : `${this.#show(dir.rel)} (in ${this.#options.folder})`;
+      this.emit('error', {
+        kind: 'unmounted',
+        message:
+          `${what} was unmounted: its file system went away, so nothing there is synced, and nothing is ` +
+          'deleted on the targets, until it is mounted again',
+      });
+    }
+  }
+
+  /** The root's own watch reported it deleted or moved: is the folder still there? */
+  #checkRoot(): void {
+    if (this.#rootGone || this.#closed) return;
+    const root = this.#dirs.get(ROOT);
+    try {
+      const stat = fs.statSync(this.#options.root, { throwIfNoEntry: false });
+      if (stat?.isDirectory() && root && stat.ino === root.ino) return;
+    } catch {
+      // gone
+    }
+    this.#rootGone = true;
+    this.emit('error', {
+      kind: 'source-missing',
+      message: `the folder ${this.#options.folder} was removed or moved away: nothing is synced until it is back`,
+    });
+  }
+
+  #onListError(record: DirWatch, error: NodeJS.ErrnoException): void {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
+      this.#dropTree(record, true);
+      return;
+    }
+    this.emit('error', {
+      kind: 'watcher',
+      message: `cannot list ${this.#show(record.rel)} (${error.code ?? error.message}): its contents are not watched; fix its permissions`,
+    });
+  }
+
+  #show(rel: RelPath): string {
+    return rel === ROOT
+      ? this.#options.folder
+      : `${this.#options.folder}/${Buffer.from(rel, 'latin1').toString('utf8')}`;
+  }
+}
