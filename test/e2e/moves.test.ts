@@ -1,0 +1,274 @@
+// Moves inside a folder reach a real rsync daemon without re-sending the moved data: planMoves' runs create the
+// new paths from the old copies on the target, then the old paths are deleted. Bytes are read from the
+// daemon's transfer log.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseDaemonLog, TRANSFER_LOG_FORMAT } from '../../bench/daemon-log.js';
+import { relFromUtf8, type RelPath } from '../../electron/engine/byte-path.js';
+import { buildArgs, encodeFileList, VERSIONS_DIR } from '../../electron/engine/rsync/command.js';
+import {
+  deletionRun,
+  moveRunOutcome,
+  planMoves,
+  refusedBasisNote,
+  type Move,
+  type MoveRun,
+  type MoveRunBase,
+} from '../../electron/engine/rsync/move-plan.js';
+import { runRsync, type RunResult } from '../../electron/engine/rsync/runner.js';
+import { parseTarget } from '../../electron/engine/rsync/target.js';
+import { diffManifests, manifest } from '../helpers/manifest.js';
+import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
+
+const MiB = 1024 * 1024;
+const TRANSFER_LOG = { 'transfer logging': 'yes', 'log format': TRANSFER_LOG_FORMAT };
+
+let tmp: string;
+const daemons: RsyncDaemon[] = [];
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-moves-'));
+});
+afterEach(async () => {
+  for (const d of daemons.splice(0)) await d.dispose();
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Random (incompressible, not delta-trivial) bytes; every file a different size so no two share size+mtime. */
+async function writeRandom(file: string, size: number): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, randomBytes(size));
+}
+
+function base(
+  folder: string,
+  url: string,
+  daemon: RsyncDaemon,
+  deletion: MoveRunBase['deletion'],
+): MoveRunBase {
+  return {
+    folder,
+    target: parseTarget(url),
+    deletion,
+    options: { extraArgs: [], timeoutSec: 60, contimeoutSec: 15, bwlimitKiB: 0 },
+    passwordFile: daemon.passwordFile,
+    excludeGlobs: ['*.tmp', '/cache/'],
+    today: '2026-12-04',
+  };
+}
+
+async function run(r: { args: string[]; input: Buffer }): Promise<RunResult> {
+  return runRsync({ rsync: 'rsync', args: r.args, input: r.input, password: null });
+}
+
+async function initialSync(b: MoveRunBase): Promise<void> {
+  const result = await run({ args: buildArgs({ ...b, kind: 'full' }), input: Buffer.alloc(0) });
+  expect(result.exitCode, result.stderr).toBe(0);
+}
+
+/** The ordinary way for moves the plan leaves plain: files as a path run, directories as a tree run. */
+async function sendPlain(b: MoveRunBase, moves: readonly Move[]): Promise<void> {
+  const files = moves.filter((m) => !m.dir).map((m) => m.path);
+  const dirs = moves.filter((m) => m.dir).map((m) => m.path);
+  for (const [kind, list] of [
+    ['paths', files],
+    ['tree', dirs],
+  ] as const) {
+    if (list.length === 0) continue;
+    const result = await run({ args: buildArgs({ ...b, kind }), input: encodeFileList(list) });
+    expect(result.exitCode, result.stderr).toBe(0);
+  }
+}
+
+async function runAll(runs: readonly MoveRun[]): Promise<Array<'ok' | 'refused' | 'failed'>> {
+  const out: Array<'ok' | 'refused' | 'failed'> = [];
+  for (const r of runs) {
+    const result = await run(r);
+    const outcome = moveRunOutcome(result);
+    out.push(outcome);
+  }
+  return out;
+}
+
+async function startDaemon(extra: Record<string, string> = {}, refuseOptions?: string): Promise<RsyncDaemon> {
+  const daemon = await startRsyncDaemon({
+    modules: [{ extra: { ...TRANSFER_LOG, ...extra }, ...(refuseOptions ? { refuseOptions } : {}) }],
+  });
+  daemons.push(daemon);
+  return daemon;
+}
+
+const ignoreVersions = (rel: string): boolean => rel === VERSIONS_DIR;
+const notExcluded = (rel: RelPath): boolean =>
+  /\.tmp$/.test(rel) || rel === 'cache' || rel.startsWith('cache/');
+
+describe('moves against a real daemon', () => {
+  it('moves 76 MiB (renamed directory, file to another folder under a new name, rename in place, project under another parent) sending < 1 %', async () => {
+    const daemon = await startDaemon();
+    const folder = path.join(tmp, 'a');
+    // A sub-path of the module with odd bytes, so the runs' destinations are module sub-paths too.
+    const sub = 'mirror #1/[x]';
+    const b = base(folder, daemon.url(undefined, sub), daemon, 'mirror');
+    for (let i = 0; i < 10; i++)
+      await writeRandom(path.join(folder, 'album', `track ${i}.flac`), 5 * MiB + i * 977);
+    await writeRandom(path.join(folder, 'videos', 'clip.mp4'), 10 * MiB + 3);
+    await writeRandom(path.join(folder, 'notes', 'draft.bin'), 3 * MiB + 5);
+    await writeRandom(path.join(folder, 'work', 'project', 'src', 'main.c'), 2 * MiB + 7);
+    await writeRandom(path.join(folder, 'work', 'project', 'assets', 'logo.png'), 6 * MiB + 11);
+    await writeFile(path.join(folder, 'work', 'project', 'scratch.tmp'), 'excluded');
+    await mkdir(path.join(folder, 'archive'), { recursive: true });
+    await initialSync(b);
+    const modRoot = path.join(daemon.modulePath, sub);
+    await rm(path.join(folder, 'work', 'project', 'scratch.tmp')); // re-created after the move: must stay unsent
+
+    const moved = 50 * MiB + 10 * MiB + 3 * MiB + 8 * MiB;
+    await rename(path.join(folder, 'album'), path.join(folder, 'Album 2026; best [#1]'));
+    await mkdir(path.join(folder, 'films', '-new'), { recursive: true });
+    await rename(
+      path.join(folder, 'videos', 'clip.mp4'),
+      path.join(folder, 'films', '-new', 'holiday *cut*.mp4'),
+    );
+    await rename(path.join(folder, 'notes', 'draft.bin'), path.join(folder, 'notes', '#final.bin'));
+    await rename(path.join(folder, 'work', 'project'), path.join(folder, 'archive', 'project'));
+    await writeFile(path.join(folder, 'archive', 'project', 'scratch.tmp'), 'still excluded');
+    // A move then a modify: the change is sent as a delta against the old data.
+    await appendFile(path.join(folder, 'Album 2026; best [#1]', 'track 3.flac'), 'appended after the move');
+    const moves: Move[] = [
+      { from: relFromUtf8('album'), path: relFromUtf8('Album 2026; best [#1]'), dir: true },
+      { from: relFromUtf8('videos/clip.mp4'), path: relFromUtf8('films/-new/holiday *cut*.mp4'), dir: false },
+      { from: relFromUtf8('notes/draft.bin'), path: relFromUtf8('notes/#final.bin'), dir: false },
+      { from: relFromUtf8('work/project'), path: relFromUtf8('archive/project'), dir: true },
+    ];
+    const plan = planMoves({
+      moves,
+      base: b,
+      isExcluded: notExcluded,
+      regexExcludes: false,
+      basisAllowed: true,
+    });
+    expect(plan.plain).toEqual([]);
+    expect(plan.runs).toHaveLength(4); // the renamed directory + one per destination directory
+
+    const logBefore = (await daemon.readLog()).length;
+    expect(await runAll(plan.runs)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // Every new path is complete while the old ones are still there.
+    const afterRuns = await manifest(modRoot, { ignore: ignoreVersions });
+    for (const old of [
+      'album/track 0.flac',
+      'videos/clip.mp4',
+      'notes/draft.bin',
+      'work/project/src/main.c',
+    ]) {
+      expect(afterRuns.has(old), old).toBe(true);
+    }
+    const local = await manifest(folder, { ignore: (rel) => rel.endsWith('.tmp') });
+    for (const [rel, entry] of local) {
+      if (entry.type !== 'file') continue;
+      expect(afterRuns.get(rel)?.sha256, rel).toBe(entry.sha256);
+    }
+
+    const del = deletionRun(b, plan.deletions);
+    expect(plan.deletions.sort()).toEqual(['album', 'notes/draft.bin', 'videos/clip.mp4', 'work/project']);
+    expect((await run(del!)).exitCode).toBe(0);
+    const log = (await daemon.readLog()).slice(logBefore);
+    const sent = parseDaemonLog(log, new Set([daemon.moduleName]));
+    expect(sent.dataBytes).toBeLessThanOrEqual(moved / 100);
+    expect(sent.dataBytes).toBeGreaterThan(0);
+
+    const target = await manifest(modRoot, { ignore: ignoreVersions });
+    expect(diffManifests(local, target)).toEqual([]);
+  });
+
+  it('versions mode: the old path and an overwritten file go to the versions folder', async () => {
+    const daemon = await startDaemon();
+    const folder = path.join(tmp, 'v');
+    const b = base(folder, daemon.url(), daemon, 'versions');
+    await writeRandom(path.join(folder, 'docs', 'a.bin'), 4 * MiB + 1);
+    await writeRandom(path.join(folder, 'docs', 'b.bin'), 1 * MiB + 2);
+    await writeRandom(path.join(folder, 'old', 'dir', 'x.bin'), 2 * MiB + 3);
+    await initialSync(b);
+    const before = await readFile(path.join(daemon.modulePath, 'docs', 'b.bin'));
+    await rename(path.join(folder, 'docs', 'a.bin'), path.join(folder, 'docs', 'b.bin')); // onto an existing name
+    await mkdir(path.join(folder, 'new'));
+    await rename(path.join(folder, 'old', 'dir'), path.join(folder, 'new', 'renamed'));
+    const plan = planMoves({
+      moves: [
+        { from: relFromUtf8('docs/a.bin'), path: relFromUtf8('docs/b.bin'), dir: false },
+        { from: relFromUtf8('old/dir'), path: relFromUtf8('new/renamed'), dir: true },
+      ],
+      base: b,
+      isExcluded: () => false,
+      regexExcludes: false,
+      basisAllowed: true,
+    });
+    expect(await runAll(plan.runs)).toEqual(['ok', 'ok']);
+    expect((await run(deletionRun(b, plan.deletions)!)).exitCode).toBe(0);
+    const local = await manifest(folder);
+    expect(diffManifests(local, await manifest(daemon.modulePath, { ignore: ignoreVersions }))).toEqual([]);
+    const versions = path.join(daemon.modulePath, VERSIONS_DIR, '2026-12-04');
+    expect(await readFile(path.join(versions, 'docs', 'b.bin'))).toEqual(before);
+    expect((await stat(path.join(versions, 'docs', 'a.bin'))).size).toBe(4 * MiB + 1);
+    expect((await stat(path.join(versions, 'old', 'dir', 'x.bin'))).size).toBe(2 * MiB + 3);
+  });
+
+  it('a daemon that refuses the basis options: the run says refused, the note names the option, the plain send completes the move', async () => {
+    const daemon = await startDaemon({}, 'copy-dest link-dest fuzzy');
+    const folder = path.join(tmp, 'r');
+    const b = base(folder, daemon.url(), daemon, 'mirror');
+    await writeRandom(path.join(folder, 'a', 'f.bin'), 1 * MiB + 5);
+    await initialSync(b);
+    await mkdir(path.join(folder, 'b'));
+    await rename(path.join(folder, 'a', 'f.bin'), path.join(folder, 'b', 'f.bin'));
+    const moves: Move[] = [{ from: relFromUtf8('a/f.bin'), path: relFromUtf8('b/f.bin'), dir: false }];
+    const plan = planMoves({
+      moves,
+      base: b,
+      isExcluded: () => false,
+      regexExcludes: false,
+      basisAllowed: true,
+    });
+    const result = await run(plan.runs[0]!);
+    expect(moveRunOutcome(result)).toBe('refused');
+    const note = refusedBasisNote(`127.0.0.1::${daemon.moduleName}`, result.stderr);
+    expect(note).toMatch(/refused --copy-dest/);
+    expect(note).toMatch(/refuse options/);
+    // The fallback: plan again without the basis options, everything goes the plain way.
+    const again = planMoves({
+      moves,
+      base: b,
+      isExcluded: () => false,
+      regexExcludes: false,
+      basisAllowed: false,
+    });
+    expect(again.runs).toEqual([]);
+    await sendPlain(b, again.plain);
+    expect((await run(deletionRun(b, again.deletions)!)).exitCode).toBe(0);
+    expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
+  });
+
+  it('the old path is gone from the target: the run still creates the new path (a plain send)', async () => {
+    const daemon = await startDaemon();
+    const folder = path.join(tmp, 'g');
+    const b = base(folder, daemon.url(), daemon, 'mirror');
+    await writeRandom(path.join(folder, 'x', 'f.bin'), 256 * 1024 + 9);
+    await initialSync(b);
+    await rm(path.join(daemon.modulePath, 'x'), { recursive: true });
+    await mkdir(path.join(folder, 'y'));
+    await rename(path.join(folder, 'x', 'f.bin'), path.join(folder, 'y', 'g.bin'));
+    const plan = planMoves({
+      moves: [{ from: relFromUtf8('x/f.bin'), path: relFromUtf8('y/g.bin'), dir: false }],
+      base: b,
+      isExcluded: () => false,
+      regexExcludes: false,
+      basisAllowed: true,
+    });
+    expect(await runAll(plan.runs)).toEqual(['ok']);
+    expect((await run(deletionRun(b, plan.deletions)!)).exitCode).toBe(0);
+    expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
+  });
+});
