@@ -85,8 +85,8 @@ async function sendPlain(b: MoveRunBase, moves: readonly Move[]): Promise<void> 
   }
 }
 
-async function runAll(runs: readonly MoveRun[]): Promise<Array<'ok' | 'refused' | 'failed'>> {
-  const out: Array<'ok' | 'refused' | 'failed'> = [];
+async function runAll(runs: readonly MoveRun[]): Promise<Array<ReturnType<typeof moveRunOutcome>>> {
+  const out: Array<ReturnType<typeof moveRunOutcome>> = [];
   for (const r of runs) {
     const result = await run(r);
     const outcome = moveRunOutcome(result);

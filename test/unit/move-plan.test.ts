@@ -223,10 +223,11 @@ describe('move run outcome', () => {
     expect(moveRunOutcome({ exitCode: 4, stderr: refused })).toBe('refused');
     expect(
       moveRunOutcome({ exitCode: 10, stderr: 'rsync: read error: Connection reset by peer (104)' }),
-    ).toBe('failed');
+    ).toBe('reset');
+    expect(moveRunOutcome({ exitCode: 23, stderr: 'rsync: change_dir "/b" failed' })).toBe('failed');
     expect(isBasisRefused('rsync: on remote machine: --fuzzy: unknown option')).toBe(true);
     expect(refusedBasisNote('nas::mod', refused)).toBe(
-      'nas::mod refused --copy-dest, so moves in this folder are re-sent in full to it. To move without re-sending, remove copy-dest and fuzzy from the "refuse options" line of that module in the server\'s rsyncd.conf (see docs/config.md, "Moves").',
+      'nas::mod refused --copy-dest, so moves in this folder are re-sent in full to it. To move without re-sending, remove copy-dest and fuzzy from the "refuse options" line of that module in the server\'s rsyncd.conf, and run rsync 3.2.3 or later there (see docs/config.md, "Moves").',
     );
   });
 

@@ -253,36 +253,48 @@ export function rerootGlobs(globs: readonly string[], root: RelPath): string[] |
 }
 
 /**
- * The run's outcome. `refused`: the daemon does not accept a basis option (`refuse options`, or an rsync that
- * lacks one): send this run's moves the plain way, plan later moves with basisAllowed: false, and log
- * refusedBasisNote once. `failed`: anything else (a vanished source, a network error): send this run's moves
- * the plain way too; the ordinary runs classify and retry that error.
+ * The run's outcome:
+ * - `ok`: its moves are complete on the target (a missing basis only warns; rsync then sent the data plainly).
+ * - `refused`: the server named a basis option it refuses (rsync ≥ 3.2 daemons: exit 4, "The server is
+ *   configured to refuse --copy-dest"). Send this run's moves the plain way, plan later moves with
+ *   basisAllowed: false, and log refusedBasisNote once.
+ * - `reset`: the connection was reset without a reason (exit 10/12). rsync 3.1.x daemons answer a refused or
+ *   unknown option (--copy-dest, --fuzzy, --mkpath before 3.2.3) that way, and so does a network failure. Send
+ *   the moves the plain way; if that ordinary run succeeds, the server did refuse: treat it as `refused`.
+ * - `failed`: anything else (a vanished source, a full disk): send the moves the plain way too; the ordinary
+ *   runs classify and retry that error.
  */
 export function moveRunOutcome(result: {
   exitCode: number | null;
   stderr: string;
-}): 'ok' | 'refused' | 'failed' {
+}): 'ok' | 'refused' | 'reset' | 'failed' {
   if (result.exitCode === 0) return 'ok';
   if (isBasisRefused(result.stderr)) return 'refused';
+  if ((result.exitCode === 10 || result.exitCode === 12) && /Connection reset by peer/i.test(result.stderr)) {
+    return 'reset';
+  }
   return 'failed';
 }
 
-const BASIS_OPTIONS = /copy-dest|link-dest|compare-dest|fuzzy/i;
+const BASIS_OPTION = /(copy-dest|link-dest|compare-dest|fuzzy)/i;
 
 /** stderr says the server refused (or does not know) --copy-dest / --fuzzy. */
 export function isBasisRefused(stderr: string): boolean {
   return stderr
     .split('\n')
-    .some((line) => /refuse|unknown option|not supported/i.test(line) && BASIS_OPTIONS.test(line));
+    .some((line) => /refuse|unknown option|not supported/i.test(line) && BASIS_OPTION.test(line));
 }
 
-/** The log line for a target that refused the basis options (once per target). */
+/** The log line for a target that refused the move runs (once per target); stderr '' after a bare reset. */
 export function refusedBasisNote(targetText: string, stderr: string): string {
-  const option = /(copy-dest|link-dest|compare-dest|fuzzy)/i.exec(stderr)?.[1]?.toLowerCase() ?? 'copy-dest';
+  const option = BASIS_OPTION.exec(stderr)?.[1]?.toLowerCase();
+  const what = option
+    ? `${targetText} refused --${option}`
+    : `${targetText} reset the connection of a move run (its rsyncd log names the option it refused)`;
   return (
-    `${targetText} refused --${option}, so moves in this folder are re-sent in full to it. ` +
-    `To move without re-sending, remove copy-dest and fuzzy from the "refuse options" line of that module in ` +
-    `the server's rsyncd.conf (see docs/config.md, "Moves").`
+    `${what}, so moves in this folder are re-sent in full to it. To move without re-sending, remove ` +
+    `copy-dest and fuzzy from the "refuse options" line of that module in the server's rsyncd.conf, and run ` +
+    `rsync 3.2.3 or later there (see docs/config.md, "Moves").`
   );
 }
 
