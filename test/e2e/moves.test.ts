@@ -13,9 +13,10 @@ import {
   deletionRun,
   moveRunOutcome,
   planMoves,
-  refusedBasisNote,
+  runMovePlan,
   type Move,
-  type MoveRun,
+  type MovePlan,
+  type MovePlanResult,
   type MoveRunBase,
 } from '../../electron/engine/rsync/move-plan.js';
 import { runRsync, type RunResult } from '../../electron/engine/rsync/runner.js';
@@ -72,7 +73,7 @@ async function initialSync(b: MoveRunBase): Promise<void> {
 }
 
 /** The ordinary way for moves the plan leaves plain: files as a path run, directories as a tree run. */
-async function sendPlain(b: MoveRunBase, moves: readonly Move[]): Promise<void> {
+async function sendPlain(b: MoveRunBase, moves: readonly Move[]): Promise<boolean> {
   const files = moves.filter((m) => !m.dir).map((m) => m.path);
   const dirs = moves.filter((m) => m.dir).map((m) => m.path);
   for (const [kind, list] of [
@@ -81,18 +82,45 @@ async function sendPlain(b: MoveRunBase, moves: readonly Move[]): Promise<void> 
   ] as const) {
     if (list.length === 0) continue;
     const result = await run({ args: buildArgs({ ...b, kind }), input: encodeFileList(list) });
-    expect(result.exitCode, result.stderr).toBe(0);
+    if (result.exitCode !== 0) return false;
   }
+  return true;
 }
 
-async function runAll(runs: readonly MoveRun[]): Promise<Array<ReturnType<typeof moveRunOutcome>>> {
-  const out: Array<ReturnType<typeof moveRunOutcome>> = [];
-  for (const r of runs) {
-    const result = await run(r);
-    const outcome = moveRunOutcome(result);
-    out.push(outcome);
-  }
-  return out;
+interface Carried extends MovePlanResult {
+  outcomes: Array<ReturnType<typeof moveRunOutcome>>;
+  notes: string[];
+}
+
+/**
+ * runMovePlan with a runner over real rsync runs; `beforeDelete` sees the target between the creation of the
+ * new paths and the deletion of the old ones.
+ */
+async function carryOut(
+  plan: MovePlan,
+  b: MoveRunBase,
+  beforeDelete: () => Promise<void> = async () => {},
+): Promise<Carried> {
+  const outcomes: Carried['outcomes'] = [];
+  const notes: string[] = [];
+  const result = await runMovePlan(
+    plan,
+    {
+      run: async (r) => {
+        const res = await run(r);
+        outcomes.push(moveRunOutcome(res));
+        return res;
+      },
+      sendPlain: (moves) => sendPlain(b, moves),
+      deleteOld: async (paths) => {
+        await beforeDelete();
+        expect((await run(deletionRun(b, paths)!)).exitCode).toBe(0);
+      },
+      note: (line) => notes.push(line),
+    },
+    'the target',
+  );
+  return { ...result, outcomes, notes };
 }
 
 async function startDaemon(extra: Record<string, string> = {}, refuseOptions?: string): Promise<RsyncDaemon> {
@@ -155,26 +183,37 @@ describe('moves against a real daemon', () => {
     expect(plan.runs).toHaveLength(4); // the renamed directory + one per destination directory
 
     const logBefore = (await daemon.readLog()).length;
-    expect(await runAll(plan.runs)).toEqual(['ok', 'ok', 'ok', 'ok']);
-    // Every new path is complete while the old ones are still there.
-    const afterRuns = await manifest(modRoot, { ignore: ignoreVersions });
-    for (const old of [
-      'album/track 0.flac',
-      'videos/clip.mp4',
+    expect([...plan.deletions].sort()).toEqual([
+      'album',
       'notes/draft.bin',
-      'work/project/src/main.c',
-    ]) {
-      expect(afterRuns.has(old), old).toBe(true);
-    }
+      'videos/clip.mp4',
+      'work/project',
+    ]);
     const local = await manifest(folder, { ignore: (rel) => rel.endsWith('.tmp') });
-    for (const [rel, entry] of local) {
-      if (entry.type !== 'file') continue;
-      expect(afterRuns.get(rel)?.sha256, rel).toBe(entry.sha256);
-    }
-
-    const del = deletionRun(b, plan.deletions);
-    expect(plan.deletions.sort()).toEqual(['album', 'notes/draft.bin', 'videos/clip.mp4', 'work/project']);
-    expect((await run(del!)).exitCode).toBe(0);
+    let checked = false;
+    const carried = await carryOut(plan, b, async () => {
+      // Every new path is complete while the old ones are still there.
+      const afterRuns = await manifest(modRoot, { ignore: ignoreVersions });
+      for (const old of [
+        'album/track 0.flac',
+        'videos/clip.mp4',
+        'notes/draft.bin',
+        'work/project/src/main.c',
+      ]) {
+        expect(afterRuns.has(old), old).toBe(true);
+      }
+      for (const [rel, entry] of local) {
+        if (entry.type === 'file') expect(afterRuns.get(rel)?.sha256, rel).toBe(entry.sha256);
+      }
+      checked = true;
+    });
+    expect(carried).toMatchObject({
+      complete: true,
+      basisRefused: false,
+      outcomes: ['ok', 'ok', 'ok', 'ok'],
+      notes: [],
+    });
+    expect(checked).toBe(true);
     const log = (await daemon.readLog()).slice(logBefore);
     const sent = parseDaemonLog(log, new Set([daemon.moduleName]));
     expect(sent.dataBytes).toBeLessThanOrEqual(moved / 100);
@@ -206,8 +245,7 @@ describe('moves against a real daemon', () => {
       regexExcludes: false,
       basisAllowed: true,
     });
-    expect(await runAll(plan.runs)).toEqual(['ok', 'ok']);
-    expect((await run(deletionRun(b, plan.deletions)!)).exitCode).toBe(0);
+    expect(await carryOut(plan, b)).toMatchObject({ complete: true, outcomes: ['ok', 'ok'] });
     const local = await manifest(folder);
     expect(diffManifests(local, await manifest(daemon.modulePath, { ignore: ignoreVersions }))).toEqual([]);
     const versions = path.join(daemon.modulePath, VERSIONS_DIR, '2026-12-04');
@@ -216,15 +254,20 @@ describe('moves against a real daemon', () => {
     expect((await stat(path.join(versions, 'old', 'dir', 'x.bin'))).size).toBe(2 * MiB + 3);
   });
 
-  it('a daemon that refuses the basis options: the run says refused, the note names the option, the plain send completes the move', async () => {
+  it('a daemon that refuses the basis options: the moves are sent plainly, once, with a note naming the option', async () => {
     const daemon = await startDaemon({}, 'copy-dest link-dest fuzzy');
     const folder = path.join(tmp, 'r');
     const b = base(folder, daemon.url(), daemon, 'mirror');
     await writeRandom(path.join(folder, 'a', 'f.bin'), 1 * MiB + 5);
+    await writeRandom(path.join(folder, 'c', 'g.bin'), 1 * MiB + 6);
     await initialSync(b);
     await mkdir(path.join(folder, 'b'));
     await rename(path.join(folder, 'a', 'f.bin'), path.join(folder, 'b', 'f.bin'));
-    const moves: Move[] = [{ from: relFromUtf8('a/f.bin'), path: relFromUtf8('b/f.bin'), dir: false }];
+    await rename(path.join(folder, 'c', 'g.bin'), path.join(folder, 'c', 'h.bin'));
+    const moves: Move[] = [
+      { from: relFromUtf8('a/f.bin'), path: relFromUtf8('b/f.bin'), dir: false },
+      { from: relFromUtf8('c/g.bin'), path: relFromUtf8('c/h.bin'), dir: false },
+    ];
     const plan = planMoves({
       moves,
       base: b,
@@ -232,23 +275,26 @@ describe('moves against a real daemon', () => {
       regexExcludes: false,
       basisAllowed: true,
     });
-    const result = await run(plan.runs[0]!);
-    expect(moveRunOutcome(result)).toBe('refused');
-    const note = refusedBasisNote(`127.0.0.1::${daemon.moduleName}`, result.stderr);
-    expect(note).toMatch(/refused --copy-dest/);
-    expect(note).toMatch(/refuse options/);
-    // The fallback: plan again without the basis options, everything goes the plain way.
-    const again = planMoves({
+    expect(plan.runs).toHaveLength(2);
+    const carried = await carryOut(plan, b);
+    // The first run is refused; the second is not tried: both moves go the plain way, one note.
+    expect(carried).toMatchObject({ complete: true, basisRefused: true, outcomes: ['refused'] });
+    expect(carried.notes).toHaveLength(1);
+    expect(carried.notes[0]).toMatch(
+      /^the target refused --(copy-dest|fuzzy), so moves in this folder are re-sent/,
+    );
+    expect(carried.notes[0]).toMatch(/"refuse options" line/);
+    expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
+    // Later moves to that target: planned without the basis options.
+    const later = planMoves({
       moves,
       base: b,
       isExcluded: () => false,
       regexExcludes: false,
       basisAllowed: false,
     });
-    expect(again.runs).toEqual([]);
-    await sendPlain(b, again.plain);
-    expect((await run(deletionRun(b, again.deletions)!)).exitCode).toBe(0);
-    expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
+    expect(later.runs).toEqual([]);
+    expect(later.plain).toEqual(moves);
   });
 
   it('the old path is gone from the target: the run still creates the new path (a plain send)', async () => {
@@ -267,8 +313,7 @@ describe('moves against a real daemon', () => {
       regexExcludes: false,
       basisAllowed: true,
     });
-    expect(await runAll(plan.runs)).toEqual(['ok']);
-    expect((await run(deletionRun(b, plan.deletions)!)).exitCode).toBe(0);
+    expect(await carryOut(plan, b)).toMatchObject({ complete: true, outcomes: ['ok'] });
     expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import {
   refusedBasisNote,
   relativeFrom,
   rerootGlobs,
+  runMovePlan,
   type Move,
   type MoveRunBase,
 } from '../../electron/engine/rsync/move-plan.js';
@@ -237,5 +238,61 @@ describe('move run outcome', () => {
     expect(relativeFrom(r('a'), r(''))).toBe('..');
     expect(argText(relFromBuffer(Buffer.from([0xc3, 0xa9])))).toBe('é');
     expect(argText(relFromBuffer(Buffer.from([0xe9])))).toBeNull();
+  });
+});
+
+describe('runMovePlan', () => {
+  const fake = (results: Array<{ exitCode: number; stderr: string }>, plainOk = true) => {
+    const log: string[] = [];
+    return {
+      log,
+      runner: {
+        run: async () => {
+          log.push('run');
+          return results.shift() ?? { exitCode: 0, stderr: '' };
+        },
+        sendPlain: async (moves: readonly Move[]) => {
+          log.push(`plain ${moves.map((m) => m.path).join(',')}`);
+          return plainOk;
+        },
+        deleteOld: async (paths: readonly RelPath[]) => {
+          log.push(`delete ${paths.join(',')}`);
+        },
+        note: (line: string) => log.push(`note ${line.split(',')[0]}`),
+      },
+    };
+  };
+  const p = () => plan([mv('a/f', 'b/f'), mv('c/g', 'd/g'), mv('x', 'y', true)]);
+
+  it('all runs ok: the deletion comes last', async () => {
+    const { log, runner } = fake([]);
+    expect(await runMovePlan(p(), runner, 'nas::mod')).toEqual({ complete: true, basisRefused: false });
+    expect(log).toEqual(['run', 'run', 'run', 'delete a/f,c/g,x']);
+  });
+
+  it('refused: the remaining runs are skipped, all go plain, one note, then the deletion', async () => {
+    const { log, runner } = fake([
+      { exitCode: 4, stderr: 'rsync: The server is configured to refuse --fuzzy (-y)' },
+    ]);
+    expect(await runMovePlan(p(), runner, 'nas::mod')).toEqual({ complete: true, basisRefused: true });
+    expect(log).toEqual(['run', 'plain y,b/f,d/g', 'note nas::mod refused --fuzzy', 'delete a/f,c/g,x']);
+  });
+
+  it('an unexplained reset counts as refused once the plain send works; other failures do not', async () => {
+    const reset = { exitCode: 10, stderr: 'rsync: [sender] read error: Connection reset by peer (104)' };
+    const a = fake([reset]);
+    expect(await runMovePlan(p(), a.runner, 'nas::mod')).toEqual({ complete: true, basisRefused: true });
+    expect(a.log).toContain(
+      'note nas::mod reset the connection of a move run (its rsyncd log names the option it refused)',
+    );
+    const b = fake([{ exitCode: 23, stderr: 'rsync: change_dir "/y" failed' }]);
+    expect(await runMovePlan(p(), b.runner, 'nas::mod')).toEqual({ complete: true, basisRefused: false });
+    expect(b.log).toEqual(['run', 'run', 'run', 'plain y', 'delete a/f,c/g,x']);
+  });
+
+  it('nothing is deleted when a new path did not arrive', async () => {
+    const { log, runner } = fake([{ exitCode: 23, stderr: '' }], false);
+    expect(await runMovePlan(p(), runner, 'nas::mod')).toEqual({ complete: false, basisRefused: false });
+    expect(log.some((line) => line.startsWith('delete'))).toBe(false);
   });
 });

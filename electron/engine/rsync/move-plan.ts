@@ -298,6 +298,58 @@ export function refusedBasisNote(targetText: string, stderr: string): string {
   );
 }
 
+/** What runMovePlan needs from the per-target runner. */
+export interface MoveRunner {
+  /** One rsync run with the target's password (runRsync with the runner's rsync binary and environment). */
+  run(run: MoveRun): Promise<{ exitCode: number | null; stderr: string }>;
+  /** Sends moves the ordinary way (files: a 'paths' run, directories: a 'tree' run); true when they arrived. */
+  sendPlain(moves: readonly Move[]): Promise<boolean>;
+  /** Deletes the old paths the ordinary way (the delete guard's path); called only when all else arrived. */
+  deleteOld(paths: readonly RelPath[]): Promise<void>;
+  /** One log line for the pair/target. */
+  note(line: string): void;
+}
+
+export interface MovePlanResult {
+  /** Every new path arrived and the deletion of the old paths was handed over. */
+  complete: boolean;
+  /** The target refused the basis options: plan its later moves with basisAllowed: false. */
+  basisRefused: boolean;
+}
+
+/**
+ * Carries out a plan: the runs, the plain sends (planned ones and those of runs that did not succeed), then
+ * the deletion of the old paths — only when every new path arrived, so the target never lacks the moved data.
+ * When a run is refused (or reset and the plain send then works), the note is logged once and basisRefused set.
+ */
+export async function runMovePlan(
+  plan: MovePlan,
+  runner: MoveRunner,
+  targetText: string,
+): Promise<MovePlanResult> {
+  const plain = [...plan.plain];
+  let refusedStderr: string | null = null;
+  let resetMoves: Move[] = [];
+  for (const run of plan.runs) {
+    if (refusedStderr !== null) {
+      plain.push(...run.moves); // the remaining runs would be refused too
+      continue;
+    }
+    const result = await runner.run(run);
+    const outcome = moveRunOutcome(result);
+    if (outcome === 'ok') continue;
+    plain.push(...run.moves);
+    if (outcome === 'refused') refusedStderr = result.stderr;
+    if (outcome === 'reset') resetMoves = resetMoves.concat(run.moves);
+  }
+  const arrived = plain.length === 0 || (await runner.sendPlain(plain));
+  if (refusedStderr === null && resetMoves.length > 0 && arrived) refusedStderr = '';
+  if (refusedStderr !== null) runner.note(refusedBasisNote(targetText, refusedStderr));
+  if (!arrived) return { complete: false, basisRefused: refusedStderr !== null };
+  if (plan.deletions.length > 0) await runner.deleteOld(plan.deletions);
+  return { complete: true, basisRefused: refusedStderr !== null };
+}
+
 function isVersionsPath(rel: RelPath): boolean {
   return isWithin(rel, VERSIONS_DIR as RelPath);
 }
