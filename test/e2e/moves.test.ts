@@ -136,7 +136,7 @@ const notExcluded = (rel: RelPath): boolean =>
   /\.tmp$/.test(rel) || rel === 'cache' || rel.startsWith('cache/');
 
 describe('moves against a real daemon', () => {
-  it('moves 71 MiB (renamed directory, file to another folder under a new name, rename in place, project under another parent) sending < 1 %', async () => {
+  it('moves 72 MiB (renamed directory, file to another folder under a new name, rename in place, project under another parent, a file into the renamed directory) sending < 1 %', async () => {
     const daemon = await startDaemon();
     const folder = path.join(tmp, 'a');
     // A sub-path of the module with odd bytes, so the runs' destinations are module sub-paths too.
@@ -146,6 +146,7 @@ describe('moves against a real daemon', () => {
       await writeRandom(path.join(folder, 'album', `track ${i}.flac`), 5 * MiB + i * 977);
     await writeRandom(path.join(folder, 'videos', 'clip.mp4'), 10 * MiB + 3);
     await writeRandom(path.join(folder, 'notes', 'draft.bin'), 3 * MiB + 5);
+    await writeRandom(path.join(folder, 'notes', 'lyrics.txt'), 1 * MiB + 13);
     await writeRandom(path.join(folder, 'work', 'project', 'src', 'main.c'), 2 * MiB + 7);
     await writeRandom(path.join(folder, 'work', 'project', 'assets', 'logo.png'), 6 * MiB + 11);
     await writeFile(path.join(folder, 'work', 'project', 'scratch.tmp'), 'excluded');
@@ -154,7 +155,7 @@ describe('moves against a real daemon', () => {
     const modRoot = path.join(daemon.modulePath, sub);
     await rm(path.join(folder, 'work', 'project', 'scratch.tmp')); // re-created after the move: must stay unsent
 
-    const moved = 50 * MiB + 10 * MiB + 3 * MiB + 8 * MiB;
+    const moved = 50 * MiB + 10 * MiB + 3 * MiB + 8 * MiB + 1 * MiB;
     await rename(path.join(folder, 'album'), path.join(folder, 'Album 2026; best [#1]'));
     await mkdir(path.join(folder, 'films', '-new'), { recursive: true });
     await rename(
@@ -163,6 +164,11 @@ describe('moves against a real daemon', () => {
     );
     await rename(path.join(folder, 'notes', 'draft.bin'), path.join(folder, 'notes', '#final.bin'));
     await rename(path.join(folder, 'work', 'project'), path.join(folder, 'archive', 'project'));
+    // Into the renamed directory: its run must not send it without a basis.
+    await rename(
+      path.join(folder, 'notes', 'lyrics.txt'),
+      path.join(folder, 'Album 2026; best [#1]', 'lyrics.txt'),
+    );
     await writeFile(path.join(folder, 'archive', 'project', 'scratch.tmp'), 'still excluded');
     // A move then a modify: the change is sent as a delta against the old data.
     await appendFile(path.join(folder, 'Album 2026; best [#1]', 'track 3.flac'), 'appended after the move');
@@ -171,6 +177,11 @@ describe('moves against a real daemon', () => {
       { from: relFromUtf8('videos/clip.mp4'), path: relFromUtf8('films/-new/holiday *cut*.mp4'), dir: false },
       { from: relFromUtf8('notes/draft.bin'), path: relFromUtf8('notes/#final.bin'), dir: false },
       { from: relFromUtf8('work/project'), path: relFromUtf8('archive/project'), dir: true },
+      {
+        from: relFromUtf8('notes/lyrics.txt'),
+        path: relFromUtf8('Album 2026; best [#1]/lyrics.txt'),
+        dir: false,
+      },
     ];
     const plan = planMoves({
       moves,
@@ -180,12 +191,13 @@ describe('moves against a real daemon', () => {
       basisAllowed: true,
     });
     expect(plan.plain).toEqual([]);
-    expect(plan.runs).toHaveLength(4); // the renamed directory + one per destination directory
+    expect(plan.runs).toHaveLength(5); // the renamed directory + one per destination directory
 
     const logBefore = (await daemon.readLog()).length;
     expect([...plan.deletions].sort()).toEqual([
       'album',
       'notes/draft.bin',
+      'notes/lyrics.txt',
       'videos/clip.mp4',
       'work/project',
     ]);
@@ -210,13 +222,20 @@ describe('moves against a real daemon', () => {
     expect(carried).toMatchObject({
       complete: true,
       basisRefused: false,
-      outcomes: ['ok', 'ok', 'ok', 'ok'],
+      outcomes: ['ok', 'ok', 'ok', 'ok', 'ok'],
       notes: [],
     });
     expect(checked).toBe(true);
     const log = (await daemon.readLog()).slice(logBefore);
     const sent = parseDaemonLog(log, new Set([daemon.moduleName]));
+    console.log(
+      'MEASURE',
+      sent.dataBytes,
+      moved,
+      [...sent.files].map(([n, f]) => `${n}=${f.count}x${f.bytes}`).join(' '),
+    );
     expect(sent.dataBytes).toBeLessThanOrEqual(moved / 100);
+    expect(sent.files.get('lyrics.txt')?.count ?? 0).toBeLessThanOrEqual(1);
     expect(sent.dataBytes).toBeGreaterThan(0);
 
     const target = await manifest(modRoot, { ignore: ignoreVersions });

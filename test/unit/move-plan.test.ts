@@ -202,6 +202,15 @@ describe('planMoves', () => {
     expect(q.runs.flatMap((run) => stdin(run.input))).toHaveLength(45);
   });
 
+  it('orders the runs deepest new path first, so a move into a moved directory lands before that directory run', () => {
+    const p = plan([mv('album', 'Album', true), mv('notes/l.txt', 'Album/l.txt'), mv('a/b/c', 'x/y/z/c')]);
+    expect(p.runs.map((run) => run.moves.map((m) => m.path))).toEqual([
+      ['x/y/z/c'],
+      ['Album/l.txt'],
+      ['Album'],
+    ]);
+  });
+
   it('deletes only the top-most old paths', () => {
     const p = plan([mv('a', 'x', true), mv('a/b/f', 'y/f'), mv('a-b/f', 'y/g')]);
     expect([...p.deletions].sort()).toEqual(['a', 'a-b/f']);
@@ -275,7 +284,7 @@ describe('runMovePlan', () => {
       { exitCode: 4, stderr: 'rsync: The server is configured to refuse --fuzzy (-y)' },
     ]);
     expect(await runMovePlan(p(), runner, 'nas::mod')).toEqual({ complete: true, basisRefused: true });
-    expect(log).toEqual(['run', 'plain y,b/f,d/g', 'note nas::mod refused --fuzzy', 'delete a/f,c/g,x']);
+    expect(log).toEqual(['run', 'plain b/f,d/g,y', 'note nas::mod refused --fuzzy', 'delete a/f,c/g,x']);
   });
 
   it('an unexplained reset counts as refused once the plain send works; other failures do not', async () => {
@@ -287,7 +296,7 @@ describe('runMovePlan', () => {
     );
     const b = fake([{ exitCode: 23, stderr: 'rsync: change_dir "/y" failed' }]);
     expect(await runMovePlan(p(), b.runner, 'nas::mod')).toEqual({ complete: true, basisRefused: false });
-    expect(b.log).toEqual(['run', 'run', 'run', 'plain y', 'delete a/f,c/g,x']);
+    expect(b.log).toEqual(['run', 'run', 'run', 'plain b/f', 'delete a/f,c/g,x']);
   });
 
   it('nothing is deleted when a new path did not arrive', async () => {

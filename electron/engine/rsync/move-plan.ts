@@ -33,7 +33,7 @@ export interface PlanMovesInput {
   maxDirRuns?: number;
 }
 
-/** One rsync run that creates new paths from old data. Run them all (in any order, concurrently if wanted). */
+/** One rsync run that creates new paths from old data. Run them in the order given (deepest new paths first). */
 export interface MoveRun {
   args: string[];
   /** NUL-separated names relative to the run's source directory, for rsync's stdin. */
@@ -114,6 +114,10 @@ export function planMoves(input: PlanMovesInput): MovePlan {
       else plain.push(...chunk);
     }
   }
+  // Deepest new paths first: a move into a moved directory is in place (found by name) before the run of the
+  // enclosing directory, which then skips it by the quick check instead of sending it without a basis.
+  const depth = (run: MoveRun): number => Math.max(...run.moves.map((m) => m.path.split('/').length));
+  runs.sort((a, b) => depth(b) - depth(a));
   return { runs, plain, deletions: topMost(deletions) };
 }
 
