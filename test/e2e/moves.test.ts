@@ -335,4 +335,34 @@ describe('moves against a real daemon', () => {
     expect(await carryOut(plan, b)).toMatchObject({ complete: true, outcomes: ['ok'] });
     expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
   });
+
+  it('names with a newline, a leading dash and non-UTF-8 bytes (those go the plain way)', async () => {
+    const daemon = await startDaemon();
+    const folder = path.join(tmp, 'o');
+    const b = base(folder, daemon.url(), daemon, 'mirror');
+    await writeRandom(path.join(folder, 'line\nbreak', 'f.bin'), 512 * 1024 + 1);
+    const latin1 = Buffer.from('caf\xe9', 'latin1'); // not UTF-8
+    await mkdir(folder, { recursive: true });
+    await writeFile(Buffer.concat([Buffer.from(`${folder}/`), latin1]), randomBytes(64 * 1024));
+    await initialSync(b);
+    const logBefore = (await daemon.readLog()).length;
+    await rename(path.join(folder, 'line\nbreak'), path.join(folder, '-new\nline'));
+    await rename(Buffer.concat([Buffer.from(`${folder}/`), latin1]), path.join(folder, 'plain.bin'));
+    const moves: Move[] = [
+      { from: relFromUtf8('line\nbreak'), path: relFromUtf8('-new\nline'), dir: true },
+      { from: latin1.toString('latin1') as RelPath, path: relFromUtf8('plain.bin'), dir: false },
+    ];
+    const plan = planMoves({
+      moves,
+      base: b,
+      isExcluded: () => false,
+      regexExcludes: false,
+      basisAllowed: true,
+    });
+    expect(plan.plain).toEqual([moves[1]]);
+    expect(await carryOut(plan, b)).toMatchObject({ complete: true, outcomes: ['ok'] });
+    expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
+    const sent = parseDaemonLog((await daemon.readLog()).slice(logBefore), new Set([daemon.moduleName]));
+    expect(sent.files.get('f.bin')).toBeUndefined(); // copied on the server
+  });
 });
