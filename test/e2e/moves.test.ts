@@ -365,4 +365,32 @@ describe('moves against a real daemon', () => {
     const sent = parseDaemonLog((await daemon.readLog()).slice(logBefore), new Set([daemon.moduleName]));
     expect(sent.files.get('f.bin')).toBeUndefined(); // copied on the server
   });
+
+  it('use chroot = no: renamed directories and same-named moves still use the basis', async () => {
+    const daemon = await startDaemon({ 'use chroot': 'no' });
+    const folder = path.join(tmp, 'n');
+    const b = base(folder, daemon.url(), daemon, 'mirror');
+    await writeRandom(path.join(folder, 'a', 'd', 'f.bin'), 2 * MiB + 1);
+    await writeRandom(path.join(folder, 'a', 'g.bin'), 2 * MiB + 2);
+    await initialSync(b);
+    const logBefore = (await daemon.readLog()).length;
+    await mkdir(path.join(folder, 'b'));
+    await rename(path.join(folder, 'a', 'd'), path.join(folder, 'b', 'e'));
+    await rename(path.join(folder, 'a', 'g.bin'), path.join(folder, 'b', 'g.bin'));
+    const moves: Move[] = [
+      { from: relFromUtf8('a/d'), path: relFromUtf8('b/e'), dir: true },
+      { from: relFromUtf8('a/g.bin'), path: relFromUtf8('b/g.bin'), dir: false },
+    ];
+    const plan = planMoves({
+      moves,
+      base: b,
+      isExcluded: () => false,
+      regexExcludes: false,
+      basisAllowed: true,
+    });
+    expect(await carryOut(plan, b)).toMatchObject({ complete: true, outcomes: ['ok', 'ok'] });
+    expect(diffManifests(await manifest(folder), await manifest(daemon.modulePath))).toEqual([]);
+    const sent = parseDaemonLog((await daemon.readLog()).slice(logBefore), new Set([daemon.moduleName]));
+    expect(sent.dataBytes).toBeLessThanOrEqual((4 * MiB) / 100);
+  });
 });
