@@ -228,14 +228,12 @@ describe('moves against a real daemon', () => {
     expect(checked).toBe(true);
     const log = (await daemon.readLog()).slice(logBefore);
     const sent = parseDaemonLog(log, new Set([daemon.moduleName]));
-    console.log(
-      'MEASURE',
-      sent.dataBytes,
-      moved,
-      [...sent.files].map(([n, f]) => `${n}=${f.count}x${f.bytes}`).join(' '),
-    );
-    expect(sent.dataBytes).toBeLessThanOrEqual(moved / 100);
-    expect(sent.files.get('lyrics.txt')?.count ?? 0).toBeLessThanOrEqual(1);
+    // A non-root daemon cannot chroot, and without chroot rsync's --fuzzy --fuzzy does not find a file renamed
+    // into another directory (docs/config.md, "Moves"): that one file is then sent in full.
+    const chrooted = process.getuid?.() === 0;
+    const unmatched = chrooted ? 0 : (sent.files.get('holiday *cut*.mp4')?.bytes ?? 0);
+    expect(sent.dataBytes - unmatched).toBeLessThanOrEqual(moved / 100);
+    expect(sent.files.get('lyrics.txt')).toBeUndefined(); // copied on the server, found by name
     expect(sent.dataBytes).toBeGreaterThan(0);
 
     const target = await manifest(modRoot, { ignore: ignoreVersions });
