@@ -15,10 +15,7 @@ export interface Move {
 }
 
 /** Everything a run needs but the moves: the same fields the engine gives buildArgs for its path runs. */
-export type MoveRunBase = Omit<
-  CommandSpec,
-  'kind' | 'basis' | 'maxDelete' | 'excludeLiterals' | 'excludeFile'
->;
+export type MoveRunBase = Omit<CommandSpec, 'kind' | 'basis' | 'maxDelete' | 'filterFile'>;
 
 export interface PlanMovesInput {
   moves: readonly Move[];
