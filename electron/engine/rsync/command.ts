@@ -11,8 +11,21 @@ export const OUT_FORMAT = `${OUT_MARKER}%i|%l|%b|%n`;
 /** Kept on the target in "versions" mode, and never synced or deleted itself. */
 export const VERSIONS_DIR = '.rsync-live-versions';
 
-/** paths: listed entries only; tree: listed directories recursively (replaced ones); full: the folder. */
-export type JobKind = 'paths' | 'tree' | 'full';
+/**
+ * paths: listed entries only; tree: listed directories recursively (replaced ones); full: the folder;
+ * move: moved entries created from the target's old copies (see move-plan.ts), nothing deleted.
+ */
+export type JobKind = 'paths' | 'tree' | 'full' | 'move';
+
+/** A 'move' run: where rsync finds the old data on the target, relative to the run's destination directory. */
+export interface MoveBasis {
+  /** --copy-dest directories ("../a"), at most 20 (rsync's limit). */
+  copyDest: readonly string[];
+  /** -yy: also look for a same size+mtime file (a renamed one) in the destination and copy-dest directories. */
+  fuzzy: boolean;
+  /** The run's destination directory below the target's root ('' = the root), in "/"-separated text. */
+  destDir: string;
+}
 
 export interface CommandSpec {
   kind: JobKind;
@@ -33,6 +46,8 @@ export interface CommandSpec {
   today: string;
   /** Full syncs: --max-delete (0 = report, delete nothing); null = no limit. */
   maxDelete?: number | null;
+  /** Move runs: the basis options; `folder` and `target` are then already the run's source and destination. */
+  basis?: MoveBasis;
 }
 
 export function buildArgs(spec: CommandSpec): string[] {
@@ -58,6 +73,13 @@ export function buildArgs(spec: CommandSpec): string[] {
     if (deletion !== 'keep') args.push('--delete', '--force');
     args.push(...rsyncExcludeArgs(spec.excludeGlobs));
     if (spec.filterFile) args.push(`--filter=merge ${spec.filterFile}`);
+  } else if (spec.kind === 'move') {
+    // Listed names (files, and directories with their subtree), each created from the old copy named by the
+    // basis options; a name gone from the folder meanwhile is left to the ordinary path runs. No deletion here.
+    args.push('--recursive', '--from0', '--files-from=-', '--ignore-missing-args');
+    args.push(...(spec.basis?.copyDest ?? []).map((dir) => `--copy-dest=${dir}`));
+    if (spec.basis?.fuzzy) args.push('--fuzzy', '--fuzzy');
+    args.push(...rsyncExcludeArgs(spec.excludeGlobs));
   } else {
     if (deletion !== 'keep') args.push('--delete', '--force');
     if (deletion !== 'keep' && spec.maxDelete !== undefined && spec.maxDelete !== null) {
@@ -67,7 +89,12 @@ export function buildArgs(spec: CommandSpec): string[] {
     if (spec.filterFile) args.push('--from0', `--filter=merge ${spec.filterFile}`);
   }
   if (deletion === 'versions') {
-    args.push('--backup', `--backup-dir=${VERSIONS_DIR}/${spec.today}`, `--exclude=/${VERSIONS_DIR}`);
+    // --backup-dir is relative to the destination directory: a move run's destination lies deeper.
+    const destDir = spec.basis?.destDir ?? '';
+    const up = destDir === '' ? '' : '../'.repeat(destDir.split('/').length);
+    const below = destDir === '' ? '' : `/${destDir}`;
+    args.push('--backup', `--backup-dir=${up}${VERSIONS_DIR}/${spec.today}${below}`);
+    if (destDir === '') args.push(`--exclude=/${VERSIONS_DIR}`);
   }
   if (target.kind === 'daemon') {
     args.push('--sockopts=TCP_NODELAY');
