@@ -41,6 +41,14 @@ interface Entry {
   maxGap: number;
   /** How many events arrived for it: a file written in several chunks reports each of them. */
   events: number;
+  /**
+   * Close-write backends: 'writing' — written since its writer last closed it, held until the close (or
+   * maxDelayMs); 'created' — a new file not closed yet, held until its close for at most MAX_SETTLE_MS (a
+   * hard link or a symlink never reports one); false — closed, or nothing says it is open.
+   */
+  open: 'writing' | 'created' | false;
+  /** Moved here from this path (a move, or what became of one). */
+  from?: RelPath;
 }
 
 export interface CoalescerOptions {
@@ -50,6 +58,11 @@ export interface CoalescerOptions {
   maxDelayMs: number;
   clock: Clock;
   onFlush: (changes: PathChange[]) => void;
+  /**
+   * The watcher reports when a writer closes a file (IN_CLOSE_WRITE): a file being written is held until its
+   * writer closes it (or maxDelayMs), instead of being judged by its writer's pauses.
+   */
+  closeWrite?: boolean;
 }
 
 /** The longest quiet period a file that was written for a long time may need before it counts as finished. */
@@ -64,6 +77,8 @@ export const CHUNKED_SETTLE_MS = 50;
 export class Coalescer {
   /** Ordered by each path's last event (an event moves its path to the end). */
   readonly #entries = new Map<RelPath, Entry>();
+  /** Paths a move left, until what is held is released: a directory made there replaces the old one. */
+  readonly #vacated = new Set<RelPath>();
   readonly #options: CoalescerOptions;
   #seq = 0;
   #timer: unknown = null;
@@ -86,17 +101,34 @@ export class Coalescer {
     const events = (previous?.events ?? 0) + 1;
     // A removal keeps what was known: the same directory is often reported gone twice (by its own watch, as a
     // directory, and by its parent's, which no longer knows what it was). combine() holds the rule.
-    const prevChange: PathChange | undefined = previous && {
-      path: event.path,
-      change: previous.change,
-      dir: previous.dir,
-      entries: previous.entries,
-    };
+    const replacing = event.kind === 'created' && event.dir === true && this.#vacated.delete(event.path);
+    const prevChange: PathChange | undefined = previous
+      ? {
+          path: event.path,
+          change: previous.change,
+          dir: previous.dir,
+          entries: previous.entries,
+          ...(previous.from !== undefined ? { from: previous.from } : {}),
+        }
+      : replacing
+        ? { path: event.path, change: 'delete', dir: true }
+        : undefined;
     const next: PathChange =
       event.kind === 'removed'
         ? { path: event.path, change: 'delete', dir: event.dir ?? false, entries: event.entries ?? 1 }
-        : { path: event.path, change: 'upsert', dir: event.dir ?? previous?.dir ?? false };
+        : event.kind === 'moved' && event.from !== undefined
+          ? this.#moveFrom(event.from, event.path, event.dir ?? false)
+          : { path: event.path, change: 'upsert', dir: event.dir ?? previous?.dir ?? false };
     const combined = combine(prevChange, next);
+    // With close-write: content written opens the file, its writer's close ends it; a removal forgets it.
+    const open =
+      event.kind === 'changed' && event.writing === true
+        ? 'writing'
+        : event.kind === 'closed' || event.kind === 'removed' || event.kind === 'moved'
+          ? false
+          : event.kind === 'created' && !event.dir && previous?.open !== 'writing'
+            ? 'created'
+            : (previous?.open ?? false);
     const entry: Entry = {
       change: combined.change,
       dir: combined.dir,
@@ -106,11 +138,32 @@ export class Coalescer {
       lastAt: now,
       maxGap,
       events,
+      open,
+      ...(combined.from !== undefined ? { from: combined.from } : {}),
     };
     // Delete first so that the map stays ordered by last event.
     this.#entries.delete(event.path);
     this.#entries.set(event.path, entry);
     this.#arm(now + Math.max(this.#options.delayMs, this.#granularityMs()));
+  }
+
+  /**
+   * A rename inside the folder: the new path takes over what was pending for the old one. A chain (a → b → c
+   * within the quiet period) is one move from the first name; a name created and renamed before it was sent
+   * still names its first path, where the target may hold an older copy to use as the basis (or nothing:
+   * then it is simply sent).
+   */
+  #moveFrom(from: RelPath, to: RelPath, dir: boolean): PathChange {
+    const pending = this.#entries.get(from);
+    this.#entries.delete(from);
+    this.#vacated.add(from);
+    const origin = pending?.change === 'delete' ? from : (pending?.from ?? from);
+    return { path: to, change: 'move', dir, from: origin };
+  }
+
+  /** Turns close-write holding on once the watcher says it reports closes. */
+  useCloseWrite(on: boolean): void {
+    this.#options.closeWrite = on;
   }
 
   /** Releases everything now (used on stop, before full syncs and by "sync now"). */
@@ -131,7 +184,8 @@ export class Coalescer {
    */
   #settleMs(entry: Entry): number {
     const base = this.#options.delayMs;
-    if (entry.change !== 'upsert' || entry.dir) return base;
+    // Close-write backends say when a file is finished: its close is the signal, not its writer's pauses.
+    if (entry.change !== 'upsert' || entry.dir || this.#options.closeWrite) return base;
     const writing = Math.max(
       (entry.lastAt - entry.firstAt) / 2,
       2 * entry.maxGap,
@@ -146,7 +200,14 @@ export class Coalescer {
   }
 
   #dueAt(entry: Entry): number {
-    return Math.min(entry.lastAt + this.#settleMs(entry), entry.firstAt + this.#options.maxDelayMs);
+    const latest = entry.firstAt + this.#options.maxDelayMs;
+    // A file still open for writing waits for its writer's close; one kept open for good (a log) leaves after
+    // maxDelayMs, and again after each maxDelayMs while it is written.
+    if (this.#options.closeWrite && entry.change === 'upsert') {
+      if (entry.open === 'writing') return latest;
+      if (entry.open === 'created') return Math.min(entry.lastAt + MAX_SETTLE_MS, latest);
+    }
+    return Math.min(entry.lastAt + this.#settleMs(entry), latest);
   }
 
   /** Sends every path that has settled by `now` (all of them for Infinity) and re-arms for the rest. */
@@ -163,6 +224,7 @@ export class Coalescer {
       else next = Math.min(next, due);
     }
     for (const [path] of released) this.#entries.delete(path);
+    if (this.#entries.size === 0) this.#vacated.clear();
     const changes = released.length > 0 ? this.#collapse(released) : [];
     if (next !== Infinity) this.#arm(Math.max(next, now + this.#granularityMs()));
     if (changes.length > 0) this.#options.onFlush(changes);
@@ -177,26 +239,37 @@ export class Coalescer {
     for (const [path, entry] of released) if (entry.change === 'delete') deletedDirs.set(path, entry);
     const swallowedBelow = new Map<RelPath, number>();
     const kept: [RelPath, Entry][] = [];
+    const owed: PathChange[] = [];
     for (const [path, entry] of released) {
       const by = deletedDirs.size > 0 ? swallowedBy(path, entry.seq, deletedDirs) : null;
       if (by === null) kept.push([path, entry]);
       else if (entry.change === 'delete') swallowedBelow.set(by, (swallowedBelow.get(by) ?? 0) + 1);
+      // Something moved in from elsewhere and then deleted with its directory: its old path must still go.
+      if (by !== null && entry.from !== undefined && swallowedBy(entry.from, entry.seq, deletedDirs) === null)
+        owed.push({ path: entry.from, change: 'delete', dir: entry.dir, entries: entry.entries });
     }
     if (deletedDirs.size > 0) {
       for (const [path, entry] of this.#entries) {
         if (swallowedBy(path, entry.seq, deletedDirs) !== null) this.#entries.delete(path);
       }
     }
-    return kept.map(([path, entry]) =>
+    const changes: PathChange[] = kept.map(([path, entry]) =>
       entry.change === 'delete'
         ? {
             path,
             change: 'delete',
             dir: entry.dir,
             entries: Math.max(entry.entries, 1 + (swallowedBelow.get(path) ?? 0)),
+            ...(entry.from !== undefined ? { from: entry.from } : {}),
           }
-        : { path, change: entry.change, dir: entry.dir },
+        : {
+            path,
+            change: entry.change,
+            dir: entry.dir,
+            ...(entry.from !== undefined ? { from: entry.from } : {}),
+          },
     );
+    return [...changes, ...owed];
   }
 
   /** One timer for everything held, moved earlier when needed, never one per event. */

@@ -188,8 +188,12 @@ export class Pair {
       root: this.#root,
       folder: this.config.folder,
       ignored: this.#excluded,
+      kernelEvents: true,
+      clock: this.#ctx.clock,
     });
     this.#watcher = watcher;
+    // A backend that reports closes holds a file until its writer is done with it.
+    this.#coalescer.useCloseWrite(watcher.capabilities.closeWrite);
     watcher.on('event', (event: WatchEvent) => {
       this.#guard.noteEvent(event);
       this.#coalescer.add(event);
@@ -293,7 +297,14 @@ export class Pair {
       this.#ctx.emit('changes', {
         pairId: this.id,
         folder: this.config.folder,
-        changes: changes.map((c) => ({ path: display(c.path), change: c.change, dir: c.dir })),
+        // Plugins see a move as sersync did: the old name deleted, the new one created.
+        changes: changes.flatMap((c) => {
+          const change = c.change === 'move' ? ('upsert' as const) : c.change;
+          const here = { path: display(c.path), change, dir: c.dir };
+          return c.from === undefined
+            ? [here]
+            : [{ path: display(c.from), change: 'delete' as const, dir: c.dir }, here];
+        }),
       });
     }
     const deletes = this.config.deletion === 'keep' ? [] : changes.filter((c) => c.change === 'delete');
@@ -352,7 +363,8 @@ export class Pair {
    * proves the target complete, whatever the watcher may have missed (kernel queue overflow, a backend gap).
    */
   #noteBurst(paths: number): void {
-    if (this.#ctx.burstVerify.paths <= 0) return;
+    // The kernel backend says when it lost events (queue overflow: a rescan): no blind check after bursts.
+    if (this.#ctx.burstVerify.paths <= 0 || this.#watcher?.capabilities.moves) return;
     this.#burstPaths += paths;
     if (this.#burstPaths < this.#ctx.burstVerify.paths) return;
     const clock = this.#ctx.clock;

@@ -2,8 +2,12 @@
 // and the one rule for combining two changes to the same path (lsyncd's single combiner table). Pure.
 import type { RelPath } from './byte-path.js';
 
-/** upsert: send what is there; delete: remove it; tree: a directory was replaced, re-send it recursively. */
-export type Change = 'upsert' | 'delete' | 'tree';
+/**
+ * upsert: send what is there; delete: remove it; tree: a directory was replaced, re-send it recursively;
+ * move: it was renamed here from `from` inside the folder: send it using the old copy on the target as the
+ * basis, then delete `from` (never a deletion for the delete guard: nothing is lost).
+ */
+export type Change = 'upsert' | 'delete' | 'tree' | 'move';
 
 export interface PathChange {
   path: RelPath;
@@ -11,6 +15,11 @@ export interface PathChange {
   dir: boolean;
   /** For a delete: how many entries it removes (a directory counts its subtree); the delete guard weighs it. */
   entries?: number;
+  /**
+   * The path this one was moved from: once this change is on the target, `from` is deleted there (a path run
+   * with --delete-missing-args: if `from` exists in the folder again, it is sent instead).
+   */
+  from?: RelPath;
 }
 
 /**
@@ -29,8 +38,19 @@ export interface PathChange {
  * (2) a directory created where a deletion had not gone out yet replaces the old one: what it held must go.
  * A delete always wins: even a name created and deleted in one window is deleted on the target (it may have
  * replaced an existing file, and a full sync may have copied it meanwhile).
+ *
+ * Moves: a move to a path replaces whatever was pending there; a later upsert keeps it a move (the move's run
+ * sends what changed); a later tree or delete wins but keeps `from`, whose deletion is still owed.
  */
 export function combine(prev: PathChange | undefined, next: PathChange): PathChange {
+  const from = next.from ?? prev?.from;
+  const combined = combineChange(prev, next);
+  return from !== undefined && from !== combined.path ? { ...combined, from } : combined;
+}
+
+function combineChange(prev: PathChange | undefined, next: PathChange): PathChange {
+  if (next.change === 'move') return next;
+  if (prev?.change === 'move' && next.change === 'upsert') return prev;
   if (next.change === 'delete') {
     if (prev?.change !== 'delete') return next;
     return {

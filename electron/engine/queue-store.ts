@@ -12,8 +12,11 @@ interface QueueFile {
   version: 1;
   folder: string;
   target: string;
-  changes: [path: string, change: 'u' | 'd' | 't', dir: 0 | 1][];
+  /** The fourth element, when present, is the path a move (or what became of one) came from. */
+  changes: [path: string, change: 'u' | 'd' | 't' | 'm', dir: 0 | 1, from?: string][];
 }
+
+const CHANGES: Record<string, PathChange['change']> = { u: 'upsert', d: 'delete', t: 'tree', m: 'move' };
 
 export function queueFileName(stateDir: string, folder: string, target: string): string {
   const key = createHash('sha256').update(`${folder}\0${target}`).digest('hex').slice(0, 20);
@@ -52,10 +55,11 @@ export class QueueStore {
       return [];
     }
     if (parsed.version !== 1 || parsed.folder !== this.#folder || parsed.target !== this.#target) return [];
-    return parsed.changes.map(([p, change, dir]) => ({
+    return parsed.changes.map(([p, change, dir, from]) => ({
       path: p as RelPath,
-      change: change === 'd' ? 'delete' : change === 't' ? 'tree' : 'upsert',
+      change: CHANGES[change] ?? 'upsert',
       dir: dir === 1,
+      ...(typeof from === 'string' ? { from: from as RelPath } : {}),
     }));
   }
 
@@ -85,11 +89,11 @@ export class QueueStore {
       version: 1,
       folder: this.#folder,
       target: this.#target,
-      changes: changes.map((c) => [
-        c.path,
-        c.change === 'delete' ? 'd' : c.change === 'tree' ? 't' : 'u',
-        c.dir ? 1 : 0,
-      ]),
+      changes: changes.map((c) => {
+        const code =
+          c.change === 'delete' ? 'd' : c.change === 'tree' ? 't' : c.change === 'move' ? 'm' : 'u';
+        return c.from === undefined ? [c.path, code, c.dir ? 1 : 0] : [c.path, code, c.dir ? 1 : 0, c.from];
+      }),
     };
     await writeFileAtomic(this.file, JSON.stringify(body));
     this.#lastWrittenEmpty = changes.length === 0;

@@ -108,7 +108,8 @@ export class TargetQueue {
 
   /** Everything not yet confirmed sent: pending and in flight (for persistence). */
   unfinished(): PathChange[] {
-    const all = new Map(this.#inFlight);
+    const all = new Map<RelPath, PathChange>();
+    for (const change of this.#inFlight.values()) all.set(change.path, change);
     for (const [path, change] of this.#pending) all.set(path, change);
     return [...all.values()];
   }
@@ -233,15 +234,21 @@ export class TargetQueue {
     return taken;
   }
 
+  /** A change touches its path and, for a move, the path it came from (deleted once the move is done). */
   #conflicts(change: PathChange): boolean {
     if (this.#inFlight.size === 0) return false;
-    if (this.#inFlight.has(change.path)) return true;
-    for (const dir of ancestors(change.path)) {
+    if (this.#touches(change.path, change)) return true;
+    return change.from !== undefined && this.#touches(change.from, change);
+  }
+
+  #touches(path: RelPath, change: PathChange): boolean {
+    if (this.#inFlight.has(path)) return true;
+    for (const dir of ancestors(path)) {
       const flying = this.#inFlight.get(dir);
       if (flying && (flying.change !== 'upsert' || flying.dir)) return true;
     }
     if (change.change !== 'upsert' || change.dir) {
-      for (const flying of this.#inFlight.keys()) if (isWithin(flying, change.path)) return true;
+      for (const flying of this.#inFlight.keys()) if (isWithin(flying, path)) return true;
     }
     return false;
   }
@@ -256,9 +263,17 @@ export class TargetQueue {
     const run: Run = {
       id: nextRunId++,
       job,
-      paths: job.kind === 'paths' ? job.changes.map((c) => c.path) : [],
+      paths:
+        job.kind === 'paths'
+          ? job.changes.flatMap((c) => (c.from === undefined ? [c.path] : [c.path, c.from]))
+          : [],
     };
-    if (job.kind === 'paths') for (const change of job.changes) this.#inFlight.set(change.path, change);
+    if (job.kind === 'paths') {
+      for (const change of job.changes) {
+        this.#inFlight.set(change.path, change);
+        if (change.from !== undefined) this.#inFlight.set(change.from, change);
+      }
+    }
     this.#runs.set(run.id, run);
     this.#changed();
     this.#options

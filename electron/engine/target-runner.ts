@@ -17,6 +17,7 @@ import type { PairingRecord, PairingStore } from './pairing-store.js';
 import type { PathChange } from './path-change.js';
 import { QueueStore } from './queue-store.js';
 import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type RunSpec } from './run-plan.js';
+import { planMoves, runMovePlan } from './rsync/move-plan.js';
 import { runRsync } from './rsync/runner.js';
 import { describeTarget, destinationArg, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
@@ -93,6 +94,8 @@ export class TargetRunner {
   #mirrorGranted = false;
   /** Started with --keep-existing: data found by the first sync is kept without asking. */
   #keepGranted = false;
+  /** The target refused rsync's basis options (copy-dest, fuzzy): moves are plain sends from now on. */
+  #basisRefused = false;
 
   constructor(config: EngineTargetConfig, index: number, host: TargetHost) {
     this.#host = host;
@@ -215,12 +218,22 @@ export class TargetRunner {
     await this.#store?.save();
   }
 
-  /** A queue job: flat paths in one rsync run, replaced directories (tree changes) recursively in another. */
+  /**
+   * A queue job: moves first (their new paths complete before their old paths go), then flat paths in one
+   * rsync run, then replaced directories (tree changes) recursively in another.
+   */
   async #execute(job: Job, runId: number): Promise<JobOutcome> {
     if (job.kind === 'full') return this.#fullSync(job.reason, runId);
-    const trees = job.changes.filter((c) => c.change === 'tree');
-    if (trees.length === 0) return this.#pathsRun({ kind: 'paths', changes: job.changes }, runId);
-    const flat = job.changes.filter((c) => c.change !== 'tree');
+    const moves = job.changes.filter((c) => c.change === 'move');
+    const others = await this.#withOwedDeletions(job.changes.filter((c) => c.change !== 'move'));
+    if (moves.length > 0) {
+      const outcome = await this.#moves(moves, runId);
+      if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? moves), ...others] };
+      if (others.length === 0) return outcome;
+    }
+    const trees = others.filter((c) => c.change === 'tree');
+    if (trees.length === 0) return this.#pathsRun({ kind: 'paths', changes: others }, runId);
+    const flat = others.filter((c) => c.change !== 'tree');
     if (flat.length > 0) {
       const outcome = await this.#pathsRun({ kind: 'paths', changes: flat }, runId);
       if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? flat), ...trees] };
@@ -233,6 +246,139 @@ export class TargetRunner {
       ...this.#outcome(report),
       retry: rechecked.map((c) => (c.change === 'upsert' && c.dir ? { ...c, change: 'tree' } : c)),
     };
+  }
+
+  /**
+   * Moves inside the folder: each new path is created on the target from the old copy there (rsync's basis
+   * options, see rsync/move-plan.ts), then the old paths are deleted. A target that refuses the basis options
+   * gets plain sends from then on (noted once).
+   */
+  async #moves(moves: PathChange[], runId: number): Promise<JobOutcome> {
+    const host = this.#host;
+    const { config, ctx } = host;
+    const started = ctx.clock.now();
+    const plan = planMoves({
+      moves: moves.map((m) => ({ from: m.from ?? m.path, path: m.path, dir: m.dir })),
+      base: {
+        folder: config.folder,
+        target: this.target,
+        deletion: config.deletion,
+        options: this.options,
+        passwordFile: this.config.passwordFile ?? null,
+        excludeGlobs: excludeGlobs(config.excludes),
+        today: day(started),
+      },
+      isExcluded: host.excluded,
+      regexExcludes: config.excludes.regex.length > 0,
+      basisAllowed: !this.#basisRefused,
+    });
+    let bytes = 0;
+    let files = 0;
+    let failed: JobOutcome | null = null;
+    let lastExit: number | null = 0;
+    const result = await runMovePlan(
+      plan,
+      {
+        run: async (run) => {
+          const res = await runRsync({
+            rsync: ctx.rsync,
+            args: run.args,
+            input: run.input,
+            password: this.config.password ?? null,
+            onItem: (item) => {
+              if (item.type !== 'file' || !item.transferred || item.isDir) return;
+              files++;
+              bytes += item.bytes;
+            },
+          });
+          lastExit = res.exitCode;
+          return res;
+        },
+        sendPlain: async (plain) => {
+          const changes = plain.map((m): PathChange => ({
+            path: m.path,
+            change: m.dir ? 'tree' : 'upsert',
+            dir: m.dir,
+          }));
+          const outcome = await this.#execute({ kind: 'paths', changes }, runId);
+          if (!outcome.ok) failed = outcome;
+          return outcome.ok;
+        },
+        deleteOld: async (paths) => {
+          const changes = await this.#vacated(paths);
+          const outcome = await this.#execute({ kind: 'paths', changes }, runId);
+          if (!outcome.ok) failed = { ...outcome, retry: outcome.retry ?? changes };
+        },
+        note: (line) => host.log('warn', line),
+      },
+      this.label,
+    );
+    if (result.basisRefused) this.#basisRefused = true;
+    this.#today.bytes += bytes;
+    this.#today.files += files;
+    if (plan.runs.length > 0) {
+      ctx.emit('batch-end', {
+        pairId: host.pairId,
+        targetId: this.id,
+        runId,
+        kind: 'move',
+        paths: moves.length,
+        files,
+        deleted: 0,
+        deletedPaths: [],
+        vanished: 0,
+        bytes,
+        ms: ctx.clock.now() - started,
+        exitCode: lastExit,
+        ok: result.complete,
+        error: null,
+        at: new Date(ctx.clock.now()).toISOString(),
+      });
+    }
+    if (failed) return failed;
+    if (!result.complete)
+      return {
+        ok: false,
+        exitCode: lastExit,
+        error: {
+          kind: 'unknown',
+          class: 'transient',
+          message: `moves to ${this.label} did not complete; retrying`,
+        },
+        retry: moves,
+      };
+    return { ok: true, exitCode: 0, error: null };
+  }
+
+  /**
+   * The deletions still owed by changes that came from a move (a moved path later replaced or deleted): the
+   * old path is listed too, the way #vacated says.
+   */
+  async #withOwedDeletions(changes: PathChange[]): Promise<PathChange[]> {
+    const listed = new Set(changes.map((c) => c.path));
+    const owed: RelPath[] = [];
+    for (const change of changes) {
+      if (change.from === undefined || listed.has(change.from)) continue;
+      listed.add(change.from);
+      owed.push(change.from);
+    }
+    if (owed.length === 0) return changes;
+    return [...changes.map(({ from: _f, ...c }) => c), ...(await this.#vacated(owed))];
+  }
+
+  /**
+   * Paths a move left: deleted on the target, unless something new stands there now — a directory made
+   * where one was moved away replaces it (re-sent whole, so what the old one held goes), a file is sent.
+   */
+  async #vacated(paths: readonly RelPath[]): Promise<PathChange[]> {
+    const changes: PathChange[] = [];
+    for (const path of paths) {
+      const stat = await fs.lstat(absolute(this.#host.root, path)).catch(() => null);
+      if (stat === null) changes.push({ path, change: 'delete', dir: false });
+      else if (stat.isDirectory()) changes.push({ path, change: 'tree', dir: true });
+      else changes.push({ path, change: 'upsert', dir: false });
+    }
+    return changes;
   }
 
   async #pathsRun(spec: RunSpec & { kind: 'paths' }, runId: number): Promise<JobOutcome> {

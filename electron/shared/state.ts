@@ -135,7 +135,8 @@ export interface BatchSummary {
   pairId: string;
   targetId: string;
   runId: number;
-  kind: 'paths' | 'tree' | 'full';
+  /** move: renames inside the folder, each new path created from the old copy on the target. */
+  kind: 'paths' | 'tree' | 'full' | 'move';
   paths: number;
   files: number;
   deleted: number;

@@ -9,6 +9,7 @@ const upsertDir: PathChange = { path: p, change: 'upsert', dir: true };
 const tree: PathChange = { path: p, change: 'tree', dir: true };
 const delFile: PathChange = { path: p, change: 'delete', dir: false, entries: 1 };
 const delDir: PathChange = { path: p, change: 'delete', dir: true, entries: 7 };
+const move: PathChange = { path: p, change: 'move', dir: false, from: 'old' as RelPath };
 
 describe('combine(prev, next)', () => {
   const table: [string, PathChange | undefined, PathChange, PathChange][] = [
@@ -25,6 +26,10 @@ describe('combine(prev, next)', () => {
     ['delete + tree', delFile, tree, tree],
     ['delete dir + delete of unknown kind', delDir, delFile, { ...delFile, dir: true, entries: 7 }],
     ['delete + delete counts the larger', delFile, { ...delFile, entries: 3 }, { ...delFile, entries: 3 }],
+    ['anything + move (moved onto it)', delFile, move, move],
+    ['move + upsert stays a move', move, upsertFile, move],
+    ['move + delete keeps the old path owed', move, delFile, { ...delFile, from: 'old' as RelPath }],
+    ['move + tree keeps the old path owed', move, tree, { ...tree, from: 'old' as RelPath }],
   ];
   it.each(table)('%s', (_name, prev, next, expected) => {
     expect(combine(prev, next)).toEqual(expected);
