@@ -22,8 +22,12 @@ import { Coalescer, type PathChange } from './coalescer.js';
 import { compileExcludes, excludeGlobs, literalRsyncPattern, type ExcludeMatcher } from './excludes.js';
 import { checkPasswordFile } from './password-file.js';
 import { buildArgs, encodeFileList, encodeRules, VERSIONS_DIR } from './rsync/command.js';
-import { classifyFailure } from './rsync/exit-codes.js';
-import { runRsync } from './rsync/runner.js';
+import { classifyFailure, type FailureContext } from './rsync/exit-codes.js';
+import { pruneBelowDeleted } from './rsync/deletion-list.js';
+import type { ServerCapabilities } from './rsync/server-capabilities.js';
+import { TargetServer } from './rsync/target-server.js';
+import { findRecentlyChanged, RECENT_MS } from './recent-files.js';
+import { runRsync, type RunResult } from './rsync/runner.js';
 import { failedPaths } from './rsync/failed-paths.js';
 import { describeTarget, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
@@ -69,6 +73,8 @@ interface TargetRuntime {
   store: QueueStore | null;
   /** The target went away (or a transfer broke off) since its last success: resync it fully on return. */
   outage: boolean;
+  /** The server's capabilities (probed before the first run, again after an outage) and its sub-path. */
+  server: TargetServer;
 }
 
 /** How long deleting must pause before held deletions are judged, and the longest they wait while it goes on. */
@@ -166,6 +172,16 @@ export class Pair {
       configError,
       store: null,
       outage: false,
+      server: new TargetServer({
+        rsync: this.#ctx.rsync,
+        target,
+        label,
+        deletion: this.config.deletion,
+        options: { ...this.config.rsync, ...config.rsync },
+        password: config.password ?? null,
+        passwordFile: config.passwordFile ?? null,
+        log: (level, message) => this.#log(level, message),
+      }),
       queue: new TargetQueue({
         concurrency: config.concurrency,
         maxBatch: this.#ctx.maxBatch,
@@ -176,7 +192,11 @@ export class Pair {
           this.#ctx.emit('state', this.id);
         },
         onError: (error) => {
-          if (OUTAGE_KINDS.has(error.kind)) runtime.outage = true;
+          if (OUTAGE_KINDS.has(error.kind)) {
+            runtime.outage = true;
+            // The server may come back as another rsync: probe it again before the next attempt.
+            runtime.server.invalidate();
+          }
           this.#ctx.emit('failure', { pairId: this.id, targetId: id, error });
           this.#log('error', `${label}: ${error.message}`);
         },
@@ -699,15 +719,30 @@ export class Pair {
 
   /** A queue job: flat paths in one rsync run, replaced directories (tree changes) recursively in another. */
   async #execute(runtime: TargetRuntime, job: Job, runId: number): Promise<JobOutcome> {
-    if (job.kind === 'full') return this.#run(runtime, job, runId);
+    // What this target's server accepts (probed before its first run and after an outage; sub-path made).
+    const prepared = await runtime.server.prepare();
+    if (!prepared.ok) return this.#notPrepared(runtime, prepared.result, prepared.refused);
+    const caps = prepared.capabilities;
+    if (job.kind === 'full') {
+      const started = this.#ctx.clock.now();
+      const outcome = await this.#run(runtime, job, runId, caps);
+      if (!outcome.ok || caps.modifyWindowNs) return outcome;
+      // No --modify-window=-1 (rsync 3.1.2): files changed in the seconds before this sync are sent again by
+      // content, in case the server's copy has the same size and the same whole-second mtime.
+      const recent = await findRecentlyChanged(this.#root, this.#excluded, started - RECENT_MS);
+      if (recent.length === 0) return outcome;
+      const changes = recent.map((p): PathChange => ({ path: p, change: 'upsert', dir: false }));
+      return this.#run(runtime, { kind: 'paths', changes }, runId, caps);
+    }
     const trees = job.changes.filter((c) => c.change === 'tree');
-    if (trees.length === 0) return this.#run(runtime, { kind: 'paths', changes: job.changes }, runId);
+    if (trees.length === 0)
+      return this.#run(runtime, { kind: 'paths', changes: job.changes }, runId, caps);
     const flat = job.changes.filter((c) => c.change !== 'tree');
     if (flat.length > 0) {
-      const outcome = await this.#run(runtime, { kind: 'paths', changes: flat }, runId);
+      const outcome = await this.#run(runtime, { kind: 'paths', changes: flat }, runId, caps);
       if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? flat), ...trees] };
     }
-    const outcome = await this.#run(runtime, { kind: 'tree', changes: trees }, runId);
+    const outcome = await this.#run(runtime, { kind: 'tree', changes: trees }, runId, caps);
     if (outcome.ok) return outcome;
     // A replaced directory that is gone again (or whose parent went away) becomes a delete of what is missing.
     const rechecked = await this.#recheck(trees);
@@ -717,7 +752,25 @@ export class Pair {
     };
   }
 
-  async #run(runtime: TargetRuntime, job: RunSpec, runId: number): Promise<JobOutcome> {
+  /** The target's server could not be probed (or its sub-path made): the job fails with that reason. */
+  #notPrepared(runtime: TargetRuntime, result: RunResult, refused?: FailureContext['refused']): JobOutcome {
+    const error = classifyFailure({
+      ...(refused ? { refused } : {}),
+      target: runtime.label,
+      user: runtime.target.kind === 'local' ? null : runtime.target.user,
+      exitCode: result.exitCode,
+      stderr: result.stderr,
+      ...(result.spawnError ? { spawnError: result.spawnError } : {}),
+    });
+    return { ok: false, exitCode: result.exitCode, error, partial: false };
+  }
+
+  async #run(
+    runtime: TargetRuntime,
+    job: RunSpec,
+    runId: number,
+    capabilities: ServerCapabilities,
+  ): Promise<JobOutcome> {
     const started = this.#ctx.clock.now();
     const today = day(started);
     let input: Buffer | null = null;
@@ -725,7 +778,10 @@ export class Pair {
     let excludeFile: string | null = null;
     let pathCount = 0;
     if (job.kind === 'paths' || job.kind === 'tree') {
-      const paths = job.kind === 'paths' ? collapse(job.changes) : job.changes.map((c) => c.path);
+      let paths = job.kind === 'paths' ? collapse(job.changes) : job.changes.map((c) => c.path);
+      // rsync < 3.2.3 aborts on a deleted directory listed with entries below it.
+      if (job.kind === 'paths' && !capabilities.nestedDeletes && this.config.deletion !== 'keep')
+        paths = await pruneBelowDeleted(this.#root, paths);
       pathCount = paths.length;
       input = encodeFileList(paths);
       if (job.kind === 'tree' && this.config.excludes.regex.length > 0) {
@@ -752,6 +808,7 @@ export class Pair {
       excludeLiterals,
       excludeFile,
       today,
+      capabilities,
     });
     this.#ctx.emit('batch-start', {
       pairId: this.id,
@@ -816,7 +873,9 @@ export class Pair {
       partial:
         !ok && result.exitCode === 23 && (error?.kind === 'permission-denied' || error?.kind === 'partial'),
     };
-    if (!ok && job.kind === 'paths' && result.exitCode === 24)
+    // 24: vanished; 2 with "invalid path from sender": rsync < 3.2.3 met a directory deleted after the list
+    // was made, with entries below it. Either way what is gone is deleted at its top-most missing ancestor.
+    if (!ok && job.kind === 'paths' && (result.exitCode === 24 || error?.kind === 'vanished'))
       outcome.retry = await this.#recheck(job.changes);
     if (!ok && job.kind === 'paths' && result.exitCode === 23) {
       // Only the files rsync named are retried, when it named each one (else the whole batch is).
