@@ -735,8 +735,7 @@ export class Pair {
       return this.#run(runtime, { kind: 'paths', changes }, runId, caps);
     }
     const trees = job.changes.filter((c) => c.change === 'tree');
-    if (trees.length === 0)
-      return this.#run(runtime, { kind: 'paths', changes: job.changes }, runId, caps);
+    if (trees.length === 0) return this.#run(runtime, { kind: 'paths', changes: job.changes }, runId, caps);
     const flat = job.changes.filter((c) => c.change !== 'tree');
     if (flat.length > 0) {
       const outcome = await this.#run(runtime, { kind: 'paths', changes: flat }, runId, caps);

@@ -33,9 +33,7 @@ export const OPTION_SINCE: Readonly<Record<string, string>> = {
 
 /** The message without its "retrying" promise: for one-shot runs (--once) and Test connection, which do not retry. */
 export function withoutRetry(message: string): string {
-  return message
-    .replace(/[;,]? ?[Rr]etrying( them)?(?=( \()|$)/, '')
-    .replace(/; checking them again$/, '');
+  return message.replace(/[;,]? ?[Rr]etrying( them)?(?=( \()|$)/, '').replace(/; checking them again$/, '');
 }
 
 const EXIT_MEANINGS: Record<number, string> = {

@@ -49,8 +49,7 @@ export const FALLBACKS: Record<'modifyWindowNs' | 'mkpath' | 'nestedDeletes', Fa
   nestedDeletes: {
     option: 'a deleted directory and entries below it in one --delete-missing-args list',
     needs: 'rsync 3.2.3',
-    instead:
-      'lists only the top-most deleted directory (its --force deletion covers what was below it)',
+    instead: 'lists only the top-most deleted directory (its --force deletion covers what was below it)',
   },
 };
 
