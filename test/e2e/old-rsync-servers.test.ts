@@ -54,7 +54,7 @@ describe.each(versions)('rsync daemon %s', (version) => {
   beforeAll(async () => {
     daemon = await startRsyncDaemon({
       ...(version === null ? {} : { version }),
-      modules: [{ name: 'data' }, { name: 'sub' }, { name: 'ver' }, { name: 'keep' }],
+      modules: [{ name: 'data' }, { name: 'sub' }, { name: 'ver' }, { name: 'keep' }, { name: 'once' }],
     });
     [mirror, versioned, kept] = await Promise.all([tempDir(), tempDir(), tempDir()]);
     await fs.mkdir(path.join(mirror, 'existing/deep'), { recursive: true });
@@ -116,6 +116,36 @@ describe.each(versions)('rsync daemon %s', (version) => {
     await fs.utimes(file, mtime, mtime);
     engine.fullSync('mirror');
     await converge();
+  });
+
+  it('a one-shot full sync catches a same-second same-size rewrite made while nothing watched', async () => {
+    const folder = await tempDir();
+    const dest = path.join(daemon.modulePaths['once'] as string, 'f.txt');
+    const file = path.join(folder, 'f.txt');
+    const runOnce = async () => {
+      const once = new Engine();
+      const config = pairConfig({
+        id: 'once',
+        folder,
+        targets: [{ url: daemon.url('once'), passwordFile: daemon.passwordFile }],
+      });
+      await once.addPair(config, { watch: false });
+      await once.whenIdle();
+      await once.stop();
+    };
+    try {
+      await fs.writeFile(path.join(folder, 'other'), 'x');
+      await fs.writeFile(file, 'AAAA');
+      await runOnce();
+      expect(await fs.readFile(dest, 'utf8')).toBe('AAAA');
+      const { mtime } = await fs.stat(file);
+      await fs.writeFile(file, 'BBBB');
+      await fs.utimes(file, mtime, mtime);
+      await runOnce();
+      expect(await fs.readFile(dest, 'utf8')).toBe('BBBB');
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('live create, rewrite, delete, rename and chmod', async () => {
