@@ -2,7 +2,7 @@
 // builds pair configs, prints one line per batch and every error, and maps SIGINT/SIGTERM to a clean stop.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Engine, loadConfigFile, type EnginePairConfig } from '../engine/index.js';
+import { Engine, loadConfigFile, withoutRetry, type EnginePairConfig } from '../engine/index.js';
 import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config.js';
 import { runServe } from '../server/serve.js';
 import { isXmlConfigFile, runSersyncFile, sersyncCommand, type Teardown } from '../sersync/index.js';
@@ -145,7 +145,8 @@ export async function runPairs(
       io.out(entry.pairId ? `[${entry.pairId}] ${entry.message}` : entry.message);
   });
   engine.on('failure', ({ pairId, error }) => {
-    io.err(`error: [${pairId}] ${error.message}`);
+    // A one-shot run does not retry: its messages must not promise it.
+    io.err(`error: [${pairId}] ${options.once ? withoutRetry(error.message) : error.message}`);
     if (options.once) worstExit = worstExit || (error.exitCode ?? 1);
   });
   engine.on('batch-end', (summary) => {

@@ -88,7 +88,7 @@ export class TargetServer {
       this.#refresh = false;
       this.#capabilities = probed.capabilities;
       for (const fallback of fallbacks(probed.capabilities))
-        o.log('warn', refusalMessage(`${o.label} (rsync ${probed.capabilities.version})`, fallback));
+        o.log('info', refusalMessage(`${o.label} (rsync ${probed.capabilities.version})`, fallback));
     }
     if (!this.#pathReady) {
       if (!this.#capabilities.mkpath) {
