@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testConnection } from '../../electron/engine/connection-test.js';
 import { Engine } from '../../electron/engine/index.js';
 import { VERSIONS_DIR } from '../../electron/engine/rsync/command.js';
 import type { BatchSummary, SyncError } from '../../electron/shared/state.js';
@@ -214,6 +215,23 @@ describe.each(versions)('rsync daemon %s', (version) => {
       20_000,
     );
     expect(await fs.readFile(path.join(keep, 'stays.txt'), 'utf8')).toBe('here');
+  });
+
+  it('Test connection sends what syncs send, creates a missing sub-path and reports the capabilities', async () => {
+    const result = await testConnection({
+      url: daemon.url('sub', 'tested/deep'),
+      passwordFile: daemon.passwordFile,
+    });
+    expect(result.error).toBeNull();
+    expect(result).toMatchObject({ ok: true, authOk: true, writable: true });
+    const old = version === '3.1.2' || version === '3.1.3';
+    expect(result.server?.mkpath).toBe(!old);
+    expect(result.server?.modifyWindowNs).toBe(version !== '3.1.2');
+    if (old) expect(result.server?.summary).toMatch(/^rsync 3\.1\..*: sub-paths created without --mkpath/);
+    else expect(result.server?.notes).toEqual([]);
+    expect((await fs.stat(path.join(daemon.modulePaths['sub'] as string, 'tested/deep'))).isDirectory()).toBe(
+      true,
+    );
   });
 
   it('reports what the server lacks and never stops a pair', () => {
