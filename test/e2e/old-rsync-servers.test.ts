@@ -7,7 +7,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConnection } from '../../electron/engine/connection-test.js';
 import { Engine } from '../../electron/engine/index.js';
-import { VERSIONS_DIR } from '../../electron/engine/rsync/command.js';
+import type { RelPath } from '../../electron/engine/byte-path.js';
+import { probeCapabilities } from '../../electron/engine/rsync/capabilities.js';
+import { buildArgs, encodeFileList, VERSIONS_DIR } from '../../electron/engine/rsync/command.js';
+import { pruneBelowDeleted } from '../../electron/engine/rsync/deletion-list.js';
+import { runRsync } from '../../electron/engine/rsync/runner.js';
+import { parseTarget } from '../../electron/engine/rsync/target.js';
+import { rsyncOptionsSchema } from '../../electron/shared/config.js';
 import type { BatchSummary, SyncError } from '../../electron/shared/state.js';
 import { eventually, pairConfig, tempDir } from '../helpers/engine-harness.js';
 import { waitForConverge } from '../helpers/manifest.js';
@@ -55,7 +61,14 @@ describe.each(versions)('rsync daemon %s', (version) => {
   beforeAll(async () => {
     daemon = await startRsyncDaemon({
       ...(version === null ? {} : { version }),
-      modules: [{ name: 'data' }, { name: 'sub' }, { name: 'ver' }, { name: 'keep' }, { name: 'once' }],
+      modules: [
+        { name: 'data' },
+        { name: 'sub' },
+        { name: 'ver' },
+        { name: 'keep' },
+        { name: 'once' },
+        { name: 'shape' },
+      ],
     });
     [mirror, versioned, kept] = await Promise.all([tempDir(), tempDir(), tempDir()]);
     await fs.mkdir(path.join(mirror, 'existing/deep'), { recursive: true });
@@ -215,6 +228,53 @@ describe.each(versions)('rsync daemon %s', (version) => {
       20_000,
     );
     expect(await fs.readFile(path.join(keep, 'stays.txt'), 'utf8')).toBe('here');
+  });
+
+  it('a deleted directory listed with an entry below it: 3.1.x aborts, the pruned list works everywhere', async () => {
+    const local = await tempDir();
+    const remote = daemon.modulePaths['shape'] as string;
+    const seed = async () => {
+      await fs.mkdir(path.join(remote, 'p/d'), { recursive: true });
+      await fs.writeFile(path.join(remote, 'p/d/x'), 'on the server');
+    };
+    try {
+      await fs.mkdir(path.join(local, 'p'));
+      const target = parseTarget(daemon.url('shape'));
+      const options = rsyncOptionsSchema.parse({});
+      const request = { rsync: 'rsync', target, deletion: 'mirror' as const, options };
+      const probed = await probeCapabilities({
+        ...request,
+        password: null,
+        passwordFile: daemon.passwordFile,
+      });
+      if (!probed.ok) throw new Error(probed.result.stderr);
+      const args = buildArgs({
+        ...request,
+        kind: 'paths',
+        folder: local,
+        passwordFile: daemon.passwordFile,
+        excludeGlobs: [],
+        today: '2026-12-04',
+        capabilities: probed.capabilities,
+      });
+      const send = (list: string[]) =>
+        runRsync({ rsync: 'rsync', args, input: encodeFileList(list as RelPath[]), password: null });
+      const nested = ['p/d', 'p/d/x'];
+      await seed();
+      const raw = await send(nested);
+      if (version === '3.1.2' || version === '3.1.3') {
+        expect(raw.exitCode).toBe(2);
+        expect(raw.stderr).toMatch(/invalid path from sender/);
+        expect(probed.capabilities.nestedDeletes).toBe(false);
+      } else expect([0, 24]).toContain(raw.exitCode);
+      await seed();
+      const pruned = await pruneBelowDeleted(Buffer.from(local), nested as RelPath[]);
+      expect(pruned).toEqual(['p/d']);
+      expect((await send(pruned)).exitCode).toBe(0);
+      await expect(fs.stat(path.join(remote, 'p/d'))).rejects.toThrow();
+    } finally {
+      await fs.rm(local, { recursive: true, force: true });
+    }
   });
 
   it('Test connection sends what syncs send, creates a missing sub-path and reports the capabilities', async () => {
