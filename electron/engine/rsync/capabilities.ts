@@ -72,7 +72,7 @@ export async function probeCapabilities(request: ProbeRequest): Promise<ProbeOut
       kind: 'paths',
       folder: scratch,
       target: rootOf(request.target),
-      deletion: request.deletion === 'keep' ? 'mirror' : request.deletion,
+      deletion: request.deletion,
       options: request.options,
       passwordFile: request.passwordFile,
       excludeGlobs: [],
