@@ -304,3 +304,60 @@ describe.each(versions)('rsync daemon %s', (version) => {
     expect(stopped()).toEqual([]);
   });
 });
+
+describe('a server replaced by an older rsync during an outage', () => {
+  const missing = oldRsyncMissing('3.1.2') ?? oldRsyncMissing('3.2.3');
+  if (missing && ci) {
+    it('rsync 3.1.2 and 3.2.3 are built', () => {
+      throw new Error(`CI needs the old rsync builds: ${missing}`);
+    });
+    return;
+  }
+  if (missing) {
+    console.warn(`SKIPPED: re-probe test: ${missing}`);
+    it.skip('re-probe (not built)', () => {});
+    return;
+  }
+
+  it('is probed again when it comes back: the sub-path still syncs, now without --mkpath', async () => {
+    const src = await tempDir();
+    const moduleDir = await tempDir();
+    const password = 'same-on-both-servers';
+    const modules = [{ name: 'data', path: moduleDir }];
+    const newer = await startRsyncDaemon({ version: '3.2.3', password, modules });
+    let older: RsyncDaemon | undefined;
+    const engine = new Engine();
+    const failures: SyncError[] = [];
+    const logs: string[] = [];
+    engine.on('failure', (f) => failures.push(f.error));
+    engine.on('log', (l) => logs.push(l.message));
+    const dest = path.join(moduleDir, 'backup/laptop');
+    try {
+      await fs.writeFile(path.join(src, 'first'), '1');
+      await engine.addPair(
+        pairConfig({
+          id: 'p',
+          folder: src,
+          targets: [{ url: newer.url('data', 'backup/laptop'), passwordFile: newer.passwordFile }],
+        }),
+      );
+      await waitForConverge(src, dest, { timeoutMs: 20_000 });
+      expect(logs.filter((l) => /does not support/.test(l))).toEqual([]);
+      await newer.stop();
+      await fs.writeFile(path.join(src, 'during the outage'), '2');
+      await eventually(() => expect(failures.length).toBeGreaterThan(0), 20_000);
+      // The sub-path is gone on the replacement server too: it must be created again, without --mkpath.
+      await fs.rm(path.join(moduleDir, 'backup'), { recursive: true, force: true });
+      older = await startRsyncDaemon({ version: '3.1.2', password, port: newer.port, modules });
+      engine.retryNow();
+      await waitForConverge(src, dest, { timeoutMs: 30_000 });
+      expect(logs.join('\n')).toMatch(/\(rsync 3\.1\.2 or older\) does not support --mkpath/);
+    } finally {
+      await engine.stop();
+      await older?.dispose();
+      await newer.dispose();
+      await fs.rm(src, { recursive: true, force: true });
+      await fs.rm(moduleDir, { recursive: true, force: true });
+    }
+  });
+});
