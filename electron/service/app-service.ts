@@ -299,11 +299,16 @@ export class AppService {
     if (password === null && typeof r.pairId === 'string' && typeof r.targetId === 'string') {
       password = await this.#options.secrets.get(secretKey(r.pairId, r.targetId));
     }
+    // An existing target is tested with its pair's rsync options, so the test sends what its syncs send.
+    const pair = typeof r.pairId === 'string' ? this.#pairs.find((p) => p.id === r.pairId) : undefined;
+    const target = pair?.targets.find((t, i) => targetId(t, i) === r.targetId);
+    const rsync = pair ? { ...pair.rsync, ...target?.rsync } : undefined;
     return testConnection({
       url: r.url as string,
       password,
       passwordFile: (r.passwordFile as string | undefined) ?? null,
       ...(this.#options.rsync ? { rsync: this.#options.rsync } : {}),
+      ...(rsync ? { options: rsync } : {}),
     });
   }
 }
