@@ -69,7 +69,7 @@ export function oldRsyncBinary(version: string): string {
  */
 export function oldRsyncMissing(version: string): string | null {
   if (existsSync(oldRsyncBinary(version))) return null;
-  return `rsync ${version} is not built at ${oldRsyncBinary(version)}: run .ci/run, or \`../shared/rsync-src/build.sh ${version} ${path.dirname(path.dirname(oldRsyncBinary(version)))}\` (needs gcc, make, autoconf, automake; ~1 min)`;
+  return `rsync ${version} is not built at ${oldRsyncBinary(version)}: run .ci/run, or \`ac_cv_func_lchmod=no ../shared/rsync-src/build.sh ${version} ${path.dirname(path.dirname(oldRsyncBinary(version)))}\` (needs gcc, make, autoconf, automake; ~1 min)`;
 }
 
 export interface RsyncDaemon {
