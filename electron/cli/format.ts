@@ -15,9 +15,19 @@ export function formatBytes(bytes: number): string {
 export function formatBatch(summary: BatchSummary, targetLabel: string): string {
   const what =
     summary.kind === 'full' ? 'full sync' : `${summary.paths} path${summary.paths === 1 ? '' : 's'}`;
-  const outcome = summary.ok ? 'ok' : `failed (exit ${summary.exitCode ?? 'signal'})`;
+  const outcome = !summary.ok
+    ? `failed (exit ${summary.exitCode ?? 'signal'})`
+    : summary.vanished > 0
+      ? `ok, ${summary.vanished} vanished, re-checked`
+      : 'ok';
+  const names = summary.deletedPaths.slice(0, 3).join(', ');
+  const more = summary.deleted > 3 ? ', …' : '';
+  const deleted =
+    summary.deleted > 0 && names
+      ? `${summary.deleted} deleted (${names}${more})`
+      : `${summary.deleted} deleted`;
   return (
     `[${summary.pairId} → ${targetLabel}] ${what}: ${summary.files} file${summary.files === 1 ? '' : 's'} sent ` +
-    `(${formatBytes(summary.bytes)}), ${summary.deleted} deleted, ${summary.ms} ms, ${outcome}`
+    `(${formatBytes(summary.bytes)}), ${deleted}, ${summary.ms} ms, ${outcome}`
   );
 }

@@ -7,6 +7,7 @@ import { formatIssues, pairSchema, type PairConfigInput } from '../shared/config
 import { runServe } from '../server/serve.js';
 import { isXmlConfigFile, runSersyncFile, sersyncCommand, type Teardown } from '../sersync/index.js';
 import { formatBatch } from './format.js';
+import { confirmDeletionsCommand, deletionsCommand, GUARD_USAGE, GuardUsageError } from './guard-commands.js';
 import { untilStopSignal } from './stop-signal.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
 import { DEFAULT_DELAY_MS, DEFAULT_MAX_DELAY_MS } from '../shared/timing.js';
@@ -15,7 +16,9 @@ const USAGE = `Usage:
   rsync-live watch <folder> <target>... [options]   mirror a folder in real time
   rsync-live run --config FILE [--once]              run every pair of a JSON config file (or a sersync confxml.xml)
   rsync-live serve [--config FILE] [--listen 127.0.0.1:PORT] [--no-open]   engine + web UI on loopback
-  rsync-live sersync -r -o confxml.xml [-n N] [-m plugin]       run a sersync configuration
+  rsync-live sersync -r -o confxml.xml [-n N] [-m plugin] [-d]  run a sersync configuration
+  rsync-live deletions FOLDER                        show what the delete guard holds for a folder
+  rsync-live confirm-deletions FOLDER                let them go (answers a running rsync-live, no restart)
 
 Targets: rsync://[user@]host[:port]/module[/path], [user@]host::module[/path], [user@]host:path (ssh),
          or an absolute local directory.
@@ -35,13 +38,21 @@ watch options:
   --watcher NAME         inotify (default) or chokidar
   --no-initial-sync      skip the start-up full sync
   --state-dir DIR        where unfinished queues survive restarts (default ~/.local/state/rsync-live)
-  --confirm-deletions    allow the deletions the delete guard held back (the folder looked empty, replaced
-                         or mass-deleted): the start-up sync mirrors the folder exactly as it is now
-  --once                 run one full sync per target and exit with rsync's status
+  --confirm-deletions    allow the deletions the delete guard held back (the folder was replaced, gone or
+                         lost most of its entries), and on a new pair delete what the target holds that
+                         the folder doesn't: the start-up sync mirrors the folder exactly as it is now
+  --keep-existing        on a new pair, keep what the target already holds that the folder doesn't (merge):
+                         those entries are never deleted (without this or --confirm-deletions, the first
+                         sync deletes nothing there and asks)
+  --once                 run one full sync per target and exit with rsync's status (3: deletions wait for
+                         your confirmation; nothing was deleted)
   -q, --quiet            print errors only
 `;
 
 export class UsageError extends Error {}
+
+/** `--once` exit status when deletions wait for the user's confirmation (nothing was deleted). */
+export const WAITING_FOR_CONFIRMATION = 3;
 
 type Log = (line: string) => void;
 
@@ -61,7 +72,14 @@ function intOption(value: string | undefined, name: string): number | undefined 
 export function watchConfig(
   argv: string[],
   io: Pick<CliIo, 'env' | 'cwd'>,
-): { config: EnginePairConfig; once: boolean; quiet: boolean; stateDir: string; confirmDeletions: boolean } {
+): {
+  config: EnginePairConfig;
+  once: boolean;
+  quiet: boolean;
+  stateDir: string;
+  confirmDeletions: boolean;
+  keepExisting: boolean;
+} {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -80,11 +98,14 @@ export function watchConfig(
       'no-initial-sync': { type: 'boolean' },
       'state-dir': { type: 'string' },
       'confirm-deletions': { type: 'boolean' },
+      'keep-existing': { type: 'boolean' },
       once: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
     },
   });
   const [folder, ...targets] = positionals;
+  if (values['confirm-deletions'] && values['keep-existing'])
+    throw new UsageError('--confirm-deletions and --keep-existing exclude each other');
   if (!folder || targets.length === 0) throw new UsageError('watch needs a folder and at least one target');
   if (values['no-delete'] && values.versions)
     throw new UsageError('--no-delete and --versions exclude each other');
@@ -126,18 +147,26 @@ export function watchConfig(
     quiet: values.quiet ?? false,
     stateDir: values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(io.env),
     confirmDeletions: values['confirm-deletions'] ?? false,
+    keepExisting: values['keep-existing'] ?? false,
   };
 }
 
 /** Runs pairs until a signal (or, with once, until every full sync is done). Returns the exit status. */
 export async function runPairs(
   configs: EnginePairConfig[],
-  options: { once: boolean; quiet: boolean; stateDir?: string | null; confirmDeletions?: boolean },
+  options: {
+    once: boolean;
+    quiet: boolean;
+    stateDir?: string | null;
+    confirmDeletions?: boolean;
+    keepExisting?: boolean;
+  },
   io: CliIo,
   stopSignal: Promise<string>,
   setup?: (engine: Engine) => Promise<Teardown>,
 ): Promise<number> {
-  const engine = new Engine({ stateDir: options.once ? null : (options.stateDir ?? null) });
+  // --once keeps its state too: a tripped guard and a pair's first sync are remembered between runs.
+  const engine = new Engine({ stateDir: options.stateDir ?? null });
   const labels = new Map<string, string>();
   let worstExit = 0;
   engine.on('log', (entry) => {
@@ -147,7 +176,9 @@ export async function runPairs(
   engine.on('failure', ({ pairId, error }) => {
     // A one-shot run does not retry: its messages must not promise it.
     io.err(`error: [${pairId}] ${options.once ? withoutRetry(error.message) : error.message}`);
-    if (options.once) worstExit = worstExit || (error.exitCode ?? 1);
+    // Deletions waiting for the user are counted once the run is over (exit 3), not as failures.
+    const waiting = error.kind === 'delete-guard' || error.kind === 'target-not-empty';
+    if (options.once && !waiting) worstExit = worstExit || (error.exitCode ?? 1);
   });
   engine.on('batch-end', (summary) => {
     if (options.once && !summary.ok) worstExit = worstExit || (summary.exitCode ?? 1);
@@ -168,6 +199,7 @@ export async function runPairs(
     await engine.addPair(config, {
       watch: !options.once,
       confirmDeletions: options.confirmDeletions ?? false,
+      keepExisting: options.keepExisting ?? false,
     });
   }
   if (options.once) {
@@ -175,8 +207,18 @@ export async function runPairs(
     const state = engine.state();
     for (const pair of state.pairs) {
       if (pair.watcher.error) worstExit = worstExit || 1;
-      for (const target of pair.targets)
-        if (target.error) worstExit = worstExit || (target.error.exitCode ?? 1);
+      for (const target of pair.targets) {
+        if (target.existing) {
+          io.err(`entries on ${target.url} that are not in ${pair.folder} (${target.existing.entries}):`);
+          for (const p of target.existing.paths) io.err(`  ${p}`);
+          worstExit = worstExit || WAITING_FOR_CONFIRMATION;
+        } else if (target.error) worstExit = worstExit || (target.error.exitCode ?? 1);
+      }
+      if (pair.deleteGuard) {
+        io.err(`held deletions of ${pair.folder} (${pair.deleteGuard.held} entries):`);
+        for (const p of pair.deleteGuard.paths) io.err(`  ${p}`);
+        worstExit = worstExit || WAITING_FOR_CONFIRMATION;
+      }
     }
     await engine.stop();
     await teardown?.();
@@ -211,6 +253,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             quiet: { type: 'boolean', short: 'q' },
             'state-dir': { type: 'string' },
             'confirm-deletions': { type: 'boolean' },
+            'keep-existing': { type: 'boolean' },
           },
         });
         if (!values.config) throw new UsageError('run needs --config FILE');
@@ -219,7 +262,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           const stateDir = values['state-dir']
             ? path.resolve(io.cwd, values['state-dir'])
             : defaultStateDir(io.env);
-          const options = { startupSync: true, once: values.once ?? false, quiet: values.quiet ?? false };
+          const options = {
+            startupSync: true,
+            once: values.once ?? false,
+            quiet: values.quiet ?? false,
+            confirmDeletions: values['confirm-deletions'] ?? false,
+            keepExisting: values['keep-existing'] ?? false,
+          };
           return await runSersyncFile(configFile, options, io, (configs, opts, setup) =>
             runPairs(configs, { ...opts, stateDir }, io, untilStopSignal(), setup),
           );
@@ -235,6 +284,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
               ? path.resolve(io.cwd, values['state-dir'])
               : defaultStateDir(io.env),
             confirmDeletions: values['confirm-deletions'] ?? false,
+            keepExisting: values['keep-existing'] ?? false,
           },
           io,
           untilStopSignal(),
@@ -242,9 +292,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'serve':
         return await runServe(rest, io);
+      case 'deletions':
+        return await deletionsCommand(rest, io);
+      case 'confirm-deletions':
+        return await confirmDeletionsCommand(rest, io);
       case 'sersync':
-        return await sersyncCommand(rest, io, (configs, opts, setup) =>
-          runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, untilStopSignal(), setup),
+        return await sersyncCommand(
+          rest,
+          { ...io, stateDir: defaultStateDir(io.env) },
+          (configs, opts, setup) =>
+            runPairs(configs, { ...opts, stateDir: defaultStateDir(io.env) }, io, untilStopSignal(), setup),
         );
       case undefined:
       case '-h':
@@ -256,6 +313,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
+    if (error instanceof GuardUsageError) {
+      io.err(`rsync-live ${command}: ${error.message}\n\n${GUARD_USAGE}`);
+      return 2;
+    }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`rsync-live: ${(error as Error).message}\n\n${USAGE}`);
       return 2;

@@ -14,3 +14,21 @@ export const systemClock: Clock = {
   },
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/** Calls `fn` every `ms` on the clock until the returned function is called. */
+export function every(clock: Clock, ms: number, fn: () => void): () => void {
+  let handle: unknown = null;
+  let stopped = false;
+  const tick = (): void => {
+    handle = clock.setTimeout(() => {
+      if (stopped) return;
+      fn();
+      tick();
+    }, ms);
+  };
+  tick();
+  return () => {
+    stopped = true;
+    if (handle !== null) clock.clearTimeout(handle);
+  };
+}

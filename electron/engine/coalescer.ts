@@ -6,6 +6,9 @@
 // were in flight.
 import type { Clock } from './clock.js';
 import { ancestors, type RelPath } from './byte-path.js';
+import { combine, type Change, type PathChange } from './path-change.js';
+
+export type { Change, PathChange } from './path-change.js';
 
 export type WatchEventKind = 'created' | 'changed' | 'removed';
 
@@ -15,17 +18,6 @@ export interface WatchEvent {
   /** Known to be a directory (created or removed). */
   dir?: boolean;
   /** For a removed directory: the entries it held, itself included, as far as the watcher knew. */
-  entries?: number;
-}
-
-/** upsert: send what is there; delete: remove it; tree: a directory was replaced, re-send it recursively. */
-export type Change = 'upsert' | 'delete' | 'tree';
-
-export interface PathChange {
-  path: RelPath;
-  change: Change;
-  dir: boolean;
-  /** For a delete: how many entries it removes (a directory counts its subtree); the delete guard weighs it. */
   entries?: number;
 }
 
@@ -85,27 +77,28 @@ export class Coalescer {
     const maxGap = previous ? Math.max(previous.maxGap, now - previous.lastAt) : 0;
     const events = (previous?.events ?? 0) + 1;
     // A removal keeps what was known: the same directory is often reported gone twice (by its own watch, as a
-    // directory, and by its parent's, which no longer knows what it was).
-    const dir =
+    // directory, and by its parent's, which no longer knows what it was). combine() holds the rule.
+    const prevChange: PathChange | undefined = previous && {
+      path: event.path,
+      change: previous.change,
+      dir: previous.dir,
+      entries: previous.entries,
+    };
+    const next: PathChange =
       event.kind === 'removed'
-        ? (event.dir ?? false) || (previous?.change === 'delete' && previous.dir)
-        : (event.dir ?? previous?.dir ?? false);
-    let entry: Entry;
-    if (event.kind === 'removed') {
-      // Even a name created and removed within the window is deleted on the target: a "created" name may have
-      // replaced an existing file (a rename over it), and a full sync may have copied it meanwhile. Deleting a
-      // name the target never had costs nothing; keeping a stale one breaks the mirror (found by the churn test).
-      const entries = Math.max(event.entries ?? 1, previous?.change === 'delete' ? previous.entries : 1);
-      entry = { change: 'delete', dir, seq, entries, firstAt, lastAt: now, maxGap, events };
-    } else if (
-      dir &&
-      (previous?.change === 'tree' || (previous?.change === 'delete' && event.kind === 'created'))
-    ) {
-      // A directory deleted and created again within the window was replaced: its old contents must go too.
-      entry = { change: 'tree', dir: true, seq, entries: 1, firstAt, lastAt: now, maxGap, events };
-    } else {
-      entry = { change: 'upsert', dir, seq, entries: 1, firstAt, lastAt: now, maxGap, events };
-    }
+        ? { path: event.path, change: 'delete', dir: event.dir ?? false, entries: event.entries ?? 1 }
+        : { path: event.path, change: 'upsert', dir: event.dir ?? previous?.dir ?? false };
+    const combined = combine(prevChange, next);
+    const entry: Entry = {
+      change: combined.change,
+      dir: combined.dir,
+      seq,
+      entries: combined.entries ?? 1,
+      firstAt,
+      lastAt: now,
+      maxGap,
+      events,
+    };
     // Delete first so that the map stays ordered by last event.
     this.#entries.delete(event.path);
     this.#entries.set(event.path, entry);

@@ -3,7 +3,9 @@
 import { EventEmitter } from 'node:events';
 import type { EngineEvents, EngineState } from '../shared/state.js';
 import { systemClock, type Clock } from './clock.js';
-import { Pair, type EnginePairConfig } from './pair.js';
+import { Pair, type EnginePairConfig, type StartOptions } from './pair.js';
+import { PairingStore } from './pairing-store.js';
+import { findOverlap } from './target-overlap.js';
 
 export interface EngineOptions {
   /** rsync executable (default "rsync" from PATH). */
@@ -24,6 +26,7 @@ export interface EngineOptions {
 export class Engine extends EventEmitter<EngineEvents> {
   readonly #pairs = new Map<string, Pair>();
   readonly #options: Required<EngineOptions>;
+  readonly #pairings: PairingStore;
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -36,26 +39,33 @@ export class Engine extends EventEmitter<EngineEvents> {
       burstVerifyPaths: options.burstVerifyPaths ?? 1_000,
       burstQuietMs: options.burstQuietMs ?? 2_000,
     };
+    this.#pairings = new PairingStore(this.#options.stateDir);
   }
 
-  /** Starts a pair. A pair whose folder or targets are wrong still appears, in the error state. */
-  async addPair(
-    config: EnginePairConfig,
-    options: { watch?: boolean; confirmDeletions?: boolean } = {},
-  ): Promise<void> {
+  /**
+   * Starts a pair. A pair whose folder or targets are wrong still appears, in the error state; so does a pair
+   * whose target is the same as, inside or around another pair's target (it does not run: the two would
+   * delete each other's files).
+   */
+  async addPair(config: EnginePairConfig, options: { watch?: boolean } & StartOptions = {}): Promise<void> {
     if (this.#pairs.has(config.id)) throw new Error(`a pair with id "${config.id}" already exists`);
+    const overlap = findOverlap(
+      config,
+      [...this.#pairs.values()].map((pair) => pair.config),
+    );
     const pair = new Pair(config, {
       rsync: this.#options.rsync,
       clock: this.#options.clock,
       fallbackFullSyncMs: this.#options.fallbackFullSyncMs,
       maxBatch: this.#options.maxBatch,
       stateDir: this.#options.stateDir,
+      pairings: this.#pairings,
       burstVerify: { paths: this.#options.burstVerifyPaths, quietMs: this.#options.burstQuietMs },
       hasListeners: (event) => this.listenerCount(event) > 0,
       emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),
     });
     this.#pairs.set(config.id, pair);
-    await pair.start(options.watch ?? true, { confirmDeletions: options.confirmDeletions ?? false });
+    await pair.start(options.watch ?? true, { ...options, refused: overlap });
   }
 
   async removePair(id: string): Promise<void> {
@@ -85,22 +95,21 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * The user confirms the deletions the delete guard held back. A pair whose folder went away or was replaced
-   * restarts on the folder as it is now.
+   * The user confirms the deletions the delete guard held back, and the deletion of data a new pair's first
+   * sync found on its targets (mirror). False when the pair does not exist or nothing waited.
    */
   async confirmDeletions(pairId: string): Promise<boolean> {
-    const pair = this.#pairs.get(pairId);
-    if (!pair) return false;
-    const { restart } = pair.confirmDeletions();
-    if (restart) {
-      await this.removePair(pairId);
-      await this.addPair(pair.config, { confirmDeletions: true });
-    }
-    return true;
+    return (await this.#pairs.get(pairId)?.confirmDeletions()) ?? false;
   }
 
-  fullSync(pairId?: string, targetId?: string): void {
-    for (const pair of this.#select(pairId)) pair.fullSync('requested', targetId);
+  /** The user keeps the data a new pair's first sync found on its targets (merge). */
+  async keepExisting(pairId: string, targetId?: string): Promise<boolean> {
+    return (await this.#pairs.get(pairId)?.keepExisting(targetId)) ?? false;
+  }
+
+  /** reason "schedule" applies the pair's fullSync.excludes, as a scheduled full sync does. */
+  fullSync(pairId?: string, targetId?: string, reason: 'requested' | 'schedule' = 'requested'): void {
+    for (const pair of this.#select(pairId)) pair.fullSync(reason, targetId);
   }
 
   retryNow(pairId?: string, targetId?: string): void {

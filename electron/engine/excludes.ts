@@ -1,5 +1,5 @@
 // Which relative paths a pair ignores: default editor temporary files, user regexes (sersync style, full match
-// on the relative path or any of its ancestors) and user globs (gitignore-like). Also renders the same rules
+// on the relative path or any of its ancestors; with regexForm "sersync", in the forms sersync tested) and user globs (gitignore-like). Also renders the same rules
 // as rsync filter arguments for full syncs.
 import picomatch from 'picomatch';
 import { ancestors, display, type RelPath } from './byte-path.js';
@@ -51,9 +51,15 @@ export function compileExcludes(config: ExcludesConfig, extraGlobs: readonly str
     const none = () => false;
     return Object.assign(none, { itself: none });
   }
+  // sersync's forms (Inotify.cpp): "name" at the top, "/sub/name" deeper; folders at start-up as "sub/dir/".
+  const sersync = config.regexForm === 'sersync';
+  const regexMatch = (text: string): boolean =>
+    sersync
+      ? regexes.some((re) => re.test(text.includes('/') ? `/${text}` : text) || re.test(`${text}/`))
+      : regexes.some((re) => re.test(text));
   const matchOne = (rel: string): boolean => {
     const text = ASCII.test(rel) ? rel : display(rel);
-    return regexes.some((re) => re.test(text)) || globs.some((glob) => glob(text));
+    return regexMatch(text) || globs.some((glob) => glob(text));
   };
   const matcher = (rel: RelPath) => {
     if (matchOne(rel)) return true;

@@ -13,3 +13,4 @@ export { checkPasswordFile, writePasswordFile, PasswordFileError } from './passw
 export { loadConfigFile, parseConfig, ConfigError } from './config-file.js';
 export type * from '../shared/state.js';
 export type * from '../shared/config.js';
+export { findOverlap } from './target-overlap.js';

@@ -4,7 +4,7 @@
 import { ancestors, isWithin, type RelPath } from './byte-path.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import type { PathChange } from './coalescer.js';
+import { combine, type PathChange } from './path-change.js';
 import type { Classified } from './rsync/exit-codes.js';
 import type { SyncError, TargetStatus } from '../shared/state.js';
 
@@ -131,17 +131,9 @@ export class TargetQueue {
   enqueue(changes: readonly PathChange[]): void {
     if (this.#closed) return;
     for (const change of changes) {
-      const previous = this.#pending.get(change.path);
+      const merged = combine(this.#pending.get(change.path), change);
+      // Delete first so that the map stays in arrival order.
       this.#pending.delete(change.path);
-      // A replaced directory stays a tree change until a delete says otherwise (a chmod must not undo it), and a
-      // directory created where a deletion had not gone out yet is a replacement: what the old one held must go.
-      const replaced = previous?.change === 'delete' && change.change === 'upsert' && change.dir;
-      const merged =
-        previous?.change === 'tree' && change.change === 'upsert'
-          ? previous
-          : replaced
-            ? { ...change, change: 'tree' as const }
-            : change;
       this.#pending.set(change.path, merged);
     }
     this.#pump();
@@ -380,12 +372,8 @@ export class TargetQueue {
     const changes = retry ?? job.changes;
     const newer = new Map(this.#pending);
     this.#pending.clear();
-    const failedTrees = new Map(changes.filter((c) => c.change === 'tree').map((c) => [c.path, c]));
-    for (const change of changes) if (!newer.has(change.path)) this.#pending.set(change.path, change);
-    for (const [path, change] of newer) {
-      const tree = change.change === 'upsert' ? failedTrees.get(path) : undefined;
-      this.#pending.set(path, tree ?? change);
-    }
+    for (const change of changes) this.#pending.set(change.path, change);
+    for (const [path, change] of newer) this.#pending.set(path, combine(this.#pending.get(path), change));
   }
 
   #fail(outcome: JobOutcome, now: number): void {

@@ -1,6 +1,7 @@
 // The sersync face of the command line: `rsync-live sersync -r -o confxml.xml [-n N] [-m plugin] [-d]` with
 // sersync2's flags and meanings, and `run --config confxml.xml`. Imports the file, prints its warnings, then
-// hands the pairs to the CLI's runner with a setup hook that starts the PluginHost and the fail log.
+// hands the pairs to the CLI's runner with a setup hook that starts the PluginHost, the fail log and the
+// crontab interval. -d detaches (detach.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +9,9 @@ import type { Engine, EnginePairConfig } from '../engine/index.js';
 import type { PluginConfig } from '../engine/plugins/config.js';
 import { PluginHost } from '../engine/plugins/host.js';
 import { pairSchema, type PairConfig } from '../shared/config.js';
+import { detach, PID_FILE_ENV, writePidFile } from './detach.js';
 import { FailLog } from './fail-log.js';
+import { startFullSyncInterval } from './interval.js';
 import { importSersync, PLUGIN_MODE_NAMES, type SersyncImport } from './map.js';
 import { decodeConfig, looksLikeXml } from './xml.js';
 
@@ -16,6 +19,11 @@ export interface SersyncIo {
   out: (line: string) => void;
   err: (line: string) => void;
   cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where -d puts its pid and log files by default (the CLI's state directory). */
+  stateDir?: string;
+  /** How -d runs this program again: default [node, this script]. */
+  self?: readonly string[];
 }
 
 /** Stops what the setup started; called after the engine stopped. */
@@ -24,7 +32,7 @@ export type Teardown = () => Promise<void>;
 /** The CLI's pair runner (runPairs) with its stop signal bound. */
 export type PairsRunner = (
   configs: EnginePairConfig[],
-  options: { once: boolean; quiet: boolean },
+  options: { once: boolean; quiet: boolean; confirmDeletions?: boolean; keepExisting?: boolean },
   setup: (engine: Engine) => Promise<Teardown>,
 ) => Promise<number>;
 
@@ -37,14 +45,24 @@ export interface SersyncRunOptions {
   plugin?: string;
   once?: boolean;
   quiet?: boolean;
+  /** Release deletions the delete guard holds (engine.addPair(config, { confirmDeletions: true })). */
+  confirmDeletions?: boolean;
+  /** Keep what a new pair's targets already hold that the folder doesn't (merge). */
+  keepExisting?: boolean;
 }
 
-export const SERSYNC_USAGE = `Usage: rsync-live sersync [-r] [-o confxml.xml] [-n N] [-m plugin] [-d] [-q]
+export const SERSYNC_USAGE = `Usage: rsync-live sersync [-r] [-o confxml.xml] [-n N] [-m plugin] [-d] [-q] [--confirm-deletions | --keep-existing]
   -r           full sync of every folder to every remote at start (without -r, like sersync: none)
   -o FILE      the sersync configuration (default ./confxml.xml)
   -n N         rsync runs in flight per remote (1-16; sersync's thread count)
   -m PLUGIN    run only this plugin (command, socket, refreshCDN, http), no rsync
-  -d           accepted: rsync-live needs no daemon mode (use systemd: build/rsync-live.service)
+  -d           run in the background (returns once started; output to --log-file, pid to --pid-file).
+               A systemd unit is the better way: build/rsync-live.service
+  --pid-file FILE   with -d: where the pid is written (default STATE_DIR/sersync.pid)
+  --log-file FILE   with -d: where output goes (default STATE_DIR/sersync.log)
+  --confirm-deletions  release the deletions the delete guard held back, and on a new pair delete what a
+               remote holds that the folder doesn't (mirror; without it the first sync deletes nothing there)
+  --keep-existing  on a new pair, keep what a remote already holds that the folder doesn't (merge)
   -q           print errors only
 See docs/migrating-from-sersync.md for what each element of confxml.xml becomes.`;
 
@@ -187,7 +205,23 @@ export async function runSersyncFile(
           }`,
     );
   }
-  return run(plan.pairs, { once: options.once ?? false, quiet }, async (engine) => {
+  const runOptions = {
+    once: options.once ?? false,
+    quiet,
+    ...(options.confirmDeletions ? { confirmDeletions: true } : {}),
+    ...(options.keepExisting ? { keepExisting: true } : {}),
+  };
+  return run(plan.pairs, runOptions, async (engine) => {
+    const removePidFile = await writePidFile(io.env ?? {});
+    let stopInterval: (() => void) | null = null;
+    if (imported.fullSyncEveryMinutes !== undefined && !plan.pluginOnly && !(options.once ?? false)) {
+      stopInterval = startFullSyncInterval(
+        engine,
+        imported.pairs.map((p) => p.id),
+        imported.fullSyncEveryMinutes,
+      );
+      log('info', `crontab: full sync every ${imported.fullSyncEveryMinutes} min from now`);
+    }
     const host = new PluginHost(engine, plan.plugins, {
       log,
       ...(plan.pluginOnly ? {} : { afterSync: (pairId: string) => engine.whenIdle(pairId) }),
@@ -209,8 +243,10 @@ export async function runSersyncFile(
       }
     }
     return async () => {
+      stopInterval?.();
       await host.stop();
       await failLog?.stop();
+      await removePidFile();
     };
   });
 }
@@ -231,6 +267,10 @@ export async function sersyncCommand(argv: string[], io: SersyncIo, run: PairsRu
         m: { type: 'string', short: 'm' },
         d: { type: 'boolean', short: 'd' },
         q: { type: 'boolean', short: 'q' },
+        'confirm-deletions': { type: 'boolean' },
+        'keep-existing': { type: 'boolean' },
+        'pid-file': { type: 'string' },
+        'log-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -250,12 +290,30 @@ export async function sersyncCommand(argv: string[], io: SersyncIo, run: PairsRu
         concurrency = 16;
       }
     }
-    if (values.d) {
-      io.out(
-        'rsync-live sersync: -d (daemon mode) is not needed: rsync-live stays in the foreground; to run it in the background, use systemd (a unit ships in build/rsync-live.service: set ExecStart to this command without -d). Continuing in the foreground.',
-      );
-    }
     const file = path.resolve(io.cwd, values.o ?? 'confxml.xml');
+    if (values.d && !io.env?.[PID_FILE_ENV]) {
+      const stateDir = io.stateDir ?? io.cwd;
+      const args = [
+        'sersync',
+        ...(values.r ? ['-r'] : []),
+        '-o',
+        file,
+        ...(concurrency !== undefined ? ['-n', String(concurrency)] : []),
+        ...(values.m !== undefined ? ['-m', values.m] : []),
+        ...(values.q ? ['-q'] : []),
+        ...(values['confirm-deletions'] ? ['--confirm-deletions'] : []),
+        ...(values['keep-existing'] ? ['--keep-existing'] : []),
+      ];
+      const result = await detach({
+        argv: [...(io.self ?? [process.execPath, process.argv[1] as string]), ...args],
+        cwd: io.cwd,
+        env: io.env ?? process.env,
+        pidFile: path.resolve(io.cwd, values['pid-file'] ?? path.join(stateDir, 'sersync.pid')),
+        logFile: path.resolve(io.cwd, values['log-file'] ?? path.join(stateDir, 'sersync.log')),
+      });
+      (result.exitCode === 0 ? io.out : io.err)(`rsync-live sersync: ${result.message}`);
+      return result.exitCode;
+    }
     return await runSersyncFile(
       file,
       {
@@ -263,6 +321,8 @@ export async function sersyncCommand(argv: string[], io: SersyncIo, run: PairsRu
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(values.m !== undefined ? { plugin: values.m } : {}),
         quiet: values.q ?? false,
+        confirmDeletions: values['confirm-deletions'] ?? false,
+        keepExisting: values['keep-existing'] ?? false,
       },
       io,
       run,

@@ -15,9 +15,8 @@ import {
   type SersyncPlugin,
   type SersyncPluginName,
 } from './parse.js';
-import { crontabPattern, PatternError, toJsRegex } from './patterns.js';
+import { crontabPattern, filterNote, PatternError, toJsRegex } from './patterns.js';
 import { ParamsError, translateCommonParams } from './rsync-params.js';
-import { describeMinutes, minutesToCron } from './schedule.js';
 import { SersyncConfigError } from './xml.js';
 
 export interface FailLogConfig {
@@ -31,6 +30,13 @@ export interface SersyncImport {
   pairs: PairConfig[];
   plugins: PluginConfig[];
   failLog?: FailLogConfig;
+  /**
+   * sersync's <crontab>: a full sync of every pair every N minutes, counted from start (not a cron schedule;
+   * `rsync-live sersync` runs it with startFullSyncInterval). Pairs carry no cron schedule for it.
+   */
+  fullSyncEveryMinutes?: number;
+  /** The line of that <crontab>, for messages. */
+  crontabLine?: number;
   /** "file:line: what changes and why", for the user to read once. */
   warnings: string[];
 }
@@ -101,18 +107,30 @@ function excludesRegex(m: Mapper): string[] {
   const filter = m.doc.filter;
   if (!filter?.start) return [];
   return filter.excludes.map((exclude) => {
+    let source: string;
     try {
-      return toJsRegex(exclude.expression);
+      source = toJsRegex(exclude.expression);
     } catch (error) {
       if (error instanceof PatternError) throw m.error(exclude, `<exclude expression> ${error.message}`);
       throw error;
     }
+    const note = filterNote(exclude.expression);
+    if (note) m.warn(exclude, note);
+    return source;
   });
 }
+
+/**
+ * The import warning for <closeWrite start="true">. One constant, so it changes in one place once the engine
+ * sees close-write events (the native inotify addon of issue "Kernel events").
+ */
+export const CLOSE_WRITE_WARNING =
+  '<closeWrite start="true">: sersync sent a file after its writer closed it; rsync-live does not see close-write events yet and sends a file once it has been quiet for 50 ms (at most 1 s after the first change), so a file written slowly can reach the target in parts before the complete file follows';
 
 function deletionPolicy(m: Mapper): PairConfig['deletion'] {
   const t = m.doc.inotify;
   const on = (name: keyof typeof t, fallback: boolean): boolean => t[name]?.start ?? fallback;
+  if (t.closeWrite?.start) m.warn(t.closeWrite, CLOSE_WRITE_WARNING);
   if (t.createFolder && !t.createFolder.start) {
     m.warn(
       t.createFolder,
@@ -208,29 +226,43 @@ function rsyncSettings(m: Mapper): RsyncSettings {
     }
   }
   if (settings.ssh && settings.port !== null) {
-    if (!settings.extraArgs.some((a) => a.startsWith('--rsh'))) {
-      settings.extraArgs.push(
-        `--rsh=ssh -p ${settings.port} -o BatchMode=yes -o ConnectTimeout=${settings.contimeoutSec || 15}`,
-      );
-    } else {
-      m.warn(r.userDefinedPort, 'userDefinedPort is ignored: commonParams already sets the ssh command (-e)');
-    }
+    m.warn(
+      r.userDefinedPort?.start ? r.userDefinedPort : r.commonParams,
+      `port ${settings.port} is for rsync daemons and is not used over ssh (as in sersync, where rsync ignored --port with -e ssh): ssh connects to its own port; set another one with "Port" in ~/.ssh/config`,
+    );
+    settings.port = null;
   }
   return settings;
 }
 
-function fullSyncSettings(m: Mapper, startupSync: boolean): PairConfigInput['fullSync'] {
+interface FullSyncPlan {
+  fullSync: PairConfigInput['fullSync'];
+  everyMinutes: number | null;
+}
+
+/**
+ * -r and <crontab> as sersync ran them (FileSynchronize.cpp): the crontab sync every N minutes from start
+ * (N ≤ 0 means 600), off when <filter> is on and crontabfilter has no exclude. -r with a filter: sersync
+ * skipped it; rsync-live keeps the safer full sync and says so.
+ */
+function fullSyncSettings(m: Mapper, startupSync: boolean): FullSyncPlan {
   const crontab = m.doc.crontab;
-  if (!crontab?.start) return { onStart: startupSync, schedule: null, excludes: [] };
-  if (crontab.schedule === null || crontab.schedule < 1) {
-    throw m.error(crontab, '<crontab start="true"> needs schedule="MINUTES" (at least 1)');
+  const filterOn = m.doc.filter?.start === true && m.doc.filter.excludes.length > 0;
+  if (startupSync && filterOn) {
+    m.warn(
+      m.doc.filter,
+      "sersync skipped the -r start-up sync when <filter> is on; rsync-live runs it, with the filter's excludes applied (excluded paths are neither sent nor deleted), so the target starts complete",
+    );
   }
-  const schedule = minutesToCron(crontab.schedule);
-  if (!schedule.exact) {
+  const none = { onStart: startupSync, schedule: null, excludes: [] };
+  if (!crontab?.start) return { fullSync: none, everyMinutes: null };
+  let minutes = crontab.schedule ?? 0;
+  if (minutes < 1) {
     m.warn(
       crontab,
-      `<crontab schedule="${crontab.schedule}">: every ${describeMinutes(crontab.schedule)} has no exact cron form; full syncs run every ${describeMinutes(schedule.everyMinutes)} ("${schedule.cron}"), more often rather than less`,
+      `<crontab schedule="${crontab.schedule ?? ''}">: not a number of minutes ≥ 1: every 600 minutes, as sersync did`,
     );
+    minutes = 600;
   }
   const excludes: string[] = [];
   if (crontab.filter?.start) {
@@ -240,7 +272,15 @@ function fullSyncSettings(m: Mapper, startupSync: boolean): PairConfigInput['ful
       excludes.push(...converted.globs);
     }
   }
-  return { onStart: startupSync, schedule: schedule.cron, excludes };
+  const crontabFilterEmpty = !(crontab.filter?.start === true && crontab.filter.excludes.length > 0);
+  if (filterOn && crontabFilterEmpty) {
+    m.warn(
+      crontab,
+      '<crontab start="true"> is off: <filter> is on and <crontabfilter> has no exclude, and sersync then switched the crontab off (it would have sent what the filter keeps out). Add <crontabfilter start="true"> excludes to switch it on',
+    );
+    return { fullSync: none, everyMinutes: null };
+  }
+  return { fullSync: { onStart: startupSync, schedule: null, excludes }, everyMinutes: minutes };
 }
 
 function targetsFor(
@@ -315,6 +355,12 @@ function mapPlugin(m: Mapper, plugin: SersyncPlugin, enabled: boolean, ids: Set<
         throw m.error(param, `<param>: ${(error as Error).message}`);
       }
       if (command.length === 0) throw m.error(param, '<param prefix=""> is empty: name the program to run');
+      if (enabled) {
+        m.warn(
+          param,
+          'the command runs once per event (deletions and both sides of a rename included, as in sersync) with the absolute path as ONE argument and no shell: sersync\'s shell split a name with spaces into several words and ran what a name like "$(…)" said',
+        );
+      }
       if (hasShellSyntax(param.prefix) || hasShellSyntax(param.suffix)) {
         m.warn(
           param,
@@ -342,7 +388,9 @@ function mapPlugin(m: Mapper, plugin: SersyncPlugin, enabled: boolean, ids: Set<
             suffix,
             ignoreError: param.ignoreError,
             include,
-            changes: ['upsert'],
+            includeOn: 'absolute',
+            skipDotFiles: true,
+            changes: ['upsert', 'delete'],
           },
           plugin,
         ),
@@ -356,7 +404,17 @@ function mapPlugin(m: Mapper, plugin: SersyncPlugin, enabled: boolean, ids: Set<
           configs.push(
             parsePlugin(
               m,
-              { kind: 'socket', id: id(), name: 'socket', enabled, folder, host: host.ip, port: host.port },
+              {
+                kind: 'socket',
+                id: id(),
+                name: 'socket',
+                enabled,
+                folder,
+                host: host.ip,
+                port: host.port,
+                format: 'sersync',
+                skipDotFiles: true,
+              },
               host,
             ),
           );
@@ -379,28 +437,44 @@ function mapPlugin(m: Mapper, plugin: SersyncPlugin, enabled: boolean, ids: Set<
         if (!lp.sendurl) throw m.error(lp, 'refreshCDN <localpath> needs <sendurl base="http://…"/>');
         const cdn = lp.cdninfo;
         const useRegex = lp.regexurl?.regex ?? false;
-        const item = useRegex ? 'http://{from1}' : `${literal(lp.sendurl.base.replace(/\/+$/, ''))}/{path}`;
+        let match: string | null = null;
         if (useRegex) {
+          try {
+            match = toJsRegex(lp.regexurl?.match ?? '');
+          } catch (error) {
+            throw m.error(lp.regexurl, `<regexurl match> ${(error as Error).message}`);
+          }
+          if ((lp.regexurl?.match ?? '') === '')
+            throw m.error(lp.regexurl, '<regexurl regex="true"> needs match="REGEX" with a group');
+        }
+        if (enabled) {
           m.warn(
-            lp.regexurl,
-            `regexurl: the URL to refresh is "http://" followed by the changed path from the start of the first group of ${JSON.stringify(lp.regexurl?.match)} (sersync's rule, e.g. …/site/jx3.xoyo.com/images/a.png → http://jx3.xoyo.com/images/a.png); paths it does not match are not refreshed. Check the first URLs in the log`,
+            lp,
+            'refreshCDN sends sersync\'s request (HEAD /index.jsp?…&urls=URL HTTP/1.0), except that a space, "%", "#", "&", "+" or a control character in a name or the login is percent-encoded once (sersync sent it raw, which broke the request)',
           );
         }
-        const api = `http://${literal(cdn.domainname)}:${cdn.port}/index.jsp?user=${literal(encodeURIComponent(cdn.username))}&pswd=${literal(encodeURIComponent(cdn.passwd))}&ok=ok`;
+        if (cdn.username === '' || cdn.passwd === '') {
+          m.warn(
+            cdn,
+            '<cdninfo> has an empty username or passwd: sersync refused to start; rsync-live sends them empty',
+          );
+        }
         configs.push(
           parsePlugin(
             m,
             {
-              kind: 'http',
+              kind: 'cdn',
               id: id(),
               name: 'refreshCDN',
               enabled,
               folder,
-              method: 'GET',
-              url: `${api}&urls={item}`,
-              dirUrl: `${api}&dirs={item}`,
-              item,
-              ...(useRegex ? { match: lp.regexurl?.match ?? '' } : {}),
+              host: cdn.domainname,
+              port: cdn.port,
+              username: cdn.username,
+              passwd: cdn.passwd,
+              base: lp.sendurl.base,
+              match,
+              skipDotFiles: true,
             },
             lp,
           ),
@@ -487,8 +561,34 @@ function mapPlugins(m: Mapper): PluginConfig[] {
     }
     if (sw.start) enabled.add(sw.name);
   }
+  const [first, second] = m.doc.pluginSwitches;
+  if (first && second) {
+    const sersyncRan = first.start ? [first.name] : [];
+    if (sersyncRan.join() !== [...enabled].join()) {
+      m.warn(
+        second,
+        `sersync read only the first <plugin> switch inside <sersync> (name="${first.name}" start="${first.start}") and ran ${
+          first.start ? `only ${first.name}` : 'no plugin'
+        }; rsync-live runs every plugin switched on there (${[...enabled].join(', ') || 'none'}): switch the others off to keep sersync's behaviour`,
+      );
+    }
+  }
   const ids = new Set<string>();
   return m.doc.plugins.flatMap((plugin) => mapPlugin(m, plugin, enabled.has(plugin.name), ids));
+}
+
+/**
+ * sersync's <sersync><plugin start="true" name> (it used the first one): with socket or refreshCDN, the
+ * plugin's first <localpath watch> replaced the synced folder (FileSynchronize.cpp: watch = itf->m_watch).
+ */
+function pluginFolder(m: Mapper): { name: string; folder: string } | null {
+  const first = m.doc.pluginSwitches[0];
+  if (!first?.start || (first.name !== 'socket' && first.name !== 'refreshCDN')) return null;
+  const plugin = m.doc.plugins.find((p) => p.name === first.name);
+  if (!plugin || (plugin.name !== 'socket' && plugin.name !== 'refreshCDN')) return null;
+  const lp = plugin.localpaths[0];
+  if (!lp) return null;
+  return { name: plugin.name, folder: m.absolute(lp, lp.watch, 'watch') };
 }
 
 function mapFailLog(m: Mapper): FailLogConfig | undefined {
@@ -515,13 +615,21 @@ export function importSersync(xmlText: string, options: ImportOptions = {}): Ser
   const regex = excludesRegex(m);
   const deletion = deletionPolicy(m);
   const rsync = rsyncSettings(m);
-  const fullSync = fullSyncSettings(m, options.startupSync ?? true);
+  const { fullSync, everyMinutes } = fullSyncSettings(m, options.startupSync ?? true);
+  const replaced = pluginFolder(m);
   const pairIds = new Set<string>();
   const folders = new Map<string, number>();
   const pairs: PairConfig[] = [];
   if (doc.localpaths.length === 0) m.warn(null, '<sersync> has no <localpath watch="…">: nothing to sync');
-  for (const localpath of doc.localpaths) {
-    const folder = m.absolute(localpath, localpath.watch, 'watch');
+  doc.localpaths.forEach((localpath, index) => {
+    let folder = m.absolute(localpath, localpath.watch, 'watch');
+    if (index === 0 && replaced && replaced.folder !== folder) {
+      m.warn(
+        localpath,
+        `with the ${replaced.name} plugin on, sersync watched and synced the plugin's folder ${replaced.folder} (<plugin name="${replaced.name}"><localpath watch>) instead of ${folder} (<sersync><localpath watch>); rsync-live does the same: ${replaced.folder} is synced to this <localpath>'s remotes and ${folder} is not synced`,
+      );
+      folder = replaced.folder;
+    }
     const first = folders.get(folder);
     if (first !== undefined)
       throw m.error(localpath, `<localpath watch="${localpath.watch}"> repeats line ${first}`);
@@ -532,7 +640,7 @@ export function importSersync(xmlText: string, options: ImportOptions = {}): Ser
         localpath,
         `<localpath watch="${localpath.watch}"> has no <remote>: it is not synced (its plugins still run)`,
       );
-      continue;
+      return;
     }
     const input: PairConfigInput = {
       id: makeId(path.basename(folder), 'folder', pairIds),
@@ -540,10 +648,14 @@ export function importSersync(xmlText: string, options: ImportOptions = {}): Ser
       folder,
       targets,
       deletion,
-      excludes: { regex, glob: [], defaultTemporary: true },
+      excludes: { regex, glob: [], defaultTemporary: true, regexForm: 'sersync' },
       fullSync,
       rsync: {
-        extraArgs: rsync.extraArgs,
+        extraArgs: rsync.extraArgs.map((arg) =>
+          arg.startsWith('--exclude-from=') && !path.isAbsolute(arg.slice(15))
+            ? `--exclude-from=${path.resolve(folder, arg.slice(15))}`
+            : arg,
+        ),
         timeoutSec: rsync.timeoutSec,
         contimeoutSec: rsync.contimeoutSec,
         bwlimitKiB: rsync.bwlimitKiB,
@@ -552,10 +664,18 @@ export function importSersync(xmlText: string, options: ImportOptions = {}): Ser
     const parsed = pairSchema.safeParse(input);
     if (!parsed.success) throw m.error(localpath, formatIssues(parsed.error).replace(/\n/g, '; '));
     pairs.push(parsed.data);
-  }
+  });
   const plugins = mapPlugins(m);
   const failLog = mapFailLog(m);
-  return { pairs, plugins, ...(failLog ? { failLog } : {}), warnings: m.warnings };
+  return {
+    pairs,
+    plugins,
+    ...(failLog ? { failLog } : {}),
+    ...(everyMinutes !== null
+      ? { fullSyncEveryMinutes: everyMinutes, ...(doc.crontab ? { crontabLine: doc.crontab.line } : {}) }
+      : {}),
+    warnings: m.warnings,
+  };
 }
 
 /** The sersync plugin names `-m NAME` accepts, for messages. */

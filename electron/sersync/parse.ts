@@ -2,7 +2,7 @@
 // (plus rsync-live's few documented extensions) is checked against the schema below. Unknown or malformed
 // elements and attributes are errors with their line; obsolete elements (host, debug, fileSystem) and stray
 // text are warnings saying why they are ignored. No mapping decisions here: see map.ts.
-import { parseXml, SersyncConfigError, type XmlElement } from './xml.js';
+import { parseXml, SersyncConfigError, type XmlAttr, type XmlElement } from './xml.js';
 
 export const INOTIFY_TOGGLES = [
   'delete',
@@ -266,6 +266,7 @@ class Checker {
 
   /** Checks attributes and children against `spec`; returns false when the element is obsolete. */
   check(element: XmlElement, spec: Spec, parent: string | null): boolean {
+    canonicalNames(element, spec);
     const where = parent ? `<${element.name}> inside <${parent}>` : `<${element.name}>`;
     if (spec.obsolete) {
       this.warn(element.line, `${where} is ignored: ${spec.obsolete}`);
@@ -282,11 +283,10 @@ class Checker {
           attr.column,
         );
       }
-      if (kind === 'bool' && !/^(true|false)$/i.test(attr.value.trim())) {
-        throw this.error(
+      if (kind === 'bool' && attr.value !== 'true' && attr.value !== 'false') {
+        this.warn(
           attr.line,
-          `${name}="${attr.value}" on ${where}: write "true" or "false"`,
-          attr.column,
+          `${name}="${attr.value}" on ${where} counts as "false": sersync switched a setting on only for the exact value "true" (write "true" to switch it on, "false" to say off)`,
         );
       }
       if (kind === 'int' && !/^\d{1,9}$/.test(attr.value.trim())) {
@@ -338,13 +338,26 @@ class Checker {
   }
 }
 
+/**
+ * sersync's XML reader compared element and attribute names without case (xmlParser.cpp xstricmp): rename
+ * them to the schema's spelling, so "<Delete START=…>" reads as "<delete start=…>".
+ */
+function canonicalNames(element: XmlElement, spec: Spec): void {
+  const attrNames = new Map(Object.keys(spec.attrs ?? {}).map((n) => [n.toLowerCase(), n]));
+  const renamed = new Map<string, XmlAttr>();
+  for (const [name, value] of element.attrs) renamed.set(attrNames.get(name.toLowerCase()) ?? name, value);
+  element.attrs = renamed;
+  const childNames = new Map(Object.keys(spec.children ?? {}).map((n) => [n.toLowerCase(), n]));
+  for (const child of element.children) child.name = childNames.get(child.name.toLowerCase()) ?? child.name;
+}
+
 function attr(element: XmlElement, name: string): string | undefined {
   return element.attrs.get(name)?.value;
 }
 
 function bool(element: XmlElement, name: string, fallback = false): boolean {
   const value = attr(element, name);
-  return value === undefined ? fallback : value.trim().toLowerCase() === 'true';
+  return value === undefined ? fallback : value === 'true';
 }
 
 function int(element: XmlElement, name: string): number | null {
@@ -369,6 +382,7 @@ function expressions(element: XmlElement | undefined, name: string): Expression[
 }
 
 function parsePlugin(element: XmlElement, checker: Checker): SersyncPlugin {
+  canonicalNames(element, { attrs: { name: 'string' } });
   const name = str(element, 'name');
   if (!(PLUGIN_NAMES as readonly string[]).includes(name)) {
     throw checker.error(
@@ -469,6 +483,7 @@ function parsePlugin(element: XmlElement, checker: Checker): SersyncPlugin {
 export function parseSersync(xmlText: string, file = 'confxml.xml'): SersyncDocument {
   const root = parseXml(xmlText, file);
   const checker = new Checker(file);
+  if (root.name.toLowerCase() === 'head') root.name = 'head';
   if (root.name !== 'head') {
     throw checker.error(
       root.line,

@@ -126,3 +126,44 @@ export function regexToGlobs(regex: string): string[] | null {
   if (!glob.includes('/') && !glob.includes('**')) return [`*${glob}`];
   return [`/**${glob}`];
 }
+
+/** The name sersync tested an event's path as (Inotify.cpp FilterExclude): "name" at the top, "/sub/name" deeper. */
+export function sersyncEventForm(rel: string): string {
+  return rel.includes('/') ? `/${rel}` : rel;
+}
+
+/** The name sersync tested a folder as while adding watches at start-up (Inotify.cpp AddWatch): "sub/dir/". */
+export function sersyncStartupDirForm(rel: string): string {
+  return `${rel}/`;
+}
+
+/** A concrete path the expression was written for: "(.*)" and ".*" become "x", a class its first character. */
+function sampleOf(source: string): string {
+  return source
+    .replace(/^\^|\$$/g, '')
+    .replace(/\(\.\*\)|\(\.\+\)|\.\*|\.\+/g, 'x')
+    .replace(/\[([^\]^\\])[^\]]*\]/g, '$1')
+    .replace(/\\(.)/g, '$1')
+    .replace(/(.)[*?+]/g, '$1');
+}
+
+/**
+ * A note when an exclude regex does not mean in sersync what it seems to: it matched a folder only through the
+ * start-up form "dir/" (folders that existed when sersync started), or a deeper path written without the
+ * leading "/" sersync put there, so it matched nothing. rsync-live tests the same forms (see regexForm
+ * "sersync" in excludes.ts), at all times.
+ */
+export function filterNote(expression: string): string | null {
+  const source = toJsRegex(expression);
+  const re = new RegExp(`^(?:${source})$`, 'u');
+  const sample = sampleOf(source).replace(/^\/+/, '');
+  const trimmed = sample.replace(/\/+$/, '');
+  if (trimmed === '' || re.test(sersyncEventForm(trimmed))) return null;
+  if (re.test(sersyncStartupDirForm(trimmed))) {
+    return `<exclude expression="${expression}"> matches a folder only in the form "${sersyncStartupDirForm(trimmed)}", which sersync tested once, for folders that existed at start-up (new ones, tested as "${sersyncEventForm(trimmed)}", were synced); rsync-live excludes such folders whenever they appear`;
+  }
+  if (trimmed.includes('/') && re.test(trimmed)) {
+    return `<exclude expression="${expression}"> matches nothing: sersync tested a path below the top as "${sersyncEventForm(trimmed)}" (with a leading "/"), so it never excluded "${trimmed}", and rsync-live keeps that. To exclude it, write "/${expression.replace(/^\^/, '')}"`;
+  }
+  return null;
+}

@@ -1,7 +1,8 @@
 // Translates sersync's <commonParams params="-artuz"> into rsync-live's rsync options: letters -a already
 // implies are dropped (an explicit -r would make --files-from recurse), options that would break the engine
 // (output format, dry run, --relative, deletion) are dropped with a warning, --timeout/--bwlimit/--port/
-// --contimeout become settings, everything else passes through as separate "-x" arguments. Pure.
+// --contimeout become settings, --exclude-from is kept (a relative file is resolved against the watched folder,
+// as sersync ran rsync there), everything else passes through as separate "-x" arguments. Pure.
 import { splitWords, WordsError } from '../engine/plugins/words.js';
 
 export class ParamsError extends Error {}
@@ -55,7 +56,7 @@ const DROPPED_LONG: [RegExp, string][] = [
     /^--(recursive|archive)$/,
     'rsync-live always passes -a (an explicit --recursive would make --files-from recurse)',
   ],
-  [/^--(files-from|from0|exclude-from|include-from)(=|$)/, 'rsync-live passes its own file lists'],
+  [/^--(files-from|from0|include-from)(=|$)/, 'rsync-live passes its own file lists'],
   [
     /^--(del|delete|delete-before|delete-during|delete-delay|delete-after|delete-excluded|delete-missing-args|ignore-missing-args|force)$/,
     'deletion follows <inotify><delete start>: "true" mirrors deletions, "false" keeps files on the target',

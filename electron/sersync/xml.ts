@@ -1,6 +1,7 @@
-// A small XML reader for confxml.xml on top of saxes: a tree of elements with the line and column of every
-// element, attribute and text run, and SersyncConfigError (with the line) for malformed XML. No entities are
-// fetched (saxes never resolves external DTDs). Also decodes the file's bytes and tells XML from JSON.
+// A small XML reader for confxml.xml on top of saxes: a tree of elements (names in lower case, as sersync
+// compared them without case) with the line and column of every element, attribute and text run, and
+// SersyncConfigError (with the line) for malformed XML. No entities are fetched (saxes never resolves external
+// DTDs). Also decodes the file's bytes and tells XML from JSON.
 
 import { SaxesParser } from 'saxes';
 
@@ -115,7 +116,16 @@ export function parseXml(text: string, file: string): XmlElement {
     );
   });
   try {
-    parser.write(text).close();
+    // sersync's reader matched element names without case, closing tags included (xmlParser.cpp xstrnicmp):
+    // tag names are read in lower case; parse.ts maps them back to the schema's spelling.
+    parser
+      .write(
+        text.replace(
+          /<(\/?)([A-Za-z_][\w.:-]*)/g,
+          (_, slash: string, name: string) => `<${slash}${name.toLowerCase()}`,
+        ),
+      )
+      .close();
   } catch (error) {
     out.failure ??= new SersyncConfigError(file, parser.line, parser.column, (error as Error).message);
   }

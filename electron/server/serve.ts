@@ -68,6 +68,8 @@ interface ServeOptions {
   config: string | undefined;
   listen: { host: string; port: number };
   open: boolean;
+  confirmDeletions: boolean;
+  keepExisting: boolean;
 }
 
 export function parseServeArgs(argv: string[]): ServeOptions {
@@ -77,9 +79,15 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       config: { type: 'string', short: 'c' },
       listen: { type: 'string' },
       'no-open': { type: 'boolean' },
+      'confirm-deletions': { type: 'boolean' },
+      'keep-existing': { type: 'boolean' },
     },
   });
+  if (values['confirm-deletions'] && values['keep-existing'])
+    throw new Error('--confirm-deletions and --keep-existing exclude each other');
   return {
+    confirmDeletions: values['confirm-deletions'] ?? false,
+    keepExisting: values['keep-existing'] ?? false,
     config: values.config,
     listen: values.listen ? parseListen(values.listen) : { host: '127.0.0.1', port: DEFAULT_PORT },
     open: !values['no-open'],
@@ -93,7 +101,9 @@ export async function runServe(argv: string[], io: ServeIo, hooks: ServeHooks = 
     options = parseServeArgs(argv);
   } catch (error) {
     io.err(`rsync-live serve: ${(error as Error).message}`);
-    io.err('Usage: rsync-live serve [--config FILE] [--listen HOST:PORT] [--no-open]');
+    io.err(
+      'Usage: rsync-live serve [--config FILE] [--listen HOST:PORT] [--no-open] [--confirm-deletions | --keep-existing]',
+    );
     return 2;
   }
   const { listen } = options;
@@ -111,7 +121,7 @@ export async function runServe(argv: string[], io: ServeIo, hooks: ServeHooks = 
     // Passwords persist (0600 file), no start at login, notifications stored but shown by the desktop app only.
     settings: headlessSettings(secrets),
   });
-  await service.start();
+  await service.start({ confirmDeletions: options.confirmDeletions, keepExisting: options.keepExisting });
 
   let server;
   try {

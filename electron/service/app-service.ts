@@ -18,7 +18,7 @@ import {
   type SettingsChange,
 } from '../shared/api.js';
 import type { BatchSummary } from '../shared/state.js';
-import { Engine, type EnginePairConfig } from '../engine/index.js';
+import { Engine, findOverlap, type EnginePairConfig } from '../engine/index.js';
 import { targetId } from '../engine/pair.js';
 import { testConnection } from '../engine/connection-test.js';
 import { planSersyncImport, uniquePairIds } from './sersync-import.js';
@@ -113,9 +113,9 @@ export class AppService {
   }
 
   /** Loads the stored pairs and starts them. A broken pair shows its error; the others start. */
-  async start(): Promise<void> {
+  async start(options: { confirmDeletions?: boolean; keepExisting?: boolean } = {}): Promise<void> {
     this.#pairs = await this.#options.pairs.load();
-    for (const pair of this.#pairs) await this.#engine.addPair(await this.#withSecrets(pair));
+    for (const pair of this.#pairs) await this.#engine.addPair(await this.#withSecrets(pair), options);
   }
 
   async stop(): Promise<void> {
@@ -201,6 +201,11 @@ export class AppService {
         return ok as ApiResponses[M];
       case 'confirmDeletions':
         return (await this.#confirmDeletions(r.pairId as string)) as ApiResponses[M];
+      case 'keepExisting':
+        return (await this.#keepExisting(
+          r.pairId as string,
+          r.targetId as string | undefined,
+        )) as ApiResponses[M];
       case 'importSersync':
         return (await this.#importSersync(r)) as ApiResponses[M];
       case 'getActivity':
@@ -230,6 +235,8 @@ export class AppService {
       if (target.password === '') await this.#options.secrets.delete(key);
       else if (target.password !== undefined) await this.#options.secrets.set(key, target.password);
     }
+    const overlap = findOverlap(pair, this.#pairs);
+    if (overlap) throw new ApiError('bad-config', overlap);
     const existing = this.#pairs.findIndex((p) => p.id === pair.id);
     const next = [...this.#pairs];
     if (existing >= 0) next[existing] = pair;
@@ -264,11 +271,18 @@ export class AppService {
   async #confirmDeletions(pairId: string): Promise<ApiResponses['confirmDeletions']> {
     const pair = this.#engine.state().pairs.find((p) => p.id === pairId);
     if (!pair) throw new ApiError('not-found', `there is no pair "${pairId}"`);
-    if (!pair.deleteGuard) return { confirmed: false };
     const confirmed = await this.#engine.confirmDeletions(pairId);
-    if (!confirmed) throw new ApiError('not-found', `there is no pair "${pairId}"`);
     this.#scheduleState();
     return { confirmed };
+  }
+
+  /** The user keeps the data a new pair's first sync found on its target(s): never deleted from now on. */
+  async #keepExisting(pairId: string, targetId?: string): Promise<ApiResponses['keepExisting']> {
+    if (!this.#engine.state().pairs.some((p) => p.id === pairId))
+      throw new ApiError('not-found', `there is no pair "${pairId}"`);
+    const kept = await this.#engine.keepExisting(pairId, targetId);
+    this.#scheduleState();
+    return { kept };
   }
 
   /**
@@ -278,8 +292,18 @@ export class AppService {
    */
   async #importSersync(r: Record<string, unknown>): Promise<ApiResponses['importSersync']> {
     const plan = planSersyncImport(r.xml as string, r.fileName as string | undefined, this.#pairs);
-    const answer = { warnings: plan.warnings, plugins: plan.notImported };
+    // Folders whose targets overlap (several <localpath> into one module) would delete each other's files.
+    const overlaps: string[] = [];
+    const accepted: PairConfig[] = [...this.#pairs];
+    for (const planned of plan.pairs) {
+      const overlap = findOverlap(planned, accepted);
+      if (overlap)
+        overlaps.push(`${r.fileName ?? 'confxml.xml'}: ${planned.folder} is not imported: ${overlap}`);
+      else accepted.push(planned);
+    }
+    const answer = { warnings: [...plan.warnings, ...overlaps], plugins: plan.notImported };
     if (r.apply !== true) return { ...answer, pairs: plan.pairs.map(previewView), applied: false };
+    if (overlaps.length > 0) throw new ApiError('bad-config', overlaps.join('\n'));
     const saved: PairView[] = [];
     for (const planned of plan.pairs) {
       const taken = this.#pairs.map((pair) => pair.id);

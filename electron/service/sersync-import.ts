@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { PairConfig } from '../shared/config.js';
 import { ApiError, type SersyncNotImported } from '../shared/api.js';
 import type { PluginConfig } from '../engine/plugins/config.js';
+import { describeMinutes, minutesToCron } from '../sersync/schedule.js';
 import { importSersync, SersyncConfigError, type FailLogConfig } from '../sersync/index.js';
 
 /** The name importSersync gives the text when it has no file path (the start of every message). */
@@ -82,7 +83,7 @@ function describePlugin(plugin: PluginConfig): SersyncNotImported {
     case 'command':
       return {
         kind: plugin.name ?? 'command',
-        detail: `runs ${[...plugin.command, 'PATH', ...plugin.suffix].join(' ')} for each new or changed path${where}${off}`,
+        detail: `runs ${[...plugin.command, 'PATH', ...plugin.suffix].join(' ')} for each ${plugin.changes.includes('delete') ? 'new, changed or deleted' : 'new or changed'} path${where}${off}`,
       };
     case 'socket':
       return {
@@ -93,6 +94,11 @@ function describePlugin(plugin: PluginConfig): SersyncNotImported {
       return {
         kind: plugin.name ?? 'http',
         detail: `${plugin.method} ${withoutQuery(plugin.url)} for each changed path${where}${off}`,
+      };
+    case 'cdn':
+      return {
+        kind: plugin.name ?? 'refreshCDN',
+        detail: `HEAD http://${plugin.host}:${plugin.port}/index.jsp?… for each changed path${where}, refreshing ${plugin.base}/…${off}`,
       };
   }
 }
@@ -125,9 +131,19 @@ export function planSersyncImport(
   const warnings = imported.warnings.map((warning) => relabel(warning, label));
   // importSersync names each pair by its folder path (for the command line's log lines); the window shows the
   // folder anyway and titles a pair without a name by the folder's own name, as for a pair added in the form.
-  const unnamed = imported.pairs.map(({ name, ...pair }) =>
-    name === pair.folder ? pair : { ...pair, name },
-  );
+  const every = imported.fullSyncEveryMinutes;
+  // The app schedules full syncs with cron: sersync's "every N minutes from start" becomes the nearest cron
+  // schedule that runs at least as often (`rsync-live sersync` keeps the exact interval).
+  const schedule = every === undefined ? null : minutesToCron(every);
+  if (schedule && every !== undefined && !schedule.exact) {
+    warnings.push(
+      `${label}${imported.crontabLine === undefined ? '' : `:${imported.crontabLine}`}: <crontab schedule="${every}">: every ${describeMinutes(every)} has no exact cron form, and the app schedules full syncs with cron: they run every ${describeMinutes(schedule.everyMinutes)} ("${schedule.cron}"), more often rather than less; \`rsync-live sersync -o FILE\` runs them exactly every ${every} minutes from start`,
+    );
+  }
+  const unnamed = imported.pairs.map(({ name, ...rest }) => {
+    const pair = schedule ? { ...rest, fullSync: { ...rest.fullSync, schedule: schedule.cron } } : rest;
+    return name === pair.folder ? pair : { ...pair, name };
+  });
   const { pairs, renamed } = uniquePairIds(
     unnamed,
     existing.map((pair) => pair.id),

@@ -117,8 +117,13 @@ export const apiRequests = {
   retryNow: optionalIds,
   pause: z.strictObject({ pairId: z.string().optional() }),
   resume: z.strictObject({ pairId: z.string().optional() }),
-  /** Send the deletions the pair's delete guard is holding back (the user confirmed them). */
+  /**
+   * Send the deletions the pair's delete guard is holding back (the user confirmed them); on a new pair whose
+   * first sync found data on a target that the folder doesn't have, delete that data too (mirror).
+   */
   confirmDeletions: z.strictObject({ pairId: z.string().min(1) }),
+  /** Keep the data a new pair's first sync found on its target(s) (merge): it is never deleted. */
+  keepExisting: z.strictObject({ pairId: z.string().min(1), targetId: z.string().min(1).optional() }),
   /** Map a sersync confxml.xml to pairs: a preview, or with `apply` save them all (each like savePair). */
   importSersync: z.strictObject({
     xml: z.string().min(1).max(1_000_000),
@@ -146,8 +151,10 @@ export interface ApiResponses {
   retryNow: { ok: true };
   pause: { ok: true };
   resume: { ok: true };
-  /** true: the guard was released and the held deletions go out to every target; false: it was not tripped. */
+  /** true: the guard was released and the held deletions go out to every target; false: nothing waited. */
   confirmDeletions: { confirmed: boolean };
+  /** true: the data found on the target(s) is kept from now on; false: nothing waited for that choice. */
+  keepExisting: { kept: boolean };
   importSersync: SersyncImportResult;
   getActivity: BatchSummary[];
   pickFolder: { folder: string | null };

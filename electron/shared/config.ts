@@ -49,6 +49,11 @@ export const excludesSchema = z.strictObject({
   glob: z.array(z.string()).default([]),
   /** Skip editor and office temporary files (4913, *.swp, *~, .#*, .~lock.*#). */
   defaultTemporary: z.boolean().default(true),
+  /**
+   * How `regex` sees a path: "relative" ("sub/name"), or "sersync" as sersync 2.5.4 tested it: "name" at the
+   * top, "/sub/name" deeper, and folders also as "sub/dir/" (its start-up form). Absent: "relative".
+   */
+  regexForm: z.enum(['relative', 'sersync']).optional(),
 });
 export type ExcludesConfig = z.infer<typeof excludesSchema>;
 

@@ -22,6 +22,7 @@ export const ERROR_KINDS = [
   'bad-config',
   'rsync-missing',
   'delete-guard',
+  'target-not-empty',
   'unknown',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -71,6 +72,10 @@ export interface TargetState {
   error: SyncError | null;
   today: { date: string; files: number; bytes: number };
   current: TransferProgress | null;
+  /** Set while the first sync waits for the user's choice about data already on the target. */
+  existing: ExistingDataState | null;
+  /** This pair keeps the entries that were on the target before it was paired (merge), never deleting them. */
+  keepsExisting: boolean;
 }
 
 export interface WatcherState {
@@ -80,15 +85,33 @@ export interface WatcherState {
   error: SyncError | null;
 }
 
-export type DeleteGuardReason = 'folder-missing' | 'folder-replaced' | 'folder-empty' | 'mass-delete';
+export type DeleteGuardReason = 'folder-missing' | 'folder-replaced' | 'folder-unmounted' | 'mass-delete';
 
 /** Deletion propagation is paused until the user confirms (the folder may be an unplugged or empty disk). */
 export interface DeleteGuardState {
   reason: DeleteGuardReason;
   message: string;
   since: string;
-  /** Deletions held back so far. */
+  /** Entries the held deletions remove (an `rm -rf` of 1,400 files is 1,400). */
   held: number;
+  /** What would be deleted: the first 100 paths (a directory ends in "/"). */
+  paths: string[];
+  /** How many paths there are in all (paths lists the first 100). */
+  pathsTotal: number;
+}
+
+/**
+ * The first sync of a new pair found entries on the target that the folder does not have (another machine's
+ * backup, another pair's files). Nothing is deleted until the user chooses: mirror (delete them), keep them
+ * (merge), or pair with a sub-path instead.
+ */
+export interface ExistingDataState {
+  /** Entries on the target that are not in the folder. */
+  entries: number;
+  /** The first 100 of them (a directory ends in "/"). */
+  paths: string[];
+  /** A sub-path named after this host and folder, as a full target URL, to pair with instead. */
+  suggestion: string;
 }
 
 export interface PairState {
@@ -115,6 +138,10 @@ export interface BatchSummary {
   paths: number;
   files: number;
   deleted: number;
+  /** What this run deleted on the target: the first 100 paths (a directory ends in "/"). */
+  deletedPaths: string[];
+  /** Files that vanished while being sent (rsync exit 24): normal in a live folder, re-checked at once. */
+  vanished: number;
   bytes: number;
   ms: number;
   exitCode: number | null;

@@ -107,15 +107,12 @@ describe('delete guard', () => {
     expect(await count(dest)).toBeGreaterThanOrEqual(10);
   });
 
-  it('a folder that becomes empty keeps its backup until confirmed', async () => {
+  it('emptying a small folder propagates like any deletion (no guard)', async () => {
     const { src, dest, h } = await setup(5);
     for (let i = 0; i < 5; i++) await fs.rm(path.join(src, `f${i}`));
-    await eventually(() => expect(guardOf(h)?.reason).toBe('folder-empty'));
-    await eventually(() => expect(guardOf(h)?.held).toBe(5));
-    expect(await count(dest)).toBe(5);
-    await h.engine.confirmDeletions('p');
-    await waitForConverge(src, dest);
-    expect(await count(dest)).toBe(0);
+    await eventually(async () => expect(await count(dest)).toBe(0));
+    await h.engine.whenIdle();
+    expect(guardOf(h)).toBeNull();
   });
 
   it('one change deleting most of a large folder is held; a small delete is not', async () => {
@@ -131,55 +128,50 @@ describe('delete guard', () => {
     expect(guardOf(h)).toBeNull();
     await fs.rm(path.join(src, 'bulk'), { recursive: true });
     await eventually(() => expect(guardOf(h)?.reason).toBe('mass-delete'));
-    expect(guardOf(h)?.message).toMatch(/a change would delete \d+ of \d+ entries of the backup of/);
+    expect(guardOf(h)?.message).toMatch(
+      /^deletions paused: \d+ of \d+ entries of .* would be deleted on the backup/,
+    );
+    // Held in entries (the directory and the 80 files in it), listed by name.
+    expect(guardOf(h)).toMatchObject({ held: 81, paths: ['bulk/'], pathsTotal: 1 });
     expect(await count(path.join(dest, 'bulk'))).toBe(80);
     await h.engine.confirmDeletions('p');
     await waitForConverge(src, dest);
   });
 
-  it('starting on an empty folder never empties a full backup, unless confirmed', async () => {
+  it('a restart after most of the folder was deleted while stopped deletes nothing until confirmed', async () => {
     const base = await tempDir();
     cleanups.push(() => fs.rm(base, { recursive: true, force: true }));
-    const [src, dest] = [path.join(base, 'src'), path.join(base, 'dest')];
+    const [src, dest, stateDir] = [path.join(base, 'src'), path.join(base, 'dest'), path.join(base, 'state')];
     await fs.mkdir(src);
-    await fs.mkdir(dest);
-    for (let i = 0; i < 4; i++) await fs.writeFile(path.join(dest, `old${i}`), 'backup');
-    const h = await startHarness(pairConfig({ folder: src, targets: [{ url: dest }] }));
-    cleanups.push(() => h.stop());
-    await eventually(() => expect(guardOf(h)?.reason).toBe('folder-empty'));
-    await h.engine.whenIdle();
-    expect(await count(dest)).toBe(4);
-    await h.stop();
-    const confirmed = await startHarness(pairConfig({ folder: src, targets: [{ url: dest }] }));
-    cleanups.push(() => confirmed.stop());
-    await confirmed.engine.stop();
-    const again = new (await import('../../electron/engine/index.js')).Engine();
-    cleanups.push(() => again.stop());
-    await again.addPair(pairConfig({ folder: src, targets: [{ url: dest }] }), { confirmDeletions: true });
-    await waitForConverge(src, dest);
-  });
-
-  it('a start-up full sync deletes at most minEntries before asking', async () => {
-    const base = await tempDir();
-    cleanups.push(() => fs.rm(base, { recursive: true, force: true }));
-    const [src, dest] = [path.join(base, 'src'), path.join(base, 'dest')];
-    await fs.mkdir(src);
-    await fs.mkdir(dest);
-    await fs.writeFile(path.join(src, 'real'), 'x');
-    for (let i = 0; i < 30; i++) await fs.writeFile(path.join(dest, `stale${i}`), 'gone from the source');
-    const h = await startHarness(
-      pairConfig({
-        folder: src,
-        targets: [{ url: dest }],
-        deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 10 },
-      }),
-    );
-    cleanups.push(() => h.stop());
-    await eventually(() => expect(guardOf(h)?.reason).toBe('mass-delete'));
-    expect(guardOf(h)?.message).toMatch(/more than 10 entries of/);
-    expect(await count(dest)).toBeGreaterThanOrEqual(21);
-    await h.engine.confirmDeletions('p');
-    h.engine.fullSync('p');
+    for (let i = 0; i < 31; i++) await fs.writeFile(path.join(src, `f${i}`), `${i}`);
+    const config = pairConfig({
+      folder: src,
+      targets: [{ url: dest }],
+      deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 10 },
+    });
+    const { Engine } = await import('../../electron/engine/index.js');
+    const start = async () => {
+      const engine = new Engine({ stateDir });
+      cleanups.push(() => engine.stop());
+      await engine.addPair(config);
+      await engine.whenIdle();
+      return engine;
+    };
+    await (await start()).stop();
+    expect(await count(dest)).toBe(31);
+    // A few deletions while stopped are ordinary: the start-up sync mirrors them.
+    for (let i = 0; i < 3; i++) await fs.rm(path.join(src, `f${i}`));
+    const second = await start();
+    expect(await count(dest)).toBe(28);
+    expect(second.state().pairs[0]?.deleteGuard).toBeNull();
+    await second.stop();
+    // Most of it gone while stopped: the start-up sync sends, deletes nothing, and asks with a list.
+    for (let i = 3; i < 30; i++) await fs.rm(path.join(src, `f${i}`));
+    const third = await start();
+    expect(third.state().pairs[0]?.deleteGuard).toMatchObject({ reason: 'mass-delete', held: 27 });
+    expect(third.state().pairs[0]?.deleteGuard?.paths).toHaveLength(27);
+    expect(await count(dest)).toBe(28);
+    expect(await third.confirmDeletions('p')).toBe(true);
     await waitForConverge(src, dest);
   });
 
@@ -211,8 +203,8 @@ describe('delete guard', () => {
     const kept = await count(dest);
     expect(kept).toBeGreaterThan(20 - 5);
 
-    // Restarted without confirming: still paused, with the original time, and the start-up full sync (which
-    // would otherwise delete up to minEntries before tripping again) deletes nothing.
+    // Restarted without confirming: still paused, with the original time, and the start-up full sync deletes
+    // nothing.
     const second = await start();
     expect(second.state().pairs[0]?.deleteGuard).toMatchObject({ reason: 'mass-delete', since });
     await second.whenIdle();

@@ -2,6 +2,7 @@
 // `rsync-live run --config confxml.xml`, against real rsync daemons and real TCP/HTTP listeners on 127.0.0.1:
 // the stock layout to two daemons, several localpaths, createFile off, delete off, attrib off, crontabfilter,
 // the fail log and its retry, each plugin, plugin-only mode (-m) and the command-line flags.
+import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -10,11 +11,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main, runPairs } from '../../electron/cli/main.js';
 import { Engine } from '../../electron/engine/index.js';
 import { FailLog } from '../../electron/sersync/fail-log.js';
+import { startFullSyncInterval } from '../../electron/sersync/interval.js';
 import { importSersync } from '../../electron/sersync/map.js';
 import { sersyncCommand } from '../../electron/sersync/cli.js';
 import { eventually, tempDir } from '../helpers/engine-harness.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { manifest, waitForConverge } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
+import { stockConfxml, type InotifyName } from '../helpers/sersync-config.js';
 
 let a: RsyncDaemon;
 let b: RsyncDaemon;
@@ -48,7 +52,7 @@ async function folder(name: string): Promise<string> {
 
 interface ConfParts {
   filterStart?: boolean;
-  inotify?: Partial<Record<string, boolean>>;
+  inotify?: Partial<Record<InotifyName, boolean>>;
   localpaths: string;
   failLog?: string;
   crontab?: string;
@@ -56,55 +60,22 @@ interface ConfParts {
   plugins?: string;
 }
 
-/** The stock confxml.xml layout with paths and hosts adapted to the test daemons. */
+/** The stock confxml.xml (test/fixtures/sersync) with paths, hosts and login adapted to the test daemons. */
 function confxml(parts: ConfParts): string {
-  const inotify = {
-    delete: true,
-    createFolder: true,
-    createFile: false,
-    closeWrite: true,
-    moveFrom: true,
-    moveTo: true,
-    attrib: false,
-    modify: false,
-    ...parts.inotify,
-  };
-  return `<?xml version="1.0" encoding="ISO-8859-1"?>
-<head version="2.5">
-    <host hostip="localhost" port="8008"></host>
-    <debug start="false"/>
-    <fileSystem xfs="false"/>
-    <filter start="${parts.filterStart ?? false}">
-	<exclude expression="(.*)\\.svn"></exclude>
-	<exclude expression="(.*)\\.gz"></exclude>
-	<exclude expression="^info/*"></exclude>
-	<exclude expression="^static/*"></exclude>
-    </filter>
-    <inotify>
-${Object.entries(inotify)
-  .map(([name, on]) => `\t<${name} start="${on}"/>`)
-  .join('\n')}
-    </inotify>
-
-    <sersync>
-${parts.localpaths}
-	<rsync>
-	    <commonParams params="-artuz"/>
-	    <auth start="true" users="${a.user}" passwordfile="${a.passwordFile}"/>
-	    <userDefinedPort start="true" port="${a.port}"/><!-- port=874 -->
-	    <timeout start="true" time="100"/><!-- timeout=100 -->
-	    <ssh start="false"/>
-	</rsync>
-	${parts.failLog ?? `<failLog path="${work}/rsync_fail_log.sh" timeToExecute="60"/>`}
-	${
-    parts.crontab ??
-    `<crontab start="false" schedule="600"><crontabfilter start="false"><exclude expression="*.php"></exclude></crontabfilter></crontab>`
-  }
-	${parts.switches ?? '<plugin start="false" name="command"/>'}
-    </sersync>
-${parts.plugins ?? ''}
-</head>
-`;
+  return stockConfxml({
+    filterStart: parts.filterStart ?? false,
+    ...(parts.inotify ? { inotify: parts.inotify } : {}),
+    localpaths: parts.localpaths,
+    rsyncAttrs: {
+      auth: `start="true" users="${a.user}" passwordfile="${a.passwordFile}"`,
+      userDefinedPort: `start="true" port="${a.port}"`,
+      timeout: 'start="true" time="100"',
+    },
+    failLog: parts.failLog ?? `\t<failLog path="${work}/rsync_fail_log.sh" timeToExecute="60"/>`,
+    ...(parts.crontab !== undefined ? { crontab: parts.crontab } : {}),
+    ...(parts.switches !== undefined ? { switches: parts.switches } : {}),
+    plugins: parts.plugins ?? '',
+  });
 }
 
 async function writeConf(name: string, xml: string): Promise<string> {
@@ -205,6 +176,10 @@ describe('the stock confxml.xml layout', () => {
       expect.stringMatching(/:3: <host> inside <head> is ignored/),
       expect.stringMatching(/:4: <debug> inside <head> is ignored/),
       expect.stringMatching(/:5: <fileSystem> inside <head> is ignored/),
+      expect.stringMatching(/:16: <closeWrite start="true">: sersync sent a file after its writer closed it/),
+      expect.stringMatching(
+        /:6: sersync skipped the -r start-up sync when <filter> is on; rsync-live runs it/,
+      ),
       expect.stringMatching(
         /failLog: rsync-live writes a readable record \(mode 0600\), never a script to execute: using .*rsync_fail_log\.log/,
       ),
@@ -341,7 +316,7 @@ describe('<inotify> toggles', () => {
 });
 
 describe('<crontab> with <crontabfilter>', () => {
-  it('scheduled full syncs repair the target and skip the crontabfilter patterns', async () => {
+  it('full syncs every N minutes from start (an interval) repair the target and skip the crontabfilter patterns', async () => {
     const src = await folder('crontab');
     await fs.writeFile(path.join(src, 'page.html'), 'html');
     await fs.writeFile(path.join(src, 'skip.php'), 'php');
@@ -353,24 +328,33 @@ describe('<crontab> with <crontabfilter>', () => {
     });
     const imported = importSersync(xml, { startupSync: false });
     const pair = imported.pairs[0]!;
+    expect(imported.fullSyncEveryMinutes).toBe(1);
     expect(pair.fullSync).toEqual({
       onStart: false,
-      schedule: '* * * * *',
+      schedule: null,
       excludes: ['*.php', 'info/*', '**/info/*'],
     });
-    // One minute is sersync's smallest schedule; run it every second here.
+    // The interval on a clock the test moves: one minute passes when the test says so.
     const engine = new Engine();
     cleanups.push(() => engine.stop());
-    await engine.addPair({ ...pair, fullSync: { ...pair.fullSync, schedule: '* * * * * *' } });
+    await engine.addPair(pair);
+    const clock = new FakeClock();
+    const stop = startFullSyncInterval(engine, [pair.id], 1, clock);
+    cleanups.push(async () => stop());
     const target = dest(a, 'tongbu1', 'cron');
+    await expect(fs.access(path.join(target, 'page.html'))).rejects.toThrow();
+    clock.advance(59_000);
+    clock.advance(1_000);
     await eventually(
       async () => expect(await fs.readFile(path.join(target, 'page.html'), 'utf8')).toBe('html'),
-      5_000,
+      20_000,
     );
+    await engine.whenIdle();
     await fs.rm(path.join(target, 'page.html'));
+    clock.advance(60_000);
     await eventually(
       async () => expect(await fs.readFile(path.join(target, 'page.html'), 'utf8')).toBe('html'),
-      5_000,
+      20_000,
     );
     await expect(fs.access(path.join(target, 'skip.php'))).rejects.toThrow();
     await expect(fs.access(path.join(target, 'sub/info/deep'))).rejects.toThrow();
@@ -433,18 +417,16 @@ describe('plugins', () => {
   let httpPort: number;
 
   beforeAll(async () => {
+    // sersync's framing: one connection per path, the path alone; what a connection carried is one record.
     tcpLines = [];
     tcpServer = net.createServer((socket) => {
       tcpSockets.add(socket);
       socket.on('close', () => tcpSockets.delete(socket));
       let buffer = '';
-      socket.on('data', (chunk) => {
-        buffer += chunk.toString('utf8');
-        let at;
-        while ((at = buffer.indexOf('\n')) >= 0) {
-          tcpLines.push(buffer.slice(0, at));
-          buffer = buffer.slice(at + 1);
-        }
+      socket.on('data', (chunk) => (buffer += chunk.toString('utf8')));
+      socket.on('end', () => {
+        tcpLines.push(buffer);
+        socket.end();
       });
     });
     await new Promise<void>((r) => tcpServer.listen(0, '127.0.0.1', r));
@@ -469,7 +451,7 @@ describe('plugins', () => {
     await new Promise((r) => httpServer?.close(r));
   });
 
-  it('command, socket, refreshCDN and http run for each change, after the sync, argv-safe', async () => {
+  it('command, socket, refreshCDN and http run for each change (deletions too), after the sync, argv-safe', async () => {
     const src = await folder('plugins');
     const target = dest(a, 'tongbu1', 'plugins');
     const record = path.join(work, 'command.out');
@@ -543,8 +525,8 @@ describe('plugins', () => {
         .map((r) => `${r.method} ${r.url}`);
       expect(cdn.sort()).toEqual(
         [
-          `GET /index.jsp?user=me&pswd=s3cret&ok=ok&dirs=${encodeURIComponent('http://cdn.example/static/img')}`,
-          `GET /index.jsp?user=me&pswd=s3cret&ok=ok&urls=${encodeURIComponent('http://cdn.example/static/img/a%20b.png')}`,
+          'HEAD /index.jsp?user=me&pswd=s3cret&ok=ok&dirs=http://cdn.example/static/img/',
+          'HEAD /index.jsp?user=me&pswd=s3cret&ok=ok&urls=http://cdn.example/static/img/a%20b.png',
         ].sort(),
       );
     });
@@ -610,6 +592,188 @@ describe('plugins', () => {
   });
 });
 
+describe('plugins: the same operations as sersync 2.5.4, the same emissions', () => {
+  // What the sersync 2.5.4 binary emitted (run side by side on this config, one plugin at a time) for:
+  // write a.txt, mkdir sub, write "sub/new pic.png", mv a.txt b.txt, rm b.txt, write .hidden, rm -r sub.
+  // command "$#:$*": 2:D/a.txt SUF, 2:D/sub SUF, 3:D/sub/new pic.png SUF (its shell split the name), 2:D/b.txt SUF
+  // socket, one connection each: D/a.txt, D/sub, D/sub/new pic.png, D/b.txt (raw, no newline)
+  // refreshCDN: HEAD /index.jsp?user=me&pswd=pw&ok=ok&urls=http://pic.xoyo.com/cms/jx3/a.txt HTTP/1.0, …&dirs=…/jx3/sub/,
+  //   …&urls=…/jx3/sub/new pic.png (a raw space: rsync-live sends %20), …&urls=…/jx3/b.txt; Host: 127.0.0.1
+  // Deletions and both sides of the rename fire every plugin; .hidden fires none.
+  let records: string[];
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+
+  /** A raw TCP listener: each connection's bytes are one record; with `http`, answers once the head is in. */
+  async function listener(http: boolean): Promise<number> {
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      let data = '';
+      socket.on('data', (chunk: Buffer) => {
+        data += chunk.toString('utf8');
+        if (http && data.endsWith('\r\n\r\n')) {
+          records.push(data);
+          socket.end('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\nwhatsup: succeed\n');
+        }
+      });
+      socket.on('end', () => {
+        if (!http) records.push(data);
+        socket.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  beforeAll(() => {
+    records = [];
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(servers.map((server) => new Promise((r) => server.close(r))));
+  });
+
+  /** The operations, one at a time, each waited for (sersync saw them one by one too). */
+  async function operate(dir: string, expect1: (step: number) => string[]): Promise<void> {
+    const steps: (() => Promise<void>)[] = [
+      () => fs.writeFile(path.join(dir, 'a.txt'), 'a'),
+      () => fs.mkdir(path.join(dir, 'sub')),
+      () => fs.writeFile(path.join(dir, 'sub/new pic.png'), 'png'),
+      () => fs.rename(path.join(dir, 'a.txt'), path.join(dir, 'b.txt')),
+      () => fs.rm(path.join(dir, 'b.txt')),
+      async () => {
+        await fs.writeFile(path.join(dir, '.hidden'), 'x');
+        await fs.writeFile(path.join(dir, 'marker.txt'), 'after .hidden');
+      },
+      () => fs.rm(path.join(dir, 'sub'), { recursive: true }),
+    ];
+    for (const [index, step] of steps.entries()) {
+      await step();
+      const wanted = expect1(index);
+      await eventually(() => expect(records).toEqual(expect.arrayContaining(wanted)), 20_000);
+    }
+  }
+
+  it('command: "PREFIX PATH SUFFIX" for every event, deletions and both sides of a rename included', async () => {
+    records = [];
+    const src = await folder('parity-command');
+    const recorder = path.join(work, 'parity-record.sh');
+    const log = path.join(work, 'parity-command.log');
+    await fs.writeFile(recorder, `printf '%s\\n' "$#:$*" >> '${log}'\n`, { mode: 0o755 });
+    const file = await writeConf(
+      'parity-command.xml',
+      confxml({
+        localpaths: `<localpath watch="${src}">${remote(a, 'tongbu1/parity-command')}</localpath>`,
+        switches: '<plugin start="true" name="command"/>',
+        plugins: `<plugin name="command"><param prefix="${recorder}" suffix="SUF" ignoreError="true"/><filter start="false"/></plugin>`,
+      }),
+    );
+    const run = sersync(['-o', file]);
+    await watching(run, 1);
+    const poll = setInterval(() => {
+      void fs
+        .readFile(log, 'utf8')
+        .then((text) => (records = text.trim().split('\n')))
+        .catch(() => {});
+    }, 50);
+    cleanups.push(async () => clearInterval(poll));
+    const line = (rel: string) => `2:${src}/${rel} SUF`;
+    const want = [
+      [line('a.txt')],
+      [line('sub')],
+      // sersync's system() split the name: "3:…/sub/new pic.png SUF". rsync-live passes it as one word.
+      [line('sub/new pic.png')],
+      [line('b.txt')],
+      [line('b.txt')],
+      [line('marker.txt')],
+      [line('sub')],
+    ];
+    await operate(src, (step) => want[step] as string[]);
+    // a.txt fired twice (created, then renamed away), sub twice (created, deleted).
+    await eventually(() => {
+      expect(records.filter((r) => r === line('a.txt')).length).toBeGreaterThanOrEqual(2);
+      expect(records.filter((r) => r === line('sub')).length).toBeGreaterThanOrEqual(2);
+    });
+    expect(records.some((r) => r.includes('.hidden'))).toBe(false);
+    await waitForConverge(src, dest(a, 'tongbu1', 'parity-command'));
+  });
+
+  it('socket: one connection per event carrying the absolute path, no newline', async () => {
+    records = [];
+    const port = await listener(false);
+    const src = await folder('parity-socket');
+    const file = await writeConf(
+      'parity-socket.xml',
+      confxml({
+        localpaths: `<localpath watch="${src}">${remote(a, 'tongbu1/parity-socket')}</localpath>`,
+        switches: '<plugin start="true" name="socket"/>',
+        plugins: `<plugin name="socket"><localpath watch="${src}"><deshost ip="127.0.0.1" port="${port}"/></localpath></plugin>`,
+      }),
+    );
+    const run = sersync(['-o', file]);
+    await watching(run, 1);
+    const at = (rel: string) => `${src}/${rel}`;
+    const want = [
+      ['a.txt'],
+      ['sub'],
+      ['sub/new pic.png'],
+      ['a.txt', 'b.txt'],
+      ['b.txt'],
+      ['marker.txt'],
+      ['sub'],
+    ];
+    await operate(src, (step) => (want[step] as string[]).map(at));
+    expect(new Set(records)).toEqual(
+      new Set(['a.txt', 'sub', 'sub/new pic.png', 'b.txt', 'marker.txt'].map(at)),
+    );
+    await waitForConverge(src, dest(a, 'tongbu1', 'parity-socket'));
+  });
+
+  it('refreshCDN: HEAD over HTTP/1.0 per event, base + group 1 + the rest, dirs with "/"; its folder is the one synced', async () => {
+    records = [];
+    const port = await listener(true);
+    const stockFolder = await folder('parity-cdn-unused');
+    const site = await folder('parity-cdn/site');
+    const dir = path.join(site, 'jx3.xoyo.com/images');
+    await fs.mkdir(dir, { recursive: true });
+    const file = await writeConf(
+      'parity-cdn.xml',
+      confxml({
+        localpaths: `<localpath watch="${stockFolder}">${remote(a, 'tongbu1/parity-cdn')}</localpath>`,
+        switches: '<plugin start="true" name="refreshCDN"/>',
+        plugins: `<plugin name="refreshCDN"><localpath watch="${site}/">
+	    <cdninfo domainname="127.0.0.1" port="${port}" username="me" passwd="pw"/>
+	    <sendurl base="http://pic.xoyo.com/cms"/>
+	    <regexurl regex="true" match="parity-cdn/site([/a-zA-Z0-9]*).xoyo.com/images"/>
+	</localpath></plugin>`,
+      }),
+    );
+    const run = sersync(['-o', file]);
+    await watching(run, 1);
+    expect(run.err.join('\n')).toContain(
+      `with the refreshCDN plugin on, sersync watched and synced the plugin's folder ${site} (<plugin name="refreshCDN"><localpath watch>) instead of ${stockFolder}`,
+    );
+    const head = (kind: 'urls' | 'dirs', url: string) =>
+      `HEAD /index.jsp?user=me&pswd=pw&ok=ok&${kind}=http://pic.xoyo.com/cms/jx3${url} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`;
+    const want = [
+      [head('urls', '/a.txt')],
+      [head('dirs', '/sub/')],
+      [head('urls', '/sub/new%20pic.png')],
+      [head('urls', '/a.txt'), head('urls', '/b.txt')],
+      [head('urls', '/b.txt')],
+      [head('urls', '/marker.txt')],
+      [head('dirs', '/sub/')],
+    ];
+    await operate(dir, (step) => want[step] as string[]);
+    expect(records.some((r) => r.includes('.hidden'))).toBe(false);
+    // sersync synced the plugin's folder: so does rsync-live.
+    await waitForConverge(site, dest(a, 'tongbu1', 'parity-cdn'));
+  });
+});
+
 describe('command line', () => {
   const io = () => {
     const out: string[] = [];
@@ -656,7 +820,7 @@ describe('command line', () => {
     );
   });
 
-  it('errors carry the line; -m and unknown flags are checked; -d is explained', async () => {
+  it('errors carry the line; -m and unknown flags are checked', async () => {
     const badXml = confxml({ localpaths: '<localpath watch="/x"><remote ip="h" nmae="m"/></localpath>' });
     const bad = await writeConf('bad.xml', badXml);
     const badLine = badXml.slice(0, badXml.indexOf('nmae')).split('\n').length;
@@ -678,11 +842,89 @@ describe('command line', () => {
     const third = io();
     expect(await main(['sersync', '-x'], third.io)).toBe(2);
     expect(third.err.join('\n')).toMatch(/Unknown option '-x'[\s\S]*Usage: rsync-live sersync/);
-    const run = sersync(['-d', '-r', '-o', good]);
-    await watching(run, 1);
-    expect(run.out[0]).toMatch(
-      /-d \(daemon mode\) is not needed: rsync-live stays in the foreground; .*systemd .*build\/rsync-live\.service/,
+  });
+
+  it('--confirm-deletions: accepted by sersync and passed on by run --config confxml.xml', async () => {
+    const src = await folder('confirm');
+    const target = dest(a, 'tongbu1', 'confirm');
+    await fs.mkdir(target, { recursive: true });
+    for (let n = 0; n < 5; n++) await fs.writeFile(path.join(target, `old-${n}.txt`), 'on the target only');
+    const file = await writeConf(
+      'confirm.xml',
+      confxml({ localpaths: `<localpath watch="${src}">${remote(a, 'tongbu1/confirm')}</localpath>` }),
     );
-    expect(await run.stop()).toBe(0);
+    // A new pair into a target that holds other data: nothing is deleted, the user is asked (exit 3)…
+    const held = io();
+    expect(await main(['run', '--config', file, '--once'], held.io)).toBe(3);
+    expect(held.err.join('\n')).toMatch(/already holds 5 entries that are not in .*nothing was deleted/);
+    expect((await fs.readdir(target)).sort()).toHaveLength(5);
+    // …until confirmed on the command line, for run --config and for sersync alike.
+    const confirmed = io();
+    expect(await main(['run', '--config', file, '--once', '--confirm-deletions'], confirmed.io)).toBe(0);
+    await eventually(async () => expect(await fs.readdir(target)).toEqual([]));
+    const passed: { confirmDeletions?: boolean }[] = [];
+    const capture = io();
+    expect(
+      await sersyncCommand(['--confirm-deletions', '-o', file], capture.io, async (_configs, options) => {
+        passed.push(options);
+        return 0;
+      }),
+    ).toBe(0);
+    expect(passed).toEqual([expect.objectContaining({ confirmDeletions: true })]);
+  });
+
+  it('-d: returns once the detached child runs; the child syncs, keeps its pid file, removes it when stopped', async () => {
+    const src = await folder('detach');
+    const file = await writeConf(
+      'detach.xml',
+      confxml({ localpaths: `<localpath watch="${src}">${remote(a, 'tongbu1/detach')}</localpath>` }),
+    );
+    const pidFile = path.join(work, 'detach.pid');
+    const logFile = path.join(work, 'detach.log');
+    const bin = path.resolve('bin/rsync-live.js');
+    const parent = await execa(
+      process.execPath,
+      [bin, 'sersync', '-d', '-r', '-o', file, '--pid-file', pidFile, '--log-file', logFile],
+      { reject: false, timeout: 120_000, env: { XDG_STATE_HOME: path.join(work, 'state') } },
+    );
+    expect(parent.exitCode, parent.stderr).toBe(0);
+    expect(parent.stdout).toMatch(/rsync-live sersync: running in the background as pid (\d+) \(pid file /);
+    const pid = Number((await fs.readFile(pidFile, 'utf8')).trim());
+    expect(pid).toBeGreaterThan(0);
+    cleanups.push(async () => {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    });
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    await fs.writeFile(path.join(src, 'while-detached.txt'), 'synced by the child');
+    await waitForConverge(src, dest(a, 'tongbu1', 'detach'));
+    // A second -d with the same pid file refuses to start a twin.
+    const twin = await execa(
+      process.execPath,
+      [bin, 'sersync', '-d', '-o', file, '--pid-file', pidFile, '--log-file', logFile],
+      {
+        reject: false,
+        timeout: 60_000,
+      },
+    );
+    expect(twin.exitCode).toBe(1);
+    expect(twin.stderr).toContain(
+      `already running as pid ${pid} (pid file ${pidFile}): stop it first (kill ${pid})`,
+    );
+    process.kill(pid, 'SIGTERM');
+    await eventually(
+      async () =>
+        expect(
+          await fs.access(pidFile).then(
+            () => true,
+            () => false,
+          ),
+        ).toBe(false),
+      20_000,
+    );
+    expect(await fs.readFile(logFile, 'utf8')).toMatch(/received SIGTERM: stopping/);
   });
 });

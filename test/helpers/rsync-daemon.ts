@@ -513,7 +513,7 @@ class Daemon implements RsyncDaemon {
         // Make sure the listener is ours, not a process that grabbed the port between pick and bind.
         const owned = await pidOwnsListener(child.pid, this.port);
         if (exitInfo !== undefined) return fail(`daemon exited early (${exitInfo})`, false);
-        if (owned === false) return fail('port is held by another process', true);
+        if (owned === false) return fail('the port is already in use by another process', true);
         return;
       }
       if (Date.now() > deadline) {

@@ -29,6 +29,7 @@ import {
 import { callService, type SettingsHooks } from '../../electron/service/app-service.js';
 import { waitForConverge } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
+import { stockConfxml } from '../helpers/sersync-config.js';
 import {
   ensureRendererBuilt,
   launchBrowser,
@@ -469,65 +470,31 @@ describe('web UI', () => {
     await mkdir(folder);
     await writeFile(path.join(folder, 'before-import.txt'), 'already there\n');
     // sersync's stock confxml.xml, with the watched folder, the daemon's module, port and login adapted.
-    const xml = `<?xml version="1.0" encoding="ISO-8859-1"?>
-<head version="2.5">
-    <host hostip="localhost" port="8008"></host>
-    <debug start="false"/>
-    <fileSystem xfs="false"/>
-    <filter start="true">
-	<exclude expression="(.*)\\.svn"></exclude>
-	<exclude expression="(.*)\\.gz"></exclude>
-	<exclude expression="^info/*"></exclude>
-	<exclude expression="^static/*"></exclude>
-    </filter>
-    <inotify>
-	<delete start="true"/>
-	<createFolder start="true"/>
-	<createFile start="false"/>
-	<closeWrite start="true"/>
-	<moveFrom start="true"/>
-	<moveTo start="true"/>
-	<attrib start="false"/>
-	<modify start="false"/>
-    </inotify>
-
-    <sersync>
-	<localpath watch="${folder}">
-	    <remote ip="127.0.0.1" name="${daemon.moduleName}"/>
-	    <!--<remote ip="192.168.8.39" name="tongbu"/>-->
-	</localpath>
-	<rsync>
-	    <commonParams params="-artuz"/>
-	    <auth start="true" users="${daemon.user}" passwordfile="${daemon.passwordFile}"/>
-	    <userDefinedPort start="true" port="${daemon.port}"/><!-- port=874 -->
-	    <timeout start="false" time="100"/><!-- timeout=100 -->
-	    <ssh start="false"/>
-	</rsync>
-	<failLog path="${app.work}/rsync_fail_log.sh" timeToExecute="60"/><!--default every 60mins execute once-->
-	<crontab start="true" schedule="600"><!--600mins-->
-	    <crontabfilter start="true">
-		<exclude expression="*.php"></exclude>
-		<exclude expression="info/*"></exclude>
-	    </crontabfilter>
-	</crontab>
-	<plugin start="false" name="command"/>
-    </sersync>
-
-    <plugin name="command">
-	<param prefix="/bin/sh" suffix="" ignoreError="true"/>	<!--prefix /opt/tongbu/mmm.sh suffix-->
-	<filter start="false">
-	    <include expression="(.*)\\.php"/>
-	    <include expression="(.*)\\.sh"/>
-	</filter>
+    const xml = stockConfxml({
+      filterStart: true,
+      localpaths: `\t<localpath watch="${folder}">\n\t    <remote ip="127.0.0.1" name="${daemon.moduleName}"/>\n\t    <!--<remote ip="192.168.8.39" name="tongbu"/>-->\n\t</localpath>`,
+      rsyncAttrs: {
+        auth: `start="true" users="${daemon.user}" passwordfile="${daemon.passwordFile}"`,
+        userDefinedPort: `start="true" port="${daemon.port}"`,
+      },
+      failLog: `\t<failLog path="${app.work}/rsync_fail_log.sh" timeToExecute="60"/><!--default every 60mins execute once-->`,
+      crontab:
+        '\t<crontab start="true" schedule="600"><!--600mins-->\n\t    <crontabfilter start="true">\n\t\t<exclude expression="*.php"></exclude>\n\t\t<exclude expression="info/*"></exclude>\n\t    </crontabfilter>\n\t</crontab>',
+      plugins: `    <plugin name="command">
+\t<param prefix="/bin/sh" suffix="" ignoreError="true"/>\t<!--prefix /opt/tongbu/mmm.sh suffix-->
+\t<filter start="false">
+\t    <include expression="(.*)\\.php"/>
+\t    <include expression="(.*)\\.sh"/>
+\t</filter>
     </plugin>
 
     <plugin name="socket">
-	<localpath watch="${folder}">
-	    <deshost ip="192.168.138.20" port="8009"/>
-	</localpath>
+\t<localpath watch="${folder}">
+\t    <deshost ip="192.168.138.20" port="8009"/>
+\t</localpath>
     </plugin>
-</head>
-`;
+`,
+    });
     const lineOf = (text: string, needle: string): number =>
       text.slice(0, text.indexOf(needle)).split('\n').length;
 

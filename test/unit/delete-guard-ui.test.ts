@@ -28,13 +28,22 @@ describe('delete guard texts', () => {
   it('names each reason', () => {
     expect(guardReasonText({ reason: 'folder-missing' })).toBe('the folder is gone');
     expect(guardReasonText({ reason: 'folder-replaced' })).toBe('the folder was replaced');
-    expect(guardReasonText({ reason: 'folder-empty' })).toBe('the folder is empty');
+    expect(guardReasonText({ reason: 'folder-unmounted' })).toBe("the folder's disk was unmounted");
     expect(guardReasonText({ reason: 'mass-delete' })).toBe('most of the folder would be deleted');
   });
 
   it('turns a tripped guard into a failure that waits for the user', () => {
     const since = '2026-11-26T08:00:00.000Z';
-    expect(guardError({ reason: 'folder-empty', message: 'deletions paused: …', since, held: 3 })).toEqual({
+    expect(
+      guardError({
+        reason: 'mass-delete',
+        message: 'deletions paused: …',
+        since,
+        held: 3,
+        paths: ['a'],
+        pathsTotal: 1,
+      }),
+    ).toEqual({
       kind: 'delete-guard',
       class: 'config',
       message: 'deletions paused: …',

@@ -4,12 +4,20 @@
 import { describe, expect, it } from 'vitest';
 import { relFromUtf8 } from '../../electron/engine/byte-path.js';
 import { compileExcludes, rsyncExcludeArgs } from '../../electron/engine/excludes.js';
-import { importSersync } from '../../electron/sersync/map.js';
+import { CLOSE_WRITE_WARNING, importSersync as importWithAllWarnings } from '../../electron/sersync/map.js';
 import { crontabPattern, regexToGlobs, toJsRegex } from '../../electron/sersync/patterns.js';
 import { ParamsError, translateCommonParams } from '../../electron/sersync/rsync-params.js';
 import { minutesToCron } from '../../electron/sersync/schedule.js';
 import { SersyncConfigError } from '../../electron/sersync/xml.js';
-import { STOCK } from './sersync-parse.test.js';
+import { STOCK } from '../helpers/sersync-config.js';
+
+/** importSersync without the closeWrite warning every stock-like file gets (tested on its own below). */
+function importSersync(
+  ...args: Parameters<typeof importWithAllWarnings>
+): ReturnType<typeof importWithAllWarnings> {
+  const result = importWithAllWarnings(...args);
+  return { ...result, warnings: result.warnings.filter((w) => !w.endsWith(CLOSE_WRITE_WARNING)) };
+}
 
 interface Parts {
   filter?: string;
@@ -78,20 +86,30 @@ describe('importSersync: the stock confxml.xml', () => {
       folder: '/opt/tongbu',
       targets: [{ id: 'tongbu1', url: 'rsync://127.0.0.1/tongbu1' }],
       deletion: 'mirror',
-      excludes: { regex: [], glob: [], defaultTemporary: true },
+      excludes: { regex: [], glob: [], defaultTemporary: true, regexForm: 'sersync' },
       fullSync: { onStart: false, schedule: null, excludes: [] },
       rsync: { extraArgs: ['-u', '-z'], timeoutSec: 60, contimeoutSec: 15, bwlimitKiB: 0 },
     });
     expect(result.plugins.map((p) => [p.id, p.kind, p.enabled])).toEqual([
       ['command', 'command', false],
       ['socket', 'socket', false],
-      ['refreshCDN', 'http', false],
+      ['refreshCDN', 'cdn', false],
     ]);
     expect(result.failLog).toEqual({ path: '/tmp/rsync_fail_log.log', retryMinutes: 60 });
     expect(result.warnings).toHaveLength(4);
     expect(result.warnings[3]).toMatch(
       /^\/etc\/sersync\/confxml\.xml:36: failLog: rsync-live writes a readable record \(mode 0600\), never a script/,
     );
+  });
+
+  it('warns, once and with its line, that closeWrite is not seen yet (the file may arrive in parts)', () => {
+    const { warnings } = importWithAllWarnings(STOCK, { file: '/etc/sersync/confxml.xml' });
+    const line = STOCK.slice(0, STOCK.indexOf('<closeWrite')).split('\n').length;
+    expect(warnings.filter((w) => w.includes('closeWrite'))).toEqual([
+      `/etc/sersync/confxml.xml:${line}: ${CLOSE_WRITE_WARNING}`,
+    ]);
+    const off = STOCK.replace('<closeWrite start="true"/>', '<closeWrite start="false"/>');
+    expect(importWithAllWarnings(off).warnings.join('\n')).not.toContain(CLOSE_WRITE_WARNING);
   });
 
   it('starts with a full sync unless told otherwise (sersync -r)', () => {
@@ -109,7 +127,7 @@ describe('importSersync: <filter>', () => {
   <exclude expression="logs/[[:digit:]]+\\.log"></exclude>
 </filter>`;
 
-  it('becomes excludes.regex with sersync full-match semantics at every depth', () => {
+  it('becomes excludes.regex tested in the forms sersync tested (table: sersync-filter.test.ts)', () => {
     const pair = importSersync(conf({ filter })).pairs[0];
     expect(pair?.excludes.regex).toEqual([
       '(.*)\\.svn',
@@ -120,18 +138,10 @@ describe('importSersync: <filter>', () => {
     ]);
     const excluded = compileExcludes(pair!.excludes);
     const ex = (p: string) => excluded(relFromUtf8(p));
-    for (const p of [
-      '.svn',
-      'a/b/.svn/entries',
-      'x.gz',
-      'deep/er/x.gz',
-      'info',
-      'info/a/b.txt',
-      'static/x',
-      'logs/12.log',
-    ])
+    for (const p of ['.svn', 'a/b/.svn/entries', 'x.gz', 'deep/er/x.gz', 'info', 'info/a/b.txt', 'static/x'])
       expect(ex(p), p).toBe(true);
-    for (const p of ['.htaccess', 'a/.bashrc', 'x.gzip', 'sub/info/x', 'information', 'logs/x.log'])
+    // "logs/…" below the top was tested by sersync as "/logs/12.log": it never matched.
+    for (const p of ['.htaccess', 'a/.bashrc', 'x.gzip', 'sub/info/x', 'information', 'logs/12.log'])
       expect(ex(p), p).toBe(false);
   });
 
@@ -223,7 +233,7 @@ describe('importSersync: <sersync> localpaths, remotes and <rsync>', () => {
     expect(pairs[0]?.rsync.timeoutSec).toBe(100);
   });
 
-  it('ssh start: user@host:path targets, the port through --rsh, the password file unused', () => {
+  it('ssh start: user@host:path targets, no port (it is for daemons: sersync passed -e ssh, rsync ignored --port), the password file unused', () => {
     const sshRsync = rsync.replace('<ssh start="false"/>', '<ssh start="true"/>');
     const xml = conf({
       localpaths: '<localpath watch="/srv/www"><remote ip="10.0.0.5" name="/var/www"/></localpath>',
@@ -231,12 +241,13 @@ describe('importSersync: <sersync> localpaths, remotes and <rsync>', () => {
     });
     const { pairs, warnings } = importSersync(xml);
     expect(pairs[0]?.targets).toEqual([{ id: 'var-www', url: 'sync@10.0.0.5:/var/www', concurrency: 2 }]);
-    expect(pairs[0]?.rsync.extraArgs).toEqual([
-      '-u',
-      '-z',
-      '--rsh=ssh -p 874 -o BatchMode=yes -o ConnectTimeout=15',
+    expect(pairs[0]?.rsync.extraArgs).toEqual(['-u', '-z']);
+    expect(warnings).toEqual([
+      expect.stringMatching(/passwordfile is not used over ssh/),
+      expect.stringMatching(
+        /:\d+: port 874 is for rsync daemons and is not used over ssh \(as in sersync, where rsync ignored --port with -e ssh\): ssh connects to its own port; set another one with "Port" in ~\/\.ssh\/config$/,
+      ),
     ]);
-    expect(warnings).toEqual([expect.stringMatching(/passwordfile is not used over ssh/)]);
   });
 
   it('locates wrong values', () => {
@@ -368,7 +379,7 @@ describe('<crontab> and <crontabfilter>', () => {
     });
   });
 
-  it('maps to fullSync.schedule and fullSync.excludes with warnings', () => {
+  it('every N minutes from start (an interval, not cron), fullSync.excludes, with warnings', () => {
     const crontab = `<crontab start="true" schedule="600">
   <crontabfilter start="true">
     <exclude expression="*.php"></exclude>
@@ -378,19 +389,78 @@ describe('<crontab> and <crontabfilter>', () => {
 </crontab>`;
     const xml = conf({ crontab });
     const { pairs, warnings } = importSersync(xml, { file: '/c.xml' });
+    const imported = importSersync(xml, { file: '/c.xml' });
+    expect(imported.fullSyncEveryMinutes).toBe(600);
     expect(pairs[0]?.fullSync).toEqual({
       onStart: true,
-      schedule: '0 */8 * * *',
+      schedule: null,
       excludes: ['*.php', 'info/*', '**/info/*', '*.gz'],
     });
     expect(warnings).toEqual([
-      `/c.xml:${lineOf(xml, '<crontab ')}: <crontab schedule="600">: every 10 hours has no exact cron form; full syncs run every 8 hours ("0 */8 * * *"), more often rather than less`,
       `/c.xml:${lineOf(xml, '(.*)')}: crontabfilter "(.*)\\\\.gz" is a regex, but sersync handed crontabfilter expressions to rsync as --exclude patterns, where it matched nothing; rsync-live uses the glob "*.gz" instead, which is what it means`,
     ]);
     const off = importSersync(
       conf({ crontab: crontab.replace('start="true" schedule', 'start="false" schedule') }),
     );
     expect(off.pairs[0]?.fullSync.schedule).toBeNull();
+    expect(off.fullSyncEveryMinutes).toBeUndefined();
+  });
+
+  it('schedule ≤ 0 or missing is 600 minutes, as sersync did', () => {
+    for (const schedule of ['0', '']) {
+      const attr = schedule === '' ? '' : ` schedule="${schedule}"`;
+      const xml = conf({ crontab: `<crontab start="true"${attr}></crontab>` });
+      const imported = importSersync(xml, { file: '/c.xml' });
+      expect(imported.fullSyncEveryMinutes).toBe(600);
+      expect(imported.warnings).toContain(
+        `/c.xml:${lineOf(xml, '<crontab ')}: <crontab schedule="${schedule}">: not a number of minutes ≥ 1: every 600 minutes, as sersync did`,
+      );
+    }
+  });
+
+  it('is off when <filter> is on and crontabfilter has no exclude (FileSynchronize.cpp), with a warning', () => {
+    const filter = '<filter start="true"><exclude expression="(.*)\\.svn"></exclude></filter>';
+    const xml = conf({ filter, crontab: '<crontab start="true" schedule="60"></crontab>' });
+    const imported = importSersync(xml, { file: '/c.xml', startupSync: false });
+    expect(imported.fullSyncEveryMinutes).toBeUndefined();
+    expect(imported.warnings).toContain(
+      `/c.xml:${lineOf(xml, '<crontab ')}: <crontab start="true"> is off: <filter> is on and <crontabfilter> has no exclude, and sersync then switched the crontab off (it would have sent what the filter keeps out). Add <crontabfilter start="true"> excludes to switch it on`,
+    );
+    const withFilter = conf({
+      filter,
+      crontab:
+        '<crontab start="true" schedule="60"><crontabfilter start="true"><exclude expression="*.svn"></exclude></crontabfilter></crontab>',
+    });
+    expect(importSersync(withFilter).fullSyncEveryMinutes).toBe(60);
+  });
+
+  it('-r with <filter> on: sersync skipped it; rsync-live keeps the full sync and says so', () => {
+    const filter = '<filter start="true"><exclude expression="(.*)\\.svn"></exclude></filter>';
+    const xml = conf({ filter });
+    const on = importSersync(xml, { file: '/c.xml', startupSync: true });
+    expect(on.pairs[0]?.fullSync.onStart).toBe(true);
+    expect(on.warnings).toContain(
+      `/c.xml:${lineOf(xml, '<filter')}: sersync skipped the -r start-up sync when <filter> is on; rsync-live runs it, with the filter's excludes applied (excluded paths are neither sent nor deleted), so the target starts complete`,
+    );
+    expect(importSersync(xml, { file: '/c.xml', startupSync: false }).warnings.join('\n')).not.toMatch(
+      /skipped the -r/,
+    );
+  });
+});
+
+describe('commonParams --exclude-from', () => {
+  it('is kept, a relative file resolved against the watched folder (sersync ran rsync there)', () => {
+    const rsync = (params: string) =>
+      `<rsync><commonParams params="${params}"/><auth start="false" users="root" passwordfile="/etc/rsync.pas"/><userDefinedPort start="false" port="874"/><timeout start="false" time="100"/><ssh start="false"/></rsync>`;
+    const relative = importSersync(conf({ rsync: rsync('-artuz --exclude-from=excludes.txt') }));
+    expect(relative.pairs[0]?.rsync.extraArgs).toEqual([
+      '-u',
+      '-z',
+      '--exclude-from=/opt/tongbu/excludes.txt',
+    ]);
+    expect(relative.warnings).toEqual([]);
+    const absolute = importSersync(conf({ rsync: rsync('-artuz --exclude-from /etc/sersync/ex.list') }));
+    expect(absolute.pairs[0]?.rsync.extraArgs).toEqual(['-u', '-z', '--exclude-from=/etc/sersync/ex.list']);
   });
 });
 
@@ -447,7 +517,7 @@ describe('plugins', () => {
       ['command', 'command', true, null],
       ['socket', 'socket', false, '/opt/tongbu'],
       ['socket-2', 'socket', false, '/opt/tongbu'],
-      ['refreshCDN', 'http', true, '/data0/htdocs/cms.xoyo.com/site'],
+      ['refreshCDN', 'cdn', true, '/data0/htdocs/cms.xoyo.com/site'],
       ['http', 'http', false, '/opt/tongbu'],
       ['http-2', 'http', false, '/opt/tongbu'],
     ]);
@@ -456,15 +526,19 @@ describe('plugins', () => {
       suffix: ['--done', '>/dev/null'],
       ignoreError: false,
       include: ['(.*)\\.php', '(.*)\\.sh'],
-      changes: ['upsert'],
+      includeOn: 'absolute',
+      skipDotFiles: true,
+      changes: ['upsert', 'delete'],
     });
-    expect(mapped[2]).toMatchObject({ host: '127.0.0.2', port: 8009, format: 'path' });
+    expect(mapped[2]).toMatchObject({ host: '127.0.0.2', port: 8009, format: 'sersync', skipDotFiles: true });
     expect(mapped[3]).toMatchObject({
-      method: 'GET',
-      url: 'http://ccms.chinacache.com:80/index.jsp?user=me&pswd=p%26ss&ok=ok&urls={item}',
-      dirUrl: 'http://ccms.chinacache.com:80/index.jsp?user=me&pswd=p%26ss&ok=ok&dirs={item}',
-      item: 'http://{from1}',
+      host: 'ccms.chinacache.com',
+      port: 80,
+      username: 'me',
+      passwd: 'p&ss',
+      base: 'http://pic.xoyo.com/cms',
       match: 'cms.xoyo.com/site([/a-zA-Z0-9]*).xoyo.com/images',
+      skipDotFiles: true,
     });
     expect(mapped[4]).toMatchObject({
       method: 'POST',
@@ -476,16 +550,33 @@ describe('plugins', () => {
       url: 'http://127.0.0.1:8080/changed?p={path}&c={change}',
     });
     expect(warnings).toEqual([
+      `/c.xml:${lineOf(xml, '<plugin start="true" name="refreshCDN"/>')}: sersync read only the first <plugin> switch inside <sersync> (name="command" start="true") and ran only command; rsync-live runs every plugin switched on there (command, refreshCDN): switch the others off to keep sersync's behaviour`,
+      `/c.xml:${lineOf(xml, '<param ')}: the command runs once per event (deletions and both sides of a rename included, as in sersync) with the absolute path as ONE argument and no shell: sersync's shell split a name with spaces into several words and ran what a name like "$(…)" said`,
       expect.stringMatching(
         /^\/c\.xml:\d+: the command runs without a shell: redirections, pipes and \$variables/,
       ),
-      expect.stringMatching(/^\/c\.xml:\d+: regexurl: the URL to refresh is "http:\/\/" followed by/),
+      `/c.xml:${lineOf(xml, '<localpath watch="/data0')}: refreshCDN sends sersync's request (HEAD /index.jsp?…&urls=URL HTTP/1.0), except that a space, "%", "#", "&", "+" or a control character in a name or the login is percent-encoded once (sersync sent it raw, which broke the request)`,
     ]);
   });
 
   it('refreshCDN without regex: sendurl base + the path', () => {
     const { plugins: mapped } = importSersync(STOCK);
-    expect(mapped[2]).toMatchObject({ item: 'http://pic.xoyo.com/cms/{path}' });
+    expect(mapped[2]).toMatchObject({ kind: 'cdn', base: 'http://pic.xoyo.com/cms', match: null });
+  });
+
+  it('with socket or refreshCDN on, the plugin folder replaces the synced folder (FileSynchronize.cpp)', () => {
+    const xml = conf({ plugins, switches: '<plugin start="true" name="refreshCDN"/>' });
+    const { pairs, plugins: mapped, warnings } = importSersync(xml, { file: '/c.xml' });
+    expect(pairs.map((p) => [p.folder, p.targets.map((t) => t.url)])).toEqual([
+      ['/data0/htdocs/cms.xoyo.com/site', ['rsync://127.0.0.1/tongbu1']],
+    ]);
+    expect(mapped.find((p) => p.kind === 'cdn')?.folder).toBe('/data0/htdocs/cms.xoyo.com/site');
+    expect(warnings).toContain(
+      `/c.xml:${lineOf(xml, '<localpath watch="/opt/tongbu"><remote')}: with the refreshCDN plugin on, sersync watched and synced the plugin's folder /data0/htdocs/cms.xoyo.com/site (<plugin name="refreshCDN"><localpath watch>) instead of /opt/tongbu (<sersync><localpath watch>); rsync-live does the same: /data0/htdocs/cms.xoyo.com/site is synced to this <localpath>'s remotes and /opt/tongbu is not synced`,
+    );
+    // The command plugin keeps the <sersync> folder.
+    const command = importSersync(conf({ plugins, switches: '<plugin start="true" name="command"/>' }));
+    expect(command.pairs[0]?.folder).toBe('/opt/tongbu');
   });
 
   it('errors: a switch for an undefined plugin, a command without a program, a bad template', () => {

@@ -3,75 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSersync } from '../../electron/sersync/parse.js';
 import { decodeConfig, looksLikeXml, SersyncConfigError } from '../../electron/sersync/xml.js';
-
-/** sersync 2.5.4's confxml.xml, byte for byte apart from the indentation. */
-export const STOCK = `<?xml version="1.0" encoding="ISO-8859-1"?>
-<head version="2.5">
-    <host hostip="localhost" port="8008"></host>
-    <debug start="false"/>
-    <fileSystem xfs="false"/>
-    <filter start="false">
-	<exclude expression="(.*)\\.svn"></exclude>
-	<exclude expression="(.*)\\.gz"></exclude>
-	<exclude expression="^info/*"></exclude>
-	<exclude expression="^static/*"></exclude>
-    </filter>
-    <inotify>
-	<delete start="true"/>
-	<createFolder start="true"/>
-	<createFile start="false"/>
-	<closeWrite start="true"/>
-	<moveFrom start="true"/>
-	<moveTo start="true"/>
-	<attrib start="false"/>
-	<modify start="false"/>
-    </inotify>
-
-    <sersync>
-	<localpath watch="/opt/tongbu">
-	    <remote ip="127.0.0.1" name="tongbu1"/>
-	    <!--<remote ip="192.168.8.39" name="tongbu"/>-->
-	    <!--<remote ip="192.168.8.40" name="tongbu"/>-->
-	</localpath>
-	<rsync>
-	    <commonParams params="-artuz"/>
-	    <auth start="false" users="root" passwordfile="/etc/rsync.pas"/>
-	    <userDefinedPort start="false" port="874"/><!-- port=874 -->
-	    <timeout start="false" time="100"/><!-- timeout=100 -->
-	    <ssh start="false"/>
-	</rsync>
-	<failLog path="/tmp/rsync_fail_log.sh" timeToExecute="60"/><!--default every 60mins execute once-->
-	<crontab start="false" schedule="600"><!--600mins-->
-	    <crontabfilter start="false">
-		<exclude expression="*.php"></exclude>
-		<exclude expression="info/*"></exclude>
-	    </crontabfilter>
-	</crontab>
-	<plugin start="false" name="command"/>
-    </sersync>
-
-    <plugin name="command">
-	<param prefix="/bin/sh" suffix="" ignoreError="true"/>	<!--prefix /opt/tongbu/mmm.sh suffix-->
-	<filter start="false">
-	    <include expression="(.*)\\.php"/>
-	    <include expression="(.*)\\.sh"/>
-	</filter>
-    </plugin>
-
-    <plugin name="socket">
-	<localpath watch="/opt/tongbu">
-	    <deshost ip="192.168.138.20" port="8009"/>
-	</localpath>
-    </plugin>
-    <plugin name="refreshCDN">
-	<localpath watch="/data0/htdocs/cms.xoyo.com/site/">
-	    <cdninfo domainname="ccms.chinacache.com" port="80" username="xxxx" passwd="xxxx"/>
-	    <sendurl base="http://pic.xoyo.com/cms"/>
-	    <regexurl regex="false" match="cms.xoyo.com/site([/a-zA-Z0-9]*).xoyo.com/images"/>
-	</localpath>
-    </plugin>
-</head>
-`;
+import { STOCK } from '../helpers/sersync-config.js';
 
 function errorOf(xml: string): SersyncConfigError {
   try {
@@ -155,17 +87,45 @@ describe('parseSersync: the stock confxml.xml', () => {
     );
   });
 
-  it('accepts True/FALSE in any case, and several <localpath> blocks', () => {
-    const xml = STOCK.replace('<delete start="true"/>', '<delete start="FALSE"/>').replace(
+  it('several <localpath> blocks (an rsync-live extension: sersync used the first)', () => {
+    const xml = STOCK.replace(
       '</localpath>\n\t<rsync>',
       '</localpath>\n\t<localpath watch="/srv/b"><remote ip="10.0.0.2" name="b" port="8873"/></localpath>\n\t<rsync>',
     );
     const doc = parseSersync(xml, 'c.xml');
-    expect(doc.inotify.delete?.start).toBe(false);
     expect(doc.localpaths.map((l) => [l.watch, l.remotes[0]?.port])).toEqual([
       ['/opt/tongbu', null],
       ['/srv/b', 8873],
     ]);
+  });
+});
+
+describe('parseSersync: names and switches as sersync read them (xmlParser.cpp, Initialize.cpp)', () => {
+  it('element and attribute names without case: <Delete START="true"/> is <delete start="true"/>', () => {
+    const xml = STOCK.replace('<delete start="true"/>', '<Delete START="true"/>')
+      .replace('<localpath watch="/opt/tongbu">', '<LocalPath Watch="/opt/tongbu">')
+      .replace('</localpath>\n\t<rsync>', '</LOCALPATH>\n\t<rsync>')
+      .replace('<remote ip="127.0.0.1" name="tongbu1"/>', '<Remote IP="127.0.0.1" NAME="tongbu1"/>')
+      .replace('<plugin name="socket">', '<Plugin Name="socket">')
+      .replace(/<\/plugin>\n {4}<plugin name="refreshCDN">/, '</PLUGIN>\n    <plugin name="refreshCDN">');
+    const doc = parseSersync(xml, 'c.xml');
+    expect(doc.inotify.delete?.start).toBe(true);
+    expect(doc.localpaths).toMatchObject([
+      { watch: '/opt/tongbu', remotes: [{ ip: '127.0.0.1', name: 'tongbu1' }] },
+    ]);
+    expect(doc.plugins.map((p) => p.name)).toEqual(['command', 'socket', 'refreshCDN']);
+  });
+
+  it('only the exact value "true" is on: TRUE, True, " true" and yes are off, with a warning', () => {
+    for (const value of ['TRUE', 'True', ' true', 'yes', '1']) {
+      const xml = STOCK.replace('<delete start="true"/>', `<delete start="${value}"/>`);
+      const doc = parseSersync(xml, 'c.xml');
+      expect(doc.inotify.delete?.start, value).toBe(false);
+      expect(doc.warnings).toContain(
+        `c.xml:13: start="${value}" on <delete> inside <inotify> counts as "false": sersync switched a setting on only for the exact value "true" (write "true" to switch it on, "false" to say off)`,
+      );
+    }
+    expect(parseSersync(STOCK, 'c.xml').inotify.delete?.start).toBe(true);
   });
 });
 
@@ -196,10 +156,7 @@ describe('parseSersync: errors name the file, line and column', () => {
     );
   });
 
-  it('a boolean that is not true/false and a number that is not a number', () => {
-    expect(errorOf(withLine(13, '\t<delete start="yes"/>')).message).toMatch(
-      /^confxml\.xml:13:\d+: start="yes" on <delete> inside <inotify>: write "true" or "false"$/,
-    );
+  it('a number that is not a number', () => {
     expect(errorOf(withLine(32, '\t    <userDefinedPort start="true" port="87x"/>')).message).toMatch(
       /^confxml\.xml:32:\d+: port="87x" on <userDefinedPort> inside <rsync>: expected a whole number$/,
     );
@@ -228,8 +185,8 @@ describe('parseSersync: errors name the file, line and column', () => {
   });
 
   it('an unknown element inside a plugin', () => {
-    expect(errorOf(STOCK.replace('<sendurl base=', '<sendURL base=')).message).toMatch(
-      /^confxml\.xml:62:\d+: unknown element <sendURL> inside <localpath>: expected <cdninfo>, <sendurl>, <regexurl>$/,
+    expect(errorOf(STOCK.replace('<sendurl base=', '<sendurls base=')).message).toMatch(
+      /^confxml\.xml:62:\d+: unknown element <sendurls> inside <localpath>: expected <cdninfo>, <sendurl>, <regexurl>$/,
     );
   });
 

@@ -1,21 +1,31 @@
-// Plugins: argv splitting without a shell, URL templates (sersync's refreshCDN rules), scoping of changes,
-// the bounded queue with retry/pause/overflow, the PluginHost (after-sync wait, failures isolated) and the
-// command and socket runners against real processes and sockets on 127.0.0.1.
+// Plugins: argv splitting without a shell, URL templates, refreshCDN requests as sersync 2.5.4 sends them
+// (CdnRefreshInterface.cpp), scoping of changes (sersync's command filter on the absolute path), the bounded
+// queue with retry/pause/overflow, the PluginHost (after-sync wait, failures isolated) and the command,
+// socket and cdn runners against real processes and sockets on 127.0.0.1.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CdnRunner, cdnEncode, cdnRequest, cdnUrl } from '../../electron/engine/plugins/cdn.js';
 import { CommandRunner } from '../../electron/engine/plugins/command.js';
 import {
+  cdnPluginSchema,
   commandPluginSchema,
   httpPluginSchema,
   pluginSchema,
   socketPluginSchema,
   type PluginConfig,
 } from '../../electron/engine/plugins/config.js';
-import { compileIncludes, included, PluginHost, scopeChange } from '../../electron/engine/plugins/host.js';
+import {
+  compileIncludes,
+  included,
+  includes,
+  PluginHost,
+  scopeChange,
+  sersyncSkipsName,
+} from '../../electron/engine/plugins/host.js';
 import { HttpRunner, safeUrl } from '../../electron/engine/plugins/http.js';
 import { WorkQueue, type Outcome } from '../../electron/engine/plugins/queue.js';
 import type { PluginItem, PluginRunner } from '../../electron/engine/plugins/runner.js';
@@ -80,7 +90,7 @@ describe('templates', () => {
     expect(expandTemplate('{path}\n', values, 'raw')).toBe('a b/ü?#.txt\n');
   });
 
-  it("sersync's regexurl rule: the URL starts at the first group", () => {
+  it('{from1}: the absolute path from the start of the first group', () => {
     const values = matchValues(
       new RegExp('cms.xoyo.com/site([/a-zA-Z0-9]*).xoyo.com/images', 'du'),
       '/data0/htdocs/cms.xoyo.com/site/jx3.xoyo.com/images/index.html',
@@ -90,7 +100,7 @@ describe('templates', () => {
   });
 });
 
-describe('HttpRunner requests', () => {
+describe('HttpRunner requests (the generic http plugin: GET with encoded templates)', () => {
   const cdn = (regex: boolean) =>
     httpPluginSchema.parse({
       kind: 'http',
@@ -107,7 +117,7 @@ describe('HttpRunner requests', () => {
     abspath: '/data0/htdocs/cms.xoyo.com/site/jx3.xoyo.com/images/index.html',
   });
 
-  it('refreshCDN: urls= for files, dirs= for directories, the published URL encoded', () => {
+  it('a CDN-like URL template: urls= for files, dirs= for directories, the published URL encoded', () => {
     const runner = new HttpRunner(cdn(false));
     expect(runner.request(file)).toEqual({
       method: 'GET',
@@ -117,7 +127,7 @@ describe('HttpRunner requests', () => {
     expect(runner.request({ ...file, dir: true })?.url).toContain('&dirs=http%3A%2F%2Fpic.xoyo.com');
   });
 
-  it('refreshCDN with regexurl: the matched host, and no request for paths it misses', () => {
+  it('with match: {from1}, and no request for paths it misses', () => {
     const runner = new HttpRunner(cdn(true));
     expect(runner.request(file)?.url).toMatch(/&urls=http%3A%2F%2Fjx3\.xoyo\.com%2Fimages%2Findex\.html$/);
     expect(runner.request(item({ abspath: '/data0/other/x.html' }))).toBeNull();
@@ -125,6 +135,92 @@ describe('HttpRunner requests', () => {
 
   it('never logs credentials', () => {
     expect(safeUrl('http://u:pw@h:8080/index.jsp?user=me&pswd=secret')).toBe('http://h:8080/index.jsp');
+  });
+});
+
+describe('CdnRunner: refreshCDN as sersync 2.5.4 sends it (CdnRefreshInterface.cpp PackagePath)', () => {
+  const config = (over: Record<string, unknown> = {}) =>
+    cdnPluginSchema.parse({
+      kind: 'cdn',
+      id: 'refreshCDN',
+      folder: '/data0/htdocs/cms.xoyo.com/site',
+      host: 'ccms.chinacache.com',
+      port: 80,
+      username: 'me',
+      passwd: 'secret',
+      base: 'http://pic.xoyo.com/cms',
+      ...over,
+    });
+  const at = (rel: string, dir = false) =>
+    item({
+      folder: '/data0/htdocs/cms.xoyo.com/site',
+      path: rel,
+      abspath: `/data0/htdocs/cms.xoyo.com/site/${rel}`,
+      dir,
+    });
+  const match = 'cms.xoyo.com/site([/a-zA-Z0-9]*).xoyo.com/images';
+
+  it('regex="false": base + the path after the folder; a folder gets dirs= and a trailing "/"', () => {
+    expect(cdnUrl(config(), at('jx3.xoyo.com/images/a.png'))).toBe(
+      'http://pic.xoyo.com/cms/jx3.xoyo.com/images/a.png',
+    );
+    expect(cdnRequest(config(), at('jx3.xoyo.com/images/a.png'))).toBe(
+      'HEAD /index.jsp?user=me&pswd=secret&ok=ok&urls=http://pic.xoyo.com/cms/jx3.xoyo.com/images/a.png HTTP/1.0\r\nHost: ccms.chinacache.com\r\n\r\n',
+    );
+    expect(cdnRequest(config(), at('jx3.xoyo.com/images/new', true))).toBe(
+      'HEAD /index.jsp?user=me&pswd=secret&ok=ok&dirs=http://pic.xoyo.com/cms/jx3.xoyo.com/images/new/ HTTP/1.0\r\nHost: ccms.chinacache.com\r\n\r\n',
+    );
+  });
+
+  it('regex="true": base + group 1 + what follows the match; paths it misses send nothing', () => {
+    const c = config({ match });
+    expect(cdnUrl(c, at('jx3.xoyo.com/images/a.png'))).toBe('http://pic.xoyo.com/cms/jx3/a.png');
+    expect(cdnUrl(c, at('jx3.xoyo.com/images/sub/b.gif'))).toBe('http://pic.xoyo.com/cms/jx3/sub/b.gif');
+    expect(cdnUrl(c, at('jx3.xoyo.com/images/sub', true))).toBe('http://pic.xoyo.com/cms/jx3/sub/');
+    expect(cdnRequest(c, at('other/a.png'))).toBeNull();
+  });
+
+  it('sends bytes raw like sersync, encoding once only what would break the request line or the query', () => {
+    expect(cdnEncode('new pic.png')).toBe('new%20pic.png');
+    expect(cdnEncode('a%b#c&d+e\tf')).toBe('a%25b%23c%26d%2Be%09f');
+    expect(cdnEncode('ü/[x];y=z:@!')).toBe('ü/[x];y=z:@!');
+    expect(cdnRequest(config({ match }), at('jx3.xoyo.com/images/new pic.png'))).toContain(
+      '&urls=http://pic.xoyo.com/cms/jx3/new%20pic.png HTTP/1.0\r\n',
+    );
+  });
+
+  it('one connection per path to host:port, the exact request, the answer checked', async () => {
+    const received: string[] = [];
+    let status = '200 OK';
+    const server = net.createServer((socket) => {
+      let data = '';
+      socket.on('data', (chunk) => {
+        data += chunk.toString('utf8');
+        if (data.endsWith('\r\n\r\n')) {
+          received.push(data);
+          socket.end(`HTTP/1.0 ${status}\r\nContent-Length: 0\r\n\r\n`);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    const port = (server.address() as net.AddressInfo).port;
+    const runner = new CdnRunner(config({ host: '127.0.0.1', port, match }));
+    const signal = new AbortController().signal;
+    expect(await runner.run(at('jx3.xoyo.com/images/a.png'), signal)).toEqual({ ok: true });
+    expect(received).toEqual([
+      'HEAD /index.jsp?user=me&pswd=secret&ok=ok&urls=http://pic.xoyo.com/cms/jx3/a.png HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n',
+    ]);
+    status = '403 Forbidden';
+    const refused = await runner.run(at('jx3.xoyo.com/images/b.png'), signal);
+    expect(refused).toMatchObject({ ok: false, retry: false });
+    expect(JSON.stringify(refused)).not.toContain('secret');
+    await new Promise<void>((r) => server.close(() => r()));
+    expect(await runner.run(at('jx3.xoyo.com/images/c.png'), signal)).toMatchObject({
+      ok: false,
+      retry: true,
+      message: expect.stringMatching(/failed \(ECONNREFUSED\): is the CDN interface/),
+    });
   });
 });
 
@@ -167,6 +263,32 @@ describe('scoping changes', () => {
     expect(included(include, 'index.php5')).toBe(false);
     expect(included(include, 'a/static')).toBe(false);
     expect(included([], 'anything')).toBe(true);
+  });
+
+  it("includeOn absolute: sersync's command filter, a full match on the absolute path only", () => {
+    const config = pluginSchema.parse({
+      kind: 'command',
+      id: 'c',
+      command: ['/bin/true'],
+      include: ['/srv/www/(.*)\\.php'],
+      includeOn: 'absolute',
+    });
+    const include = compileIncludes(config.include);
+    expect(includes(config, include, item({ path: 'a.php', abspath: '/srv/www/a.php' }))).toBe(true);
+    expect(includes(config, include, item({ path: 'x/a.php', abspath: '/srv/www/x/a.php' }))).toBe(true);
+    expect(includes(config, include, item({ path: 'a.php5', abspath: '/srv/www/a.php5' }))).toBe(false);
+    // The relative rule would never see "/srv/www/…": absolute includes matched nothing before.
+    expect(included(include, 'a.php')).toBe(false);
+  });
+
+  it('skipDotFiles: the names sersync never fired plugins for (Inotify.cpp FilterEvent)', () => {
+    for (const name of ['.hidden', 'a/.x.swp', 'b~', '4913'])
+      expect(sersyncSkipsName({ path: name, dir: false }), name).toBe(true);
+    for (const name of ['a.txt', 'x/4913a', '.git'])
+      expect(sersyncSkipsName({ path: name, dir: name === '.git' }), name).toBe(false);
+    const config = pluginSchema.parse({ kind: 'socket', id: 's', host: 'h', port: 1, skipDotFiles: true });
+    expect(includes(config, [], item({ path: 'a/.hidden' }))).toBe(false);
+    expect(includes({ ...config, skipDotFiles: false }, [], item({ path: 'a/.hidden' }))).toBe(true);
   });
 });
 
@@ -429,6 +551,35 @@ describe('SocketRunner', () => {
     );
     await eventually(() => expect(lines).toContain('/src/again'));
     for (const c of connections) cleanups.push(async () => c.destroy());
+  });
+
+  it('format "sersync": one connection per path, the absolute path alone (no newline), then closed', async () => {
+    const received: Buffer[] = [];
+    const server = net.createServer((socket) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('end', () => {
+        received.push(Buffer.concat(chunks));
+        socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    const port = (server.address() as net.AddressInfo).port;
+    const runner = new SocketRunner(
+      socketPluginSchema.parse({ kind: 'socket', id: 's', host: '127.0.0.1', port, format: 'sersync' }),
+    );
+    cleanups.push(() => runner.close());
+    expect(await runner.run(item())).toEqual({ ok: true });
+    expect(await runner.run(item({ abspath: '/src/new pic.png' }))).toEqual({ ok: true });
+    expect(await runner.run(item({ abspath: '/src/ü\nb' }))).toEqual({ ok: true });
+    await eventually(() =>
+      expect(received.map((b) => b.toString('utf8'))).toEqual([
+        '/src/a/b.txt',
+        '/src/new pic.png',
+        '/src/ü\nb',
+      ]),
+    );
   });
 
   it('frames names with a newline only in the json format', () => {

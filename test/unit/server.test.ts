@@ -20,6 +20,7 @@ import { startServer, type RunningServer } from '../../electron/server/server.js
 import { AppService } from '../../electron/service/app-service.js';
 import { JsonPairStore, MemorySecretStore } from '../../electron/service/stores.js';
 import type { PairView } from '../../electron/shared/api.js';
+import { stockConfxml } from '../helpers/sersync-config.js';
 
 const TOKEN = 'a'.repeat(64);
 
@@ -364,13 +365,18 @@ describe('headless server', () => {
     service.events.on('recovered', onRecovered);
     try {
       const saved = await call(port, 'savePair', {
-        pair: { id: 'guarded', folder, targets: [{ id: 't1', url: backup }] },
+        pair: {
+          id: 'guarded',
+          folder,
+          targets: [{ id: 't1', url: backup }],
+          deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 3 },
+        },
       });
       expect(saved.status).toBe(200);
       expect(JSON.parse(saved.body).value.deleteGuard).toEqual({
         enabled: true,
         maxShare: 0.5,
-        minEntries: 1000,
+        minEntries: 3,
       });
       await until('the backup has the three files', async () => (await readdir(backup)).length === 3);
       await service.engine.whenIdle('guarded');
@@ -391,8 +397,10 @@ describe('headless server', () => {
         return state.pairs.find((p) => p.id === 'guarded')?.deleteGuard ?? null;
       };
       await until('the guard holds three deletions', async () => (await guardOf())?.held === 3);
-      expect(await guardOf()).toMatchObject({ reason: 'folder-empty', held: 3 });
-      expect((await guardOf())?.message).toMatch(/^deletions paused: the folder .*guarded is empty/);
+      expect(await guardOf()).toMatchObject({ reason: 'mass-delete', held: 3 });
+      expect((await guardOf())?.message).toMatch(
+        /^deletions paused: 3 of 3 entries of .*guarded would be deleted/,
+      );
       expect(events).toEqual(['failure:null:delete-guard']);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect((await readdir(backup)).sort()).toEqual(files);
@@ -413,54 +421,31 @@ describe('headless server', () => {
   });
 });
 
-/** The stock confxml.xml layout (host, debug, fileSystem, filter, failLog, crontab, plugins) around `localpaths`. */
-function stockConfxml(localpaths: string, passwordFile: string): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1"?>
-<head version="2.5">
-    <host hostip="localhost" port="8008"></host>
-    <debug start="false"/>
-    <fileSystem xfs="false"/>
-    <filter start="true">
-	<exclude expression="(.*)\\.svn"></exclude>
-	<exclude expression="(.*)\\.gz"></exclude>
-    </filter>
-    <inotify>
-	<delete start="true"/>
-	<createFolder start="true"/>
-	<createFile start="false"/>
-	<closeWrite start="true"/>
-	<moveFrom start="true"/>
-	<moveTo start="true"/>
-	<attrib start="false"/>
-	<modify start="false"/>
-    </inotify>
-    <sersync>
-${localpaths}
-	<rsync>
-	    <commonParams params="-artuz"/>
-	    <auth start="true" users="backup" passwordfile="${passwordFile}"/>
-	    <userDefinedPort start="true" port="1"/>
-	    <timeout start="true" time="100"/>
-	    <ssh start="false"/>
-	</rsync>
-	<failLog path="/tmp/rsync_fail_log.sh" timeToExecute="60"/>
-	<crontab start="true" schedule="600">
-	    <crontabfilter start="true"><exclude expression="*.php"></exclude></crontabfilter>
-	</crontab>
-	<plugin start="false" name="command"/>
-    </sersync>
-    <plugin name="command">
-	<param prefix="/bin/sh" suffix="" ignoreError="true"/>
+/** The stock confxml.xml (test/fixtures/sersync) around `localpaths`, with a filter, crontab and a CDN login. */
+function stockConfxmlFor(localpaths: string, passwordFile: string): string {
+  return stockConfxml({
+    filter:
+      '    <filter start="true">\n\t<exclude expression="(.*)\\.svn"></exclude>\n\t<exclude expression="(.*)\\.gz"></exclude>\n    </filter>',
+    localpaths,
+    rsyncAttrs: {
+      auth: `start="true" users="backup" passwordfile="${passwordFile}"`,
+      userDefinedPort: 'start="true" port="1"',
+      timeout: 'start="true" time="100"',
+    },
+    crontab:
+      '\t<crontab start="true" schedule="600">\n\t    <crontabfilter start="true"><exclude expression="*.php"></exclude></crontabfilter>\n\t</crontab>',
+    plugins: `    <plugin name="command">
+\t<param prefix="/bin/sh" suffix="" ignoreError="true"/>
     </plugin>
     <plugin name="refreshCDN">
-	<localpath watch="/data0/htdocs/site/">
-	    <cdninfo domainname="ccms.chinacache.com" port="80" username="cdn-user" passwd="cdn-password"/>
-	    <sendurl base="http://pic.example.com/cms"/>
-	    <regexurl regex="false" match="x"/>
-	</localpath>
+\t<localpath watch="/data0/htdocs/site/">
+\t    <cdninfo domainname="ccms.chinacache.com" port="80" username="cdn-user" passwd="cdn-password"/>
+\t    <sendurl base="http://pic.example.com/cms"/>
+\t    <regexurl regex="false" match="x"/>
+\t</localpath>
     </plugin>
-</head>
-`;
+`,
+  });
 }
 
 describe('importSersync through the headless server', () => {
@@ -508,10 +493,10 @@ describe('importSersync through the headless server', () => {
       pair: { id: 'www', folder: siteA, targets: [{ id: 't1', url: 'rsync://127.0.0.1:1/data' }] },
     });
     expect(existing.status).toBe(200);
-    const xml = stockConfxml(
+    const xml = stockConfxmlFor(
       [
         `\t<localpath watch="${siteA}">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t</localpath>`,
-        `\t<localpath watch="${siteB}/">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t    <remote ip="::1" name="tongbu1"/>\n\t</localpath>`,
+        `\t<localpath watch="${siteB}/">\n\t    <remote ip="127.0.0.1" name="tongbu2"/>\n\t    <remote ip="::1" name="tongbu2"/>\n\t</localpath>`,
       ].join('\n'),
       passwordFile,
     );
@@ -536,8 +521,8 @@ describe('importSersync through the headless server', () => {
       },
     ]);
     expect(second?.targets.map((target) => [target.url, target.passwordFile])).toEqual([
-      ['rsync://backup@127.0.0.1:1/tongbu1', passwordFile],
-      ['rsync://backup@[::1]:1/tongbu1', passwordFile],
+      ['rsync://backup@127.0.0.1:1/tongbu2', passwordFile],
+      ['rsync://backup@[::1]:1/tongbu2', passwordFile],
     ]);
     expect(first?.name).toBeUndefined(); // titled by the folder's name in the window, like a pair from the form
     expect(first).toMatchObject({
@@ -562,7 +547,7 @@ describe('importSersync through the headless server', () => {
     // Plugins and the fail log are listed, not imported; the CDN login never appears.
     expect(planned.plugins.map((plugin) => plugin.kind)).toEqual(['command', 'refreshCDN', 'failLog']);
     expect(planned.plugins[0]?.detail).toBe(
-      'runs /bin/sh PATH for each new or changed path (switched off in the file)',
+      'runs /bin/sh PATH for each new, changed or deleted path (switched off in the file)',
     );
     expect(planned.plugins[2]?.detail).toMatch(
       /^records failed paths in \/tmp\/rsync_fail_log\.log and retries them every 60 min/,
@@ -594,19 +579,27 @@ describe('importSersync through the headless server', () => {
       return state?.targets[0]?.error?.kind === 'connection-refused';
     });
 
-    // Importing the same file again suffixes each taken id with the next free number; nothing is replaced.
+    // Importing the same file again would sync both folders into targets other pairs already mirror into: the
+    // preview says why for each, and applying it is refused with nothing saved.
+    const againPreview = await call(port, 'importSersync', { xml });
+    const againPlan = JSON.parse(againPreview.body).value as ImportValue;
+    expect(againPlan.pairs.map((pair) => pair.id)).toEqual(['www-4', 'www-2-2']);
+    expect(againPlan.warnings.filter((w) => w.includes('is not imported'))).toHaveLength(2);
+    expect(againPlan.warnings).toContainEqual(
+      expect.stringMatching(
+        /is the same place as pair "www-3"'s target .*the two would delete each other's files/,
+      ),
+    );
     const again = await call(port, 'importSersync', { xml, apply: true });
-    expect((JSON.parse(again.body).value as ImportValue).pairs.map((pair) => pair.id)).toEqual([
-      'www-4',
-      'www-2-2',
-    ]);
-    expect(await ids()).toEqual(['www', 'www-3', 'www-2', 'www-4', 'www-2-2']);
+    expect(again.status).toBe(400);
+    expect(JSON.parse(again.body).error.message).toMatch(/is not imported: pair "www-4": target/);
+    expect(await ids()).toEqual(['www', 'www-3', 'www-2']);
     for (const id of await ids()) await call(port, 'removePair', { pairId: id });
   });
 
   it('refuses a malformed file with its line and column, and saves nothing', async () => {
     const passwordFile = path.join(work, 'rsync.pas');
-    const good = stockConfxml(
+    const good = stockConfxmlFor(
       `\t<localpath watch="${work}">\n\t    <remote ip="127.0.0.1" name="tongbu1"/>\n\t</localpath>`,
       passwordFile,
     );

@@ -1,4 +1,4 @@
-// The plugin configuration schema (command, socket, http): what runs for each changed path, where, and with
+// The plugin configuration schema (command, socket, http, cdn): what runs for each changed path, where, and with
 // which limits. Plain data validated with zod, so the desktop app can store it beside the pairs. No I/O here.
 import { z } from 'zod';
 
@@ -49,6 +49,16 @@ const common = {
   pairs: z.array(z.string()).default([]),
   /** Regexes (full match on the relative path or one of its ancestors); empty = every path. */
   include: z.array(z.string().refine(validRegex, 'not a valid regular expression')).default([]),
+  /**
+   * What `include` is matched against: "relative" (the relative path or one of its ancestors) or "absolute"
+   * (the whole absolute path, nothing else: sersync's command plugin filter).
+   */
+  includeOn: z.enum(['relative', 'absolute']).default('relative'),
+  /**
+   * Skip files (not directories) whose name starts with "." or ends with "~", and "4913": sersync never fired
+   * its plugins for those names. The files are still synced.
+   */
+  skipDotFiles: z.boolean().default(false),
   changes: z
     .array(z.enum(['upsert', 'delete']))
     .min(1)
@@ -77,8 +87,12 @@ export const socketPluginSchema = z.strictObject({
   kind: z.literal('socket'),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65_535),
-  /** path: the absolute path and "\n"; json: one JSON object per line {pair, path, abspath, change, dir}. */
-  format: z.enum(['path', 'json']).default('path'),
+  /**
+   * path: the absolute path and "\n" on one persistent connection; json: one JSON object per line {pair, path,
+   * abspath, change, dir}; sersync: one connection per path carrying the absolute path alone (no newline), then
+   * closed, as sersync 2.5.4 sends it.
+   */
+  format: z.enum(['path', 'json', 'sersync']).default('path'),
   timeoutMs: z.number().int().min(100).max(600_000).default(5_000),
   retries: z.number().int().min(0).max(100).default(3),
   concurrency: z.number().int().min(1).max(1).default(1),
@@ -103,14 +117,38 @@ export const httpPluginSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(16).default(4),
 });
 
+/**
+ * sersync's refreshCDN: one `HEAD /index.jsp?user=…&pswd=…&ok=ok&urls=URL HTTP/1.0` request per changed path
+ * to host:port (`&dirs=URL/` for a directory), URL = base + the path after the folder, or with `match`, base +
+ * group 1 + what follows the match in the absolute path.
+ */
+export const cdnPluginSchema = z.strictObject({
+  ...common,
+  kind: z.literal('cdn'),
+  /** sersync's cdninfo domainname: connected to, and sent as the Host header. */
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535).default(80),
+  username: z.string().default(''),
+  passwd: z.string().default(''),
+  /** sersync's sendurl base, e.g. "http://pic.example.com/cms". */
+  base: z.string().min(1),
+  /** sersync's regexurl match (used when regex="true"): searched in the absolute path. */
+  match: z.string().refine(validRegex, 'not a valid regular expression').nullable().default(null),
+  timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  retries: z.number().int().min(0).max(100).default(3),
+  concurrency: z.number().int().min(1).max(16).default(4),
+});
+
 export const pluginSchema = z.discriminatedUnion('kind', [
   commandPluginSchema,
   socketPluginSchema,
   httpPluginSchema,
+  cdnPluginSchema,
 ]);
 
 export type CommandPluginConfig = z.infer<typeof commandPluginSchema>;
 export type SocketPluginConfig = z.infer<typeof socketPluginSchema>;
 export type HttpPluginConfig = z.infer<typeof httpPluginSchema>;
+export type CdnPluginConfig = z.infer<typeof cdnPluginSchema>;
 export type PluginConfig = z.infer<typeof pluginSchema>;
 export type PluginConfigInput = z.input<typeof pluginSchema>;

@@ -4,6 +4,7 @@
 // fails is logged with what to do; it never stops syncing or other plugins.
 import path from 'node:path';
 import type { EngineEvents } from '../../shared/state.js';
+import { CdnRunner } from './cdn.js';
 import { CommandRunner } from './command.js';
 import type { PluginConfig } from './config.js';
 import { HttpRunner } from './http.js';
@@ -51,6 +52,8 @@ export function createRunner(config: PluginConfig, log: PluginLog): PluginRunner
       return new SocketRunner(config);
     case 'http':
       return new HttpRunner(config);
+    case 'cdn':
+      return new CdnRunner(config);
   }
 }
 
@@ -68,6 +71,21 @@ export function included(include: readonly RegExp[], rel: string): boolean {
     if (slash <= 0) return false;
     candidate = candidate.slice(0, slash);
   }
+}
+
+/** A name sersync never fired plugins for: a file named "4913", starting with "." or ending with "~". */
+export function sersyncSkipsName(item: Pick<PluginItem, 'path' | 'dir'>): boolean {
+  if (item.dir) return false;
+  const name = item.path.slice(item.path.lastIndexOf('/') + 1);
+  return name === '4913' || name.startsWith('.') || name.endsWith('~');
+}
+
+/** Whether a plugin's include filter lets the item through (on the relative or the absolute path). */
+export function includes(config: PluginConfig, include: readonly RegExp[], item: PluginItem): boolean {
+  if (config.skipDotFiles && sersyncSkipsName(item)) return false;
+  if (config.includeOn === 'absolute')
+    return include.length === 0 || include.some((re) => re.test(item.abspath));
+  return included(include, item.path);
 }
 
 /**
@@ -182,7 +200,7 @@ export class PluginHost {
     for (const change of info.changes) {
       this.#plugins.forEach((plugin, index) => {
         const item = scopeChange(plugin.config, info.pairId, info.folder, change);
-        if (item && included(plugin.include, item.path)) perPlugin[index]?.push(item);
+        if (item && includes(plugin.config, plugin.include, item)) perPlugin[index]?.push(item);
       });
     }
     if (perPlugin.every((items) => items.length === 0)) return;

@@ -1,12 +1,13 @@
-// The socket plugin (sersync's deshost): one persistent TCP connection, one line per changed path (the
-// absolute path, or a JSON object), reconnecting when the listener went away. A write that fails is retried
-// by the queue with backoff.
+// The socket plugin (sersync's deshost). Format "sersync": one TCP connection per changed path carrying the
+// absolute path alone (no newline), then closed, byte for byte what sersync 2.5.4 sends. Formats "path" and
+// "json": one persistent connection, one line per changed path, reconnecting when the listener went away.
+// A send that fails is retried by the queue with backoff.
 import net from 'node:net';
 import type { SocketPluginConfig } from './config.js';
 import type { Outcome } from './queue.js';
 import type { PluginItem, PluginRunner } from './runner.js';
 
-export function socketLine(item: PluginItem, format: SocketPluginConfig['format']): string | null {
+export function socketLine(item: PluginItem, format: 'path' | 'json'): string | null {
   if (format === 'json') {
     return `${JSON.stringify({ pair: item.pairId, path: item.path, abspath: item.abspath, change: item.change, dir: item.dir })}\n`;
   }
@@ -59,8 +60,34 @@ export class SocketRunner implements PluginRunner {
     return this.#connecting;
   }
 
+  /** sersync's framing: connect, write the absolute path, close. */
+  async #sendOnce(item: PluginItem): Promise<Outcome> {
+    const error = await new Promise<string | null>((resolve) => {
+      const socket = net.connect({ host: this.#config.host, port: this.#config.port });
+      socket.setNoDelay(true);
+      socket.setTimeout(this.#config.timeoutMs, () => {
+        socket.destroy();
+        resolve(`no answer within ${this.#config.timeoutMs} ms`);
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      socket.once('connect', () => {
+        socket.end(Buffer.from(item.abspath, 'utf8'), () => {
+          socket.destroy();
+          resolve(null);
+        });
+      });
+    });
+    if (error === null) return { ok: true };
+    return {
+      ok: false,
+      retry: true,
+      message: `cannot send to ${this.#where} (${error}): is the listener running and reachable?`,
+    };
+  }
+
   async run(item: PluginItem): Promise<Outcome> {
-    const line = socketLine(item, this.#config.format);
+    if (this.#config.format === 'sersync') return this.#sendOnce(item);
+    const line = socketLine(item, this.#config.format === 'json' ? 'json' : 'path');
     if (line === null) {
       return {
         ok: false,

@@ -47,8 +47,8 @@ export function expandTemplate(template: string, values: TemplateValues, mode: '
 
 /**
  * Values from a `match` regex searched in the absolute path: {0} the whole match, {1}..{9} the groups, {from1}
- * the absolute path from the start of group 1 to its end with leading "/" removed (sersync's regexurl rule:
- * ".../site/jx3.xoyo.com/images/a.png" with "site([/a-z0-9]*).xoyo.com/images" gives "jx3.xoyo.com/images/a.png").
+ * the absolute path from the start of group 1 to its end with leading "/" removed (".../site/jx3.xoyo.com/a.png"
+ * with "site([/a-z0-9]*).xoyo.com" gives "jx3.xoyo.com/a.png"). sersync's own refreshCDN rule is cdn.ts.
  */
 export function matchValues(regex: RegExp, abspath: string): TemplateValues | null {
   const m = regex.exec(abspath);

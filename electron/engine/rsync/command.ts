@@ -25,10 +25,11 @@ export interface CommandSpec {
   passwordFile: string | null;
   /** Glob excludes (rsync semantics), used by full syncs. */
   excludeGlobs: readonly string[];
-  /** Full syncs: literal exclude rules for regex excludes come on stdin (NUL-separated). */
-  excludeLiterals?: boolean;
-  /** Tree syncs: a file of NUL-separated literal exclude rules (stdin carries the directory list). */
-  excludeFile?: string | null;
+  /**
+   * Full and tree syncs: a private file of NUL-separated filter rules (literal excludes for regex excludes,
+   * protect rules for entries the pair keeps), passed with --filter=merge.
+   */
+  filterFile?: string | null;
   /** Date stamp for the versions folder (YYYY-MM-DD). */
   today: string;
   /** Full syncs: --max-delete (0 = report, delete nothing); null = no limit. */
@@ -61,14 +62,14 @@ export function buildArgs(spec: CommandSpec): string[] {
     args.push('--recursive', '--ignore-times', '--from0', '--files-from=-');
     if (deletion !== 'keep') args.push('--delete', '--force');
     args.push(...rsyncExcludeArgs(spec.excludeGlobs));
-    if (spec.excludeFile) args.push(`--exclude-from=${spec.excludeFile}`);
+    if (spec.filterFile) args.push(`--filter=merge ${spec.filterFile}`);
   } else {
     if (deletion !== 'keep') args.push('--delete', '--force');
     if (deletion !== 'keep' && spec.maxDelete !== undefined && spec.maxDelete !== null) {
       args.push(`--max-delete=${spec.maxDelete}`);
     }
     args.push(...rsyncExcludeArgs(spec.excludeGlobs));
-    if (spec.excludeLiterals) args.push('--from0', '--exclude-from=-');
+    if (spec.filterFile) args.push('--from0', `--filter=merge ${spec.filterFile}`);
   }
   if (deletion === 'versions') {
     args.push('--backup', `--backup-dir=${VERSIONS_DIR}/${spec.today}`, `--exclude=/${VERSIONS_DIR}`);

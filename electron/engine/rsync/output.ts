@@ -37,9 +37,10 @@ export function parseLine(line: string): OutputItem | null {
     if (first < 0 || second < 0 || third < 0) return null;
     const itemize = body.slice(0, first);
     let name = unescapeName(body.slice(third + 1));
-    const isDir = itemize[1] === 'd' || name.endsWith('/');
-    if (name.endsWith('/')) name = name.slice(0, -1);
     const deleted = itemize.startsWith('*deleting');
+    // "*deleting" has no file-type column: a deleted directory is known by its trailing "/".
+    const isDir = (!deleted && itemize[1] === 'd') || name.endsWith('/');
+    if (name.endsWith('/')) name = name.slice(0, -1);
     return {
       type: 'file',
       path: name,

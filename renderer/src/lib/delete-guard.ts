@@ -25,7 +25,7 @@ function deletions(count: number): string {
   return `${count} ${count === 1 ? 'deletion' : 'deletions'}`;
 }
 
-/** "3 deletions held"; a full sync stopped at its limit holds deletions it has not counted. */
+/** "3 deletions held", counted in entries (an rm -rf of 1,400 files is 1,400). */
 export function heldText(held: number): string {
   return held > 0 ? `${deletions(held)} held` : 'deletions held (found by a full sync)';
 }
@@ -36,6 +36,11 @@ export function confirmText(held: number): string {
   return `${what} be applied to every target of this pair; the backup will then mirror the folder as it is now.`;
 }
 
+/** "and 1,300 more" under a list of the first paths held. */
+export function moreText(listed: number, total: number): string | null {
+  return total > listed ? `and ${(total - listed).toLocaleString('en-US')} more` : null;
+}
+
 /** What the guard is about, in a few words, for headings. */
 export function guardReasonText(guard: Pick<DeleteGuardState, 'reason'>): string {
   switch (guard.reason) {
@@ -43,8 +48,8 @@ export function guardReasonText(guard: Pick<DeleteGuardState, 'reason'>): string
       return 'the folder is gone';
     case 'folder-replaced':
       return 'the folder was replaced';
-    case 'folder-empty':
-      return 'the folder is empty';
+    case 'folder-unmounted':
+      return "the folder's disk was unmounted";
     case 'mass-delete':
       return 'most of the folder would be deleted';
   }

@@ -18,6 +18,7 @@ import type {
   PairState,
   SyncError,
   TargetState,
+  ExistingDataState,
 } from '../../../electron/shared/state.ts';
 import { guardError } from './delete-guard.ts';
 import type { ConnectionStatus, Transport } from './transport/index.ts';
@@ -34,6 +35,8 @@ export interface Failure {
   error: SyncError;
   /** Set when this entry is the pair's tripped delete guard (deletions held until the user confirms). */
   guard: DeleteGuardState | null;
+  /** Set when a new pair's first sync found data on this target and waits for the user's choice. */
+  existing?: ExistingDataState | null;
 }
 
 const batchKey = (batch: BatchSummary): string => `${batch.pairId}/${batch.targetId}/${batch.runId}`;
@@ -75,7 +78,13 @@ export class AppState {
         failures.push({ ...base, targetId: null, url: null, error: pair.watcher.error });
       for (const target of pair.targets) {
         if (target.error)
-          failures.push({ ...base, targetId: target.id, url: target.url, error: target.error });
+          failures.push({
+            ...base,
+            targetId: target.id,
+            url: target.url,
+            error: target.error,
+            existing: target.existing,
+          });
       }
     }
     return failures;
@@ -238,9 +247,17 @@ export class AppState {
     await this.#client.call('resume', { pairId });
   }
 
-  /** Releases the deletions the pair's delete guard holds back (the user confirmed them). */
+  /**
+   * Releases the deletions the pair's delete guard holds back (the user confirmed them); on a new pair, also
+   * deletes the data its first sync found on the targets (mirror).
+   */
   async confirmDeletions(pairId: string): Promise<void> {
     await this.#client.call('confirmDeletions', { pairId });
+  }
+
+  /** Keeps the data a new pair's first sync found on a target (merge). */
+  async keepExisting(pairId: string, targetId?: string): Promise<void> {
+    await this.#client.call('keepExisting', targetId === undefined ? { pairId } : { pairId, targetId });
   }
 
   async refreshSettings(): Promise<void> {

@@ -241,10 +241,12 @@ describe('NotificationPolicy and the delete guard', () => {
     error: syncError({ kind: 'delete-guard', class: 'config', message: GUARD_MESSAGE, exitCode: null }),
   });
   const guard: DeleteGuardState = {
-    reason: 'folder-empty',
+    reason: 'folder-unmounted',
     message: GUARD_MESSAGE,
     since: '2025-01-01T00:00:00.000Z',
     held: 3,
+    paths: [],
+    pathsTotal: 0,
   };
   const names = ['photos', 'docs', 'music', 'video'];
   // Every pair of `names`: its guard tripped when in `guarded`, its folder gone when in `gone`, its target

@@ -30,6 +30,8 @@ export function target(overrides: Partial<TargetState> = {}): TargetState {
     error: null,
     today: { date: '2025-01-01', files: 0, bytes: 0 },
     current: null,
+    existing: null,
+    keepsExisting: false,
     ...overrides,
   };
 }

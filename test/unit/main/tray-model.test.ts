@@ -260,10 +260,12 @@ describe('helpers', () => {
 
 describe('a tripped delete guard', () => {
   const guard = (held = 3): DeleteGuardState => ({
-    reason: 'folder-empty',
+    reason: 'folder-unmounted',
     message: 'deletions paused: the folder /home/me/Photos is empty but its backup is not; …',
     since: '2025-01-01T00:00:00.000Z',
     held,
+    paths: [],
+    pathsTotal: 0,
   });
   // The engine's state for a tripped pair: status error, targets idle (their other changes still sync).
   const guarded = (overrides: Parameters<typeof pair>[0] = {}) =>

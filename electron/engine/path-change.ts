@@ -1,0 +1,53 @@
+// What happened to one path, as it travels from the coalescer through the delete guard to a target's queue,
+// and the one rule for combining two changes to the same path (lsyncd's single combiner table). Pure.
+import type { RelPath } from './byte-path.js';
+
+/** upsert: send what is there; delete: remove it; tree: a directory was replaced, re-send it recursively. */
+export type Change = 'upsert' | 'delete' | 'tree';
+
+export interface PathChange {
+  path: RelPath;
+  change: Change;
+  dir: boolean;
+  /** For a delete: how many entries it removes (a directory counts its subtree); the delete guard weighs it. */
+  entries?: number;
+}
+
+/**
+ * The newer change `next` to a path that already has `prev` pending. Every place that holds changes by path
+ * (the coalescer, a target's queue and its retries, the delete guard's held deletions) combines them here:
+ *
+ * | prev \ next    | upsert file | upsert dir | tree | delete                                   |
+ * |----------------|-------------|------------|------|------------------------------------------|
+ * | none / upsert  | upsert      | upsert     | tree | delete                                   |
+ * | tree           | tree (1)    | tree (1)   | tree | delete                                   |
+ * | delete         | upsert      | tree (2)   | tree | delete, the larger entry count, dir kept  |
+ *
+ * (1) a replaced directory stays a tree change through later events on it (a chmod must not undo it; a
+ *     "changed" event does not say whether its path is a directory, and a directory replaced by a file
+ *     arrives as a delete first);
+ * (2) a directory created where a deletion had not gone out yet replaces the old one: what it held must go.
+ * A delete always wins: even a name created and deleted in one window is deleted on the target (it may have
+ * replaced an existing file, and a full sync may have copied it meanwhile).
+ */
+export function combine(prev: PathChange | undefined, next: PathChange): PathChange {
+  if (next.change === 'delete') {
+    if (prev?.change !== 'delete') return next;
+    return {
+      ...next,
+      dir: next.dir || prev.dir,
+      entries: Math.max(next.entries ?? 1, prev.entries ?? 1),
+    };
+  }
+  if (next.change === 'upsert' && (prev?.change === 'tree' || (next.dir && prev?.change === 'delete'))) {
+    return { path: next.path, change: 'tree', dir: true };
+  }
+  return next;
+}
+
+/** Entries a list of changes deletes (a directory delete counts its subtree). */
+export function deletedEntries(changes: Iterable<PathChange>): number {
+  let total = 0;
+  for (const change of changes) if (change.change === 'delete') total += change.entries ?? 1;
+  return total;
+}

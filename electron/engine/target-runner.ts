@@ -1,0 +1,650 @@
+// One target of a pair: its queue, the queue's persistence, today's totals and the transfer in progress, and
+// the execution of every job as rsync runs (planned by run-plan.ts, read back by readOutcome). Full syncs
+// delete nothing before they know what they would delete: a first pass with --max-delete=0 sends every change
+// and counts the deletions; the delete guard (or, on a new pair's first sync, the user) decides whether a
+// second pass deletes them.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RsyncOptions } from '../shared/config.js';
+import type { BatchSummary, ExistingDataState, SyncError, TargetState } from '../shared/state.js';
+import { absolute, ancestors, display, type RelPath } from './byte-path.js';
+import type { DeleteGuard } from './delete-guard.js';
+import { excludeGlobs, type ExcludeMatcher } from './excludes.js';
+import type { PairContext, EnginePairConfig, EngineTargetConfig } from './pair-types.js';
+import type { PairingRecord, PairingStore } from './pairing-store.js';
+import type { PathChange } from './path-change.js';
+import { QueueStore } from './queue-store.js';
+import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type RunSpec } from './run-plan.js';
+import { runRsync } from './rsync/runner.js';
+import { pruneBelowDeleted } from './rsync/deletion-list.js';
+import { classifyFailure } from './rsync/exit-codes.js';
+import { FULL_CAPABILITIES, type ServerCapabilities } from './rsync/server-capabilities.js';
+import { TargetServer } from './rsync/target-server.js';
+import { findRecentlyChanged, RECENT_MS } from './recent-files.js';
+import { describeTarget, destinationArg, parseTarget, type Target } from './rsync/target.js';
+import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
+import { findExcluded } from './tree-walk.js';
+import type { FolderProbe } from './folder-probe.js';
+
+/**
+ * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
+ * temporary ".NAME.XXXXXX" file behind, which only a full sync (its --delete) removes.
+ */
+const OUTAGE_KINDS: ReadonlySet<SyncError['kind']> = new Set([
+  'connection-refused',
+  'unreachable',
+  'timeout',
+  'connection-lost',
+]);
+
+/** How many names a run's summary and an existing-data report list. */
+const LISTED = 100;
+/** How many deleted paths a listing keeps to find the top-most ones among (beyond it, the first ones). */
+const LISTING_LIMIT = 100_000;
+
+export function targetId(config: { id?: string | undefined }, index: number): string {
+  return config.id ?? `t${index + 1}`;
+}
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** What a target needs from its pair. */
+export interface TargetHost {
+  readonly pairId: string;
+  readonly config: EnginePairConfig;
+  readonly ctx: PairContext;
+  readonly root: Buffer;
+  readonly excluded: ExcludeMatcher;
+  readonly guard: DeleteGuard;
+  readonly probe: FolderProbe;
+  readonly pairings: PairingStore;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+  makeError(kind: SyncError['kind'], message: string, cls?: SyncError['class']): SyncError;
+}
+
+/** What one rsync run did. */
+interface RunReport {
+  reading: RunReading;
+  exitCode: number | null;
+  deletedPaths: RelPath[];
+  /** With listAll: every path the run deleted (or, dry, would delete). */
+  allDeleted: RelPath[] | null;
+  /** How many entries it deleted (or would delete). */
+  deleted: number;
+}
+
+export class TargetRunner {
+  readonly id: string;
+  readonly config: EngineTargetConfig;
+  readonly target: Target;
+  readonly label: string;
+  readonly options: RsyncOptions;
+  readonly queue: TargetQueue;
+  /** The server's capabilities (probed before the first run, again after an outage) and its sub-path. */
+  readonly server: TargetServer;
+  configError: SyncError | null = null;
+  /** What the server accepts, for the runs of the job in progress (set by #execute). */
+  #caps: ServerCapabilities = FULL_CAPABILITIES;
+  readonly #host: TargetHost;
+  readonly #store: QueueStore | null;
+  #today: { date: string; files: number; bytes: number };
+  #current: TargetState['current'] = null;
+  /** The target went away (or a transfer broke off) since its last success: resync it fully on return. */
+  #outage = false;
+  /** null until loaded; then the first sync is done (a record) or not (null record, `#paired` false). */
+  #pairing: PairingRecord | null = null;
+  #existing: ExistingDataState | null = null;
+  /** The user's answer to existing data or to the guard: the next full sync may delete without limit. */
+  #mirrorGranted = false;
+  /** Started with --keep-existing: data found by the first sync is kept without asking. */
+  #keepGranted = false;
+
+  constructor(config: EngineTargetConfig, index: number, host: TargetHost) {
+    this.#host = host;
+    this.id = targetId(config, index);
+    this.config = config;
+    let target: Target;
+    try {
+      target = parseTarget(config.url);
+    } catch (error) {
+      target = { kind: 'local', path: '/nonexistent' };
+      this.configError = host.makeError('bad-config', (error as Error).message);
+    }
+    this.target = target;
+    this.label = this.configError ? config.url : describeTarget(target);
+    this.options = { ...host.config.rsync, ...config.rsync };
+    this.#today = { date: day(host.ctx.clock.now()), files: 0, bytes: 0 };
+    this.server = new TargetServer({
+      rsync: host.ctx.rsync,
+      target,
+      label: this.label,
+      deletion: host.config.deletion,
+      options: this.options,
+      password: config.password ?? null,
+      passwordFile: config.passwordFile ?? null,
+      log: (level, message) => host.log(level, message),
+    });
+    this.queue = new TargetQueue({
+      concurrency: config.concurrency,
+      maxBatch: host.ctx.maxBatch,
+      clock: host.ctx.clock,
+      execute: (job, runId) => this.#execute(job, runId),
+      onChange: () => {
+        this.#store?.changed();
+        host.ctx.emit('state', host.pairId);
+      },
+      onError: (error) => {
+        if (OUTAGE_KINDS.has(error.kind)) {
+          this.#outage = true;
+          // The server may come back as another rsync: probe it again before the next attempt.
+          this.server.invalidate();
+        }
+        host.ctx.emit('failure', { pairId: host.pairId, targetId: this.id, error });
+        host.log('error', `${this.label}: ${error.message}`);
+      },
+      onRecovered: () => {
+        host.ctx.emit('recovered', { pairId: host.pairId, targetId: this.id });
+        host.log('info', `${this.label}: back in sync`);
+        if (this.#outage) {
+          this.#outage = false;
+          // Also proves that nothing was lost while it was away.
+          this.queue.requestFullSync('after an outage');
+        }
+      },
+    });
+    this.#store =
+      host.ctx.stateDir && !this.configError
+        ? new QueueStore({
+            stateDir: host.ctx.stateDir,
+            folder: host.config.folder,
+            target: config.url,
+            snapshot: () => this.queue.unfinished(),
+          })
+        : null;
+  }
+
+  /** Loads what the last run left: unfinished paths and whether this pair's first sync is done. */
+  async load(): Promise<PathChange[]> {
+    if (this.configError) return [];
+    this.#pairing = await this.#host.pairings.load(this.#host.config.folder, this.config.url);
+    return (await this.#store?.load()) ?? [];
+  }
+
+  get paired(): boolean {
+    return this.#pairing !== null;
+  }
+
+  get existing(): ExistingDataState | null {
+    return this.#existing;
+  }
+
+  /** The user confirmed deletions: the next full sync of this target may delete without limit. */
+  grantMirror(): void {
+    this.#mirrorGranted = true;
+  }
+
+  /** Data the first sync finds on the target is kept (merge) without asking. */
+  grantKeep(): void {
+    this.#keepGranted = true;
+  }
+
+  /**
+   * The user's answer to data found on the target by the first sync: mirror deletes it (a full sync without
+   * limit), keep protects it from every later deletion. Returns false when nothing was waiting for an answer.
+   */
+  async answerExisting(choice: 'mirror' | 'keep'): Promise<boolean> {
+    if (!this.#existing) return false;
+    if (choice === 'keep' && !(await this.#keep(0))) return false;
+    if (choice === 'mirror') {
+      this.#existing = null;
+      this.#mirrorGranted = true;
+      this.#host.log('info', `${this.label}: mirroring the folder; entries not in it will be deleted`);
+      this.queue.requestFullSync('existing data: mirror');
+    }
+    this.#host.ctx.emit('recovered', { pairId: this.#host.pairId, targetId: this.id });
+    this.#host.ctx.emit('state', this.#host.pairId);
+    return true;
+  }
+
+  state(): TargetState {
+    const queue = this.queue;
+    const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+    const existingError = this.#existing ? this.#existingError(this.#existing) : null;
+    return {
+      id: this.id,
+      url: this.config.url,
+      kind: this.target.kind,
+      status: this.configError ? 'stopped' : existingError ? 'error' : queue.status,
+      queued: queue.queued,
+      inFlight: queue.inFlight,
+      runs: queue.runs,
+      fullSyncRunning: queue.fullSyncRunning,
+      lastSuccessAt: iso(queue.lastSuccessAt),
+      lastFullSyncAt: iso(queue.lastFullSyncAt),
+      error: this.configError ?? existingError ?? queue.error,
+      today: { ...this.#today },
+      current: this.#current,
+      existing: this.#existing,
+      keepsExisting: (this.#pairing?.kept.length ?? 0) > 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.#store?.save();
+  }
+
+  /** A queue job: flat paths in one rsync run, replaced directories (tree changes) recursively in another. */
+  async #execute(job: Job, runId: number): Promise<JobOutcome> {
+    // What this target's server accepts (probed before its first run and after an outage; sub-path made).
+    const prepared = await this.server.prepare();
+    if (!prepared.ok) {
+      const result = prepared.result;
+      const error = classifyFailure({
+        target: this.label,
+        user: this.target.kind === 'local' ? null : this.target.user,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        ...(result.spawnError ? { spawnError: result.spawnError } : {}),
+        ...(prepared.refused ? { refused: prepared.refused } : {}),
+      });
+      return { ok: false, exitCode: result.exitCode, error, partial: false };
+    }
+    this.#caps = prepared.capabilities;
+    if (job.kind === 'full') {
+      const started = this.#host.ctx.clock.now();
+      const outcome = await this.#fullSync(job.reason, runId);
+      if (!outcome.ok || this.#caps.modifyWindowNs) return outcome;
+      // No --modify-window=-1 (rsync 3.1.2): files changed in the seconds before this sync are sent again by
+      // content, in case the server's copy has the same size and the same whole-second mtime.
+      const recent = await findRecentlyChanged(this.#host.root, this.#host.excluded, started - RECENT_MS);
+      if (recent.length === 0) return outcome;
+      const changes = recent.map((p): PathChange => ({ path: p, change: 'upsert', dir: false }));
+      return this.#pathsRun({ kind: 'paths', changes }, runId);
+    }
+    const trees = job.changes.filter((c) => c.change === 'tree');
+    if (trees.length === 0) return this.#pathsRun({ kind: 'paths', changes: job.changes }, runId);
+    const flat = job.changes.filter((c) => c.change !== 'tree');
+    if (flat.length > 0) {
+      const outcome = await this.#pathsRun({ kind: 'paths', changes: flat }, runId);
+      if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? flat), ...trees] };
+    }
+    const report = await this.#run({ kind: 'tree', changes: trees }, runId);
+    if (report.reading.ok) return this.#outcome(report);
+    // A replaced directory that is gone again (or whose parent went away) becomes a delete of what is missing.
+    const rechecked = await this.#recheck(trees);
+    return {
+      ...this.#outcome(report),
+      retry: rechecked.map((c) => (c.change === 'upsert' && c.dir ? { ...c, change: 'tree' } : c)),
+    };
+  }
+
+  async #pathsRun(spec: RunSpec & { kind: 'paths' }, runId: number): Promise<JobOutcome> {
+    // rsync < 3.2.3 aborts on a deleted directory listed with entries below it: those entries are left out.
+    let run = spec;
+    if (!this.#caps.nestedDeletes && this.#host.config.deletion !== 'keep') {
+      const kept = new Set(
+        await pruneBelowDeleted(
+          this.#host.root,
+          spec.changes.map((c) => c.path),
+        ),
+      );
+      run = { kind: 'paths', changes: spec.changes.filter((c) => kept.has(c.path)) };
+    }
+    const report = await this.#run(run, runId);
+    const outcome = this.#outcome(report);
+    const { reading } = report;
+    if (reading.ok) return outcome;
+    // 24: vanished; 2 with "invalid path from sender" (classified vanished): rsync < 3.2.3 met a directory
+    // deleted after the list was made, with entries below it. Either way what is gone is deleted at the top.
+    if (report.exitCode === 24 || reading.error?.kind === 'vanished') {
+      outcome.retry = await this.#recheck(spec.changes);
+    } else if (report.exitCode === 23 && reading.failed) {
+      // Only the files rsync named are retried, when it named each one (else the whole batch is).
+      const failed = named(spec.changes, reading.failed);
+      if (failed.length === reading.failed.length) {
+        // A file that is gone by now (its directory was renamed or deleted during the run: "link_stat ...
+        // No such file or directory") is no failure: it becomes a deletion at once, like a vanished one.
+        outcome.retry = await this.#recheck(failed);
+        if (outcome.retry.every((change) => change.change === 'delete')) {
+          outcome.partial = false;
+          outcome.error = {
+            kind: 'vanished',
+            class: 'transient',
+            message: `some files vanished while being sent to ${this.label}; checking them again`,
+          };
+        }
+      }
+    }
+    if (this.#host.ctx.hasListeners('paths-failed')) {
+      this.#host.ctx.emit('paths-failed', {
+        pairId: this.#host.pairId,
+        targetId: this.id,
+        paths: (outcome.retry ?? spec.changes).slice(0, 1000).map((c) => display(c.path)),
+        exitCode: report.exitCode,
+        error: reading.error ? { kind: reading.error.kind, message: reading.error.message } : null,
+      });
+    }
+    return outcome;
+  }
+
+  #outcome(report: RunReport): JobOutcome {
+    const { reading } = report;
+    return { ok: reading.ok, exitCode: report.exitCode, error: reading.error, partial: reading.partial };
+  }
+
+  /**
+   * A full sync: the first pass sends everything and deletes nothing, counting what it would delete. Then,
+   * unless the guard is off or the user already agreed: on a new pair, entries the folder doesn't have are
+   * somebody else's until the user says otherwise; on a known pair, the guard judges the loss.
+   */
+  async #fullSync(reason: string, runId: number): Promise<JobOutcome> {
+    const host = this.#host;
+    const deletes = host.config.deletion !== 'keep';
+    const guarded = host.config.deleteGuard.enabled;
+    // A folder replaced since it was watched is never mirrored without asking.
+    const problem = deletes ? await host.probe.check() : null;
+    if (problem) host.guard.trip(problem);
+    const unlimited = !deletes || (this.#mirrorGranted && !host.guard.tripped) || (!guarded && this.paired);
+    this.#mirrorGranted = false;
+    const first = await this.#run({ kind: 'full', reason }, runId, { maxDelete: unlimited ? null : 0 });
+    let skipped = first.reading.deletionsSkipped;
+    if (!completed(first)) return this.#fullOutcome(first);
+    if (skipped === null || skipped === 0) {
+      if (!this.paired) await this.#markPaired([]);
+      this.#existing = null;
+      return this.#fullOutcome(first);
+    }
+    if (!this.paired) {
+      if (!this.#keepGranted || !(await this.#keep(runId))) await this.#reportExisting(skipped, runId);
+      return this.#fullOutcome(first);
+    }
+    // The folder keeps changing while this runs: each pass deletes what was judged, the next one what
+    // turned up meanwhile, and a few rounds in, the rest is left to another full sync.
+    let report = first;
+    for (let pass = 0; pass < 3 && skipped !== null && skipped > 0; pass++) {
+      const count = await host.probe.count();
+      const sample =
+        host.guard.tripped || skipped >= host.config.deleteGuard.minEntries ? await this.#sample(runId) : [];
+      if (!host.guard.judgeTargetExcess(skipped, count, sample)) return this.#fullOutcome(report);
+      report = await this.#run({ kind: 'full', reason }, runId, { maxDelete: skipped });
+      if (!completed(report)) return this.#fullOutcome(report);
+      skipped = report.reading.deletionsSkipped;
+    }
+    if (skipped !== null && skipped > 0) this.queue.requestFullSync('more to delete after a full sync');
+    return this.#fullOutcome(report);
+  }
+
+  /** A full sync in which files vanished completed all the same: what vanished is gone, nothing to re-send. */
+  #fullOutcome(report: RunReport): JobOutcome {
+    if (completed(report)) return { ok: true, exitCode: report.exitCode, error: null };
+    return this.#outcome(report);
+  }
+
+  /** Protects every entry on the target that the folder doesn't have, for good (merge). */
+  async #keep(runId: number): Promise<boolean> {
+    const listing = await this.#run({ kind: 'full', reason: 'list existing data' }, runId, {
+      maxDelete: null,
+      dryRun: true,
+      listAll: true,
+      quiet: true,
+    });
+    if (!listing.reading.ok || listing.allDeleted === null) return false;
+    const kept = topMost(listing.allDeleted.map((p) => p.replace(/\/$/, '') as RelPath));
+    await this.#markPaired(kept);
+    this.#existing = null;
+    this.#host.log(
+      'info',
+      `${this.label}: keeping ${listing.allDeleted.length} entries that were there before this pair`,
+    );
+    return true;
+  }
+
+  /** The first sync of a new pair found entries on the target that the folder doesn't have: ask. */
+  async #reportExisting(skipped: number, runId: number): Promise<void> {
+    const listing = await this.#run({ kind: 'full', reason: 'list existing data' }, runId, {
+      maxDelete: null,
+      dryRun: true,
+      listAll: true,
+      quiet: true,
+    });
+    const paths = topMost(listing.allDeleted ?? [])
+      .slice(0, LISTED)
+      .map((p) => display(p));
+    this.#existing = {
+      entries: listing.deleted || skipped,
+      paths,
+      suggestion: suggestSubPath(this.target, this.#host.config.folder),
+    };
+    const error = this.#existingError(this.#existing);
+    this.#host.ctx.emit('failure', { pairId: this.#host.pairId, targetId: this.id, error });
+    this.#host.log('warn', error.message);
+  }
+
+  #existingError(existing: ExistingDataState): SyncError {
+    const first = existing.paths.slice(0, 3).join(', ');
+    const more = existing.entries > 3 ? ', …' : '';
+    return this.#host.makeError(
+      'target-not-empty',
+      `${this.label} already holds ${existing.entries} entr${existing.entries === 1 ? 'y' : 'ies'} that ` +
+        `${existing.entries === 1 ? 'is' : 'are'} not in ${this.#host.config.folder} (${first}${more}); ` +
+        'nothing was deleted and your files were sent. Choose what happens to them: Mirror (delete them) or ' +
+        'Keep them in Rsync Live (Failures), or restart rsync-live with --confirm-deletions (mirror) or ' +
+        `--keep-existing (keep); or pair with a sub-path instead, e.g. ${existing.suggestion}`,
+    );
+  }
+
+  /** The first paths a full sync would delete (a dry run), for the guard's list. */
+  async #sample(runId: number): Promise<string[]> {
+    const listing = await this.#run({ kind: 'full', reason: 'list deletions' }, runId, {
+      maxDelete: null,
+      dryRun: true,
+      listAll: true,
+      quiet: true,
+    });
+    return topMost(listing.allDeleted ?? [])
+      .slice(0, LISTED)
+      .map((p) => display(p));
+  }
+
+  async #markPaired(kept: RelPath[]): Promise<void> {
+    this.#pairing = { pairedAt: new Date(this.#host.ctx.clock.now()).toISOString(), kept };
+    await this.#host.pairings.save(this.#host.config.folder, this.config.url, this.#pairing);
+  }
+
+  /** Runs one rsync process for `spec`, reporting progress and the outcome (unless quiet: listings). */
+  async #run(
+    spec: RunSpec,
+    runId: number,
+    extra: { maxDelete?: number | null; dryRun?: boolean; listAll?: boolean; quiet?: boolean } = {},
+  ): Promise<RunReport> {
+    const host = this.#host;
+    const { config, ctx } = host;
+    const started = ctx.clock.now();
+    const today = day(started);
+    const regexExcludes = config.excludes.regex.length > 0 && spec.kind !== 'paths';
+    const fullSyncExtra = spec.kind === 'full' && spec.reason === 'schedule' ? config.fullSync.excludes : [];
+    const plan = planRun(spec, {
+      folder: config.folder,
+      target: this.target,
+      deletion: config.deletion,
+      options: this.options,
+      passwordFile: this.config.passwordFile ?? null,
+      excludeGlobs: [...excludeGlobs(config.excludes), ...fullSyncExtra],
+      excludedPaths: regexExcludes ? await findExcluded(host.root, host.excluded) : [],
+      keptPaths: this.#pairing?.kept ?? [],
+      today,
+      capabilities: this.#caps,
+      maxDelete: extra.maxDelete ?? null,
+      dryRun: extra.dryRun ?? false,
+    });
+    let rulesFile: string | null = null;
+    if (plan.rulesFile && plan.rulesFileArg !== null) {
+      rulesFile = await writeRulesFile(plan.rulesFile);
+      plan.args[plan.rulesFileArg] = (plan.args[plan.rulesFileArg] as string).replace(
+        RULES_FILE_PLACEHOLDER,
+        rulesFile,
+      );
+    }
+    const quiet = extra.quiet ?? false;
+    if (!quiet) {
+      ctx.emit('batch-start', {
+        pairId: host.pairId,
+        targetId: this.id,
+        runId,
+        kind: spec.kind,
+        paths: plan.listed,
+      });
+    }
+    let files = 0;
+    let deleted = 0;
+    let bytes = 0;
+    let lastFile = '';
+    const deletedPaths: RelPath[] = [];
+    const allDeleted: RelPath[] | null = extra.listAll ? [] : null;
+    const result = await runRsync({
+      rsync: ctx.rsync,
+      args: plan.args,
+      input: plan.input,
+      password: this.config.password ?? null,
+      onItem: (item) => {
+        if (item.type === 'file') {
+          if (!item.transferred && !item.deleted) return;
+          const rel = item.path as RelPath;
+          if (item.deleted) {
+            deleted++;
+            if (deletedPaths.length < LISTED) deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);
+            if (allDeleted && allDeleted.length < LISTING_LIMIT)
+              allDeleted.push((item.isDir ? `${rel}/` : rel) as RelPath);
+          } else if (!item.isDir) files++;
+          if (quiet) return;
+          bytes += item.bytes;
+          lastFile = display(item.path);
+          ctx.emit('file', {
+            pairId: host.pairId,
+            targetId: this.id,
+            runId,
+            path: lastFile,
+            bytes: item.bytes,
+            deleted: item.deleted,
+          });
+        } else if (!quiet) {
+          this.#current = { file: lastFile, bytes: item.bytes, total: item.total, percent: item.percent };
+          ctx.emit('progress', { pairId: host.pairId, targetId: this.id, runId, ...this.#current });
+        }
+      },
+    });
+    if (rulesFile) await fs.rm(rulesFile, { force: true });
+    const reading = readOutcome(result, {
+      folder: config.folder,
+      label: this.label,
+      user: this.target.kind === 'local' ? null : this.target.user,
+    });
+    if (quiet) return { reading, exitCode: result.exitCode, deletedPaths, allDeleted, deleted };
+    this.#current = null;
+    if (this.#today.date !== today) this.#today = { date: today, files: 0, bytes: 0 };
+    this.#today.files += files;
+    this.#today.bytes += bytes;
+    const vanishedOnly = result.exitCode === 24;
+    const summary: BatchSummary = {
+      pairId: host.pairId,
+      targetId: this.id,
+      runId,
+      kind: spec.kind,
+      paths: plan.listed,
+      files,
+      deleted,
+      deletedPaths: deletedPaths.map((p) => display(p)),
+      vanished: reading.vanished,
+      bytes,
+      ms: ctx.clock.now() - started,
+      exitCode: result.exitCode,
+      // Files vanishing while they are sent is normal in a live folder: they are re-checked at once.
+      ok: reading.ok || vanishedOnly,
+      error: null,
+      at: new Date(ctx.clock.now()).toISOString(),
+    };
+    ctx.emit('batch-end', summary);
+    return { reading, exitCode: result.exitCode, deletedPaths, allDeleted, deleted };
+  }
+
+  /** After "vanished" (exit 24): what exists is sent again, what is gone is deleted at its top-most missing ancestor. */
+  async #recheck(changes: PathChange[]): Promise<PathChange[]> {
+    const root = this.#host.root;
+    const result = new Map<RelPath, PathChange>();
+    const exists = async (rel: RelPath): Promise<boolean> => {
+      try {
+        await fs.lstat(absolute(root, rel));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const change of changes) {
+      if (await exists(change.path)) {
+        result.set(change.path, { path: change.path, change: 'upsert', dir: change.dir });
+        continue;
+      }
+      let top = change.path;
+      for (const dir of ancestors(change.path)) {
+        if (await exists(dir)) break;
+        top = dir;
+      }
+      result.set(top, { path: top, change: 'delete', dir: top !== change.path || change.dir });
+    }
+    return [...result.values()];
+  }
+}
+
+/** A full sync run that did its work: ok, or only some files vanished while it ran (normal in a live folder). */
+function completed(report: RunReport): boolean {
+  return report.reading.ok || report.exitCode === 24;
+}
+
+/** The changes whose paths rsync named. */
+function named(changes: PathChange[], paths: RelPath[]): PathChange[] {
+  const set = new Set(paths);
+  return changes.filter((change) => set.has(change.path));
+}
+
+/** Paths without those below another listed path (a directory, with or without its "/", covers what it holds). */
+export function topMost(paths: readonly RelPath[]): RelPath[] {
+  const set = new Set(paths.map((p) => p.replace(/\/$/, '')));
+  return paths.filter((p) => {
+    for (const dir of ancestors(p.replace(/\/$/, '') as RelPath)) if (set.has(dir)) return false;
+    return true;
+  });
+}
+
+/** A sub-path of the target named after this host and folder, as a full target to pair with instead. */
+export function suggestSubPath(target: Target, folder: string, hostname = os.hostname()): string {
+  const clean = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  const name =
+    [clean(hostname.split('.')[0] ?? ''), clean(path.basename(folder))].filter(Boolean).join('-') ||
+    'rsync-live';
+  switch (target.kind) {
+    case 'daemon':
+      return destinationArg({ ...target, path: target.path ? `${target.path}/${name}` : name }).replace(
+        /\/$/,
+        '',
+      );
+    case 'ssh':
+      return destinationArg({
+        ...target,
+        path: target.path ? `${target.path.replace(/\/$/, '')}/${name}` : name,
+      }).replace(/\/$/, '');
+    case 'local':
+      return path.join(target.path, name);
+  }
+}
+
+/** Writes NUL-separated filter rules to a private temporary file for --filter=merge. */
+async function writeRulesFile(rules: Buffer): Promise<string> {
+  const file = path.join(os.tmpdir(), `rsync-live-rules-${process.pid}-${randomUUID()}`);
+  await fs.writeFile(file, rules, { mode: 0o600 });
+  return file;
+}
