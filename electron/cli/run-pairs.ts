@@ -1,7 +1,7 @@
 // Runs pairs for the CLI's watch, run and sersync commands: takes the lock of every folder+target first (one
 // engine per folder and target), prints one line per batch and every error, and stops on the stop signal
 // (or, with once, after every full sync) within STOP_GRACE_MS. Answers the exit status.
-import { Engine, type EnginePairConfig } from '../engine/index.js';
+import { Engine, withoutRetry, type EnginePairConfig } from '../engine/index.js';
 import type { Teardown } from '../sersync/index.js';
 import { acquireLock, type InstanceLock } from '../service/instance-lock.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
@@ -84,7 +84,8 @@ async function runLocked(
       io.out(entry.pairId ? `[${entry.pairId}] ${entry.message}` : entry.message);
   });
   engine.on('failure', ({ pairId, error }) => {
-    io.err(`error: [${pairId}] ${error.message}`);
+    // A one-shot run does not retry: its messages must not promise it.
+    io.err(`error: [${pairId}] ${options.once ? withoutRetry(error.message) : error.message}`);
     // Deletions waiting for the user are counted once the run is over (EXIT.waiting), not as failures.
     const waiting = error.kind === 'delete-guard' || error.kind === 'target-not-empty';
     if (options.once && !waiting) worstExit = worstExit || (error.exitCode ?? EXIT.failure);

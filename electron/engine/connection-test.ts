@@ -1,12 +1,23 @@
-// "Test connection": lists a daemon's modules, then proves auth and write access by writing a small probe
-// file into the target and deleting it again, with the exact reason when any step fails.
+// "Test connection": lists a daemon's modules, learns what the server's rsync accepts (the dry runs every
+// target starts with), then proves auth and write access by writing a small probe file into the target and
+// deleting it again with the options real syncs send, with the exact reason when any step fails.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConnectionTestResult } from '../shared/api.js';
-import { classifyFailure } from './rsync/exit-codes.js';
+import { rsyncOptionsSchema, type RsyncOptions } from '../shared/config.js';
+import {
+  describeCapabilities,
+  fallbacks,
+  probeCapabilities,
+  refusalMessage,
+  type ServerCapabilities,
+} from './rsync/capabilities.js';
+import { buildArgs } from './rsync/command.js';
+import { ensureTargetPath } from './rsync/ensure-path.js';
+import { classifyFailure, OPTION_SINCE, withoutRetry, type FailureContext } from './rsync/exit-codes.js';
 import { runRsync } from './rsync/runner.js';
-import { describeTarget, destinationArg, parseTarget, type Target } from './rsync/target.js';
+import { describeTarget, parseTarget, type Target } from './rsync/target.js';
 
 export interface ConnectionTestOptions {
   url: string;
@@ -14,6 +25,8 @@ export interface ConnectionTestOptions {
   passwordFile?: string | null;
   rsync?: string;
   timeoutSec?: number;
+  /** The pair's rsync options (extraArgs, timeouts), so the test sends what its syncs send; default: defaults. */
+  options?: Partial<RsyncOptions>;
 }
 
 const PROBE = '.rsync-live-write-test';
@@ -36,69 +49,108 @@ export function parseModuleList(stdout: string): string[] {
     .filter((name) => name !== '' && !name.startsWith('@') && !/\s/.test(name));
 }
 
-export async function testConnection(options: ConnectionTestOptions): Promise<ConnectionTestResult> {
-  const rsync = options.rsync ?? 'rsync';
+export async function testConnection(options_: ConnectionTestOptions): Promise<ConnectionTestResult> {
+  const rsync = options_.rsync ?? 'rsync';
   const result: ConnectionTestResult = { ok: false, modules: [], authOk: null, writable: null, error: null };
   let target: Target;
   try {
-    target = parseTarget(options.url);
+    target = parseTarget(options_.url);
   } catch (error) {
     result.error = { kind: 'bad-config', message: (error as Error).message };
     return result;
   }
   const label = describeTarget(target);
-  const password = options.passwordFile ? null : (options.password ?? null);
-  const fail = (exitCode: number | null, stderr: string, spawnError?: string): ConnectionTestResult => {
+  const password = options_.passwordFile ? null : (options_.password ?? null);
+  const passwordFile = options_.passwordFile ?? null;
+  const fail = (
+    exitCode: number | null,
+    stderr: string,
+    spawnError?: string,
+    refused?: FailureContext['refused'],
+  ): ConnectionTestResult => {
     const classified = classifyFailure({
       target: label,
       user: target.kind === 'local' ? null : target.user,
       exitCode,
       stderr,
       ...(spawnError ? { spawnError } : {}),
+      ...(refused ? { refused } : {}),
     });
-    result.error = {
-      kind: classified.kind,
-      message: classified.message.replace(/; retrying$|; Retrying$| Retrying$/i, ''),
-    };
+    result.error = { kind: classified.kind, message: withoutRetry(classified.message) };
     return result;
   };
+  const timeout = options_.timeoutSec ?? 10;
+  const options = rsyncOptionsSchema.parse({
+    timeoutSec: timeout,
+    contimeoutSec: timeout,
+    ...options_.options,
+  });
 
   if (target.kind === 'daemon') {
     const port = target.port === null ? '' : `:${target.port}`;
     const listing = await captureStdout(rsync, [
-      ...authArgs(target, options),
+      ...authArgs(target, options_),
       `rsync://${target.host}${port}/`,
     ]);
     if (listing.exitCode !== 0) return fail(listing.exitCode, listing.stderr, listing.spawnError);
     result.modules = parseModuleList(listing.stdout);
   }
 
+  // The capability probe every target starts with: what this server accepts decides the options below.
+  const probed = await probeCapabilities({
+    rsync,
+    target,
+    deletion: 'mirror',
+    options,
+    password,
+    passwordFile,
+    refresh: true,
+  });
+  if (!probed.ok) {
+    const r = probed.result;
+    const refused = probed.refused && {
+      options: probed.refused,
+      needs: probed.refused.map((arg) => OPTION_SINCE[arg]).find((v) => v !== undefined) ?? null,
+      instead: `real syncs would fail the same way: remove ${probed.refused.length > 1 ? 'them' : 'it'} from the pair's or target's rsync.extraArgs, or upgrade rsync on the server`,
+    };
+    return fail(r.exitCode, r.stderr, r.spawnError, refused);
+  }
+  const caps: ServerCapabilities = probed.capabilities;
+  if (target.kind !== 'local') {
+    result.server = {
+      version: caps.version,
+      mkpath: caps.mkpath,
+      modifyWindowNs: caps.modifyWindowNs,
+      nestedDeletes: caps.nestedDeletes,
+      summary: describeCapabilities(caps),
+      notes: fallbacks(caps).map((f) => refusalMessage(label, f)),
+    };
+  }
+  if (!caps.mkpath) {
+    const made = await ensureTargetPath({ rsync, target, options, password, passwordFile });
+    if (made && made.exitCode !== 0) return fail(made.exitCode, made.stderr, made.spawnError);
+  }
+
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'rsync-live-probe-'));
   try {
     await fs.writeFile(path.join(scratch, PROBE), 'rsync-live write test; safe to delete\n');
-    const dest = destinationArg(target);
-    const common = [
-      ...authArgs(target, options),
-      '-rt',
-      '--from0',
-      '--files-from=-',
-      ...(target.kind === 'local' || target.path !== '' ? ['--mkpath'] : []),
-    ];
-    const put = await runRsync({
-      rsync,
-      args: [...common, `${scratch}/`, dest],
-      input: Buffer.from(`${PROBE}\0`),
-      password,
+    // Exactly what a live sync of one listed path sends (mirror: a missing listed path is deleted).
+    const args = buildArgs({
+      kind: 'paths',
+      folder: scratch,
+      target,
+      deletion: 'mirror',
+      options,
+      passwordFile,
+      excludeGlobs: [],
+      today: new Date().toISOString().slice(0, 10),
+      capabilities: caps,
     });
+    const put = await runRsync({ rsync, args, input: Buffer.from(`${PROBE}\0`), password });
     if (put.exitCode !== 0) return fail(put.exitCode, put.stderr, put.spawnError);
     result.authOk = target.kind === 'daemon' ? true : null;
     await fs.rm(path.join(scratch, PROBE));
-    const remove = await runRsync({
-      rsync,
-      args: [...common, '--delete-missing-args', `${scratch}/`, dest],
-      input: Buffer.from(`${PROBE}\0`),
-      password,
-    });
+    const remove = await runRsync({ rsync, args, input: Buffer.from(`${PROBE}\0`), password });
     if (remove.exitCode !== 0) return fail(remove.exitCode, remove.stderr, remove.spawnError);
     result.writable = true;
     result.ok = true;

@@ -8,6 +8,7 @@ import type { PathChange } from './path-change.js';
 import { buildArgs, encodeFileList, encodeRules, type JobKind } from './rsync/command.js';
 import { classifyFailure, type Classified } from './rsync/exit-codes.js';
 import { failedPaths } from './rsync/failed-paths.js';
+import type { ServerCapabilities } from './rsync/server-capabilities.js';
 import type { Target } from './rsync/target.js';
 
 /** What one rsync process does: a flat list, directories sent recursively (replaced ones), or the folder. */
@@ -30,6 +31,8 @@ export interface PlanContext {
   maxDelete: number | null;
   /** List what would change, change nothing. */
   dryRun?: boolean;
+  /** What the target's server accepts (probeCapabilities); default: a current server. */
+  capabilities?: ServerCapabilities;
 }
 
 export interface RunPlan {
@@ -70,6 +73,7 @@ export function planRun(spec: RunSpec, ctx: PlanContext): RunPlan {
     excludeGlobs: ctx.excludeGlobs,
     maxDelete: spec.kind === 'full' ? ctx.maxDelete : null,
     today: ctx.today,
+    ...(ctx.capabilities ? { capabilities: ctx.capabilities } : {}),
     ...(useRulesFile ? { filterFile: RULES_FILE_PLACEHOLDER } : {}),
   });
   if (ctx.dryRun) args.unshift('--dry-run');

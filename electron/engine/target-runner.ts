@@ -19,6 +19,11 @@ import { QueueStore } from './queue-store.js';
 import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type RunSpec } from './run-plan.js';
 import { planMoves, runMovePlan } from './rsync/move-plan.js';
 import { runRsync } from './rsync/runner.js';
+import { pruneBelowDeleted } from './rsync/deletion-list.js';
+import { classifyFailure } from './rsync/exit-codes.js';
+import { FULL_CAPABILITIES, type ServerCapabilities } from './rsync/server-capabilities.js';
+import { TargetServer } from './rsync/target-server.js';
+import { findRecentlyChanged, RECENT_MS } from './recent-files.js';
 import { describeTarget, destinationArg, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
 import { findExcluded } from './tree-walk.js';
@@ -80,7 +85,11 @@ export class TargetRunner {
   readonly label: string;
   readonly options: RsyncOptions;
   readonly queue: TargetQueue;
+  /** The server's capabilities (probed before the first run, again after an outage) and its sub-path. */
+  readonly server: TargetServer;
   configError: SyncError | null = null;
+  /** What the server accepts, for the runs of the job in progress (set by #execute). */
+  #caps: ServerCapabilities = FULL_CAPABILITIES;
   readonly #host: TargetHost;
   readonly #store: QueueStore | null;
   #today: { date: string; files: number; bytes: number };
@@ -112,6 +121,16 @@ export class TargetRunner {
     this.label = this.configError ? config.url : describeTarget(target);
     this.options = { ...host.config.rsync, ...config.rsync };
     this.#today = { date: day(host.ctx.clock.now()), files: 0, bytes: 0 };
+    this.server = new TargetServer({
+      rsync: host.ctx.rsync,
+      target,
+      label: this.label,
+      deletion: host.config.deletion,
+      options: this.options,
+      password: config.password ?? null,
+      passwordFile: config.passwordFile ?? null,
+      log: (level, message) => host.log(level, message),
+    });
     this.queue = new TargetQueue({
       concurrency: config.concurrency,
       maxBatch: host.ctx.maxBatch,
@@ -122,7 +141,11 @@ export class TargetRunner {
         host.ctx.emit('state', host.pairId);
       },
       onError: (error) => {
-        if (OUTAGE_KINDS.has(error.kind)) this.#outage = true;
+        if (OUTAGE_KINDS.has(error.kind)) {
+          this.#outage = true;
+          // The server may come back as another rsync: probe it again before the next attempt.
+          this.server.invalidate();
+        }
         host.ctx.emit('failure', { pairId: host.pairId, targetId: this.id, error });
         host.log('error', `${this.label}: ${error.message}`);
       },
@@ -223,7 +246,32 @@ export class TargetRunner {
    * rsync run, then replaced directories (tree changes) recursively in another.
    */
   async #execute(job: Job, runId: number): Promise<JobOutcome> {
-    if (job.kind === 'full') return this.#fullSync(job.reason, runId);
+    // What this target's server accepts (probed before its first run and after an outage; sub-path made).
+    const prepared = await this.server.prepare();
+    if (!prepared.ok) {
+      const result = prepared.result;
+      const error = classifyFailure({
+        target: this.label,
+        user: this.target.kind === 'local' ? null : this.target.user,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        ...(result.spawnError ? { spawnError: result.spawnError } : {}),
+        ...(prepared.refused ? { refused: prepared.refused } : {}),
+      });
+      return { ok: false, exitCode: result.exitCode, error, partial: false };
+    }
+    this.#caps = prepared.capabilities;
+    if (job.kind === 'full') {
+      const started = this.#host.ctx.clock.now();
+      const outcome = await this.#fullSync(job.reason, runId);
+      if (!outcome.ok || this.#caps.modifyWindowNs) return outcome;
+      // No --modify-window=-1 (rsync 3.1.2): files changed in the seconds before this sync are sent again by
+      // content, in case the server's copy has the same size and the same whole-second mtime.
+      const recent = await findRecentlyChanged(this.#host.root, this.#host.excluded, started - RECENT_MS);
+      if (recent.length === 0) return outcome;
+      const changes = recent.map((p): PathChange => ({ path: p, change: 'upsert', dir: false }));
+      return this.#pathsRun({ kind: 'paths', changes }, runId);
+    }
     const moves = job.changes.filter((c) => c.change === 'move');
     const others = await this.#withOwedDeletions(job.changes.filter((c) => c.change !== 'move'));
     if (moves.length > 0) {
@@ -270,7 +318,8 @@ export class TargetRunner {
       },
       isExcluded: host.excluded,
       regexExcludes: config.excludes.regex.length > 0,
-      basisAllowed: !this.#basisRefused,
+      // Move runs send --mkpath: servers without it (rsync 3.1.x) get plain sends.
+      basisAllowed: !this.#basisRefused && this.#caps.mkpath,
     });
     let bytes = 0;
     let files = 0;
@@ -382,11 +431,24 @@ export class TargetRunner {
   }
 
   async #pathsRun(spec: RunSpec & { kind: 'paths' }, runId: number): Promise<JobOutcome> {
-    const report = await this.#run(spec, runId);
+    // rsync < 3.2.3 aborts on a deleted directory listed with entries below it: those entries are left out.
+    let run = spec;
+    if (!this.#caps.nestedDeletes && this.#host.config.deletion !== 'keep') {
+      const kept = new Set(
+        await pruneBelowDeleted(
+          this.#host.root,
+          spec.changes.map((c) => c.path),
+        ),
+      );
+      run = { kind: 'paths', changes: spec.changes.filter((c) => kept.has(c.path)) };
+    }
+    const report = await this.#run(run, runId);
     const outcome = this.#outcome(report);
     const { reading } = report;
     if (reading.ok) return outcome;
-    if (report.exitCode === 24) {
+    // 24: vanished; 2 with "invalid path from sender" (classified vanished): rsync < 3.2.3 met a directory
+    // deleted after the list was made, with entries below it. Either way what is gone is deleted at the top.
+    if (report.exitCode === 24 || reading.error?.kind === 'vanished') {
       outcome.retry = await this.#recheck(spec.changes);
     } else if (report.exitCode === 23 && reading.failed) {
       // Only the files rsync named are retried, when it named each one (else the whole batch is).
@@ -563,6 +625,7 @@ export class TargetRunner {
       excludedPaths: regexExcludes ? await findExcluded(host.root, host.excluded) : [],
       keptPaths: this.#pairing?.kept ?? [],
       today,
+      capabilities: this.#caps,
       maxDelete: extra.maxDelete ?? null,
       dryRun: extra.dryRun ?? false,
     });

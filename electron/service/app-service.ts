@@ -456,11 +456,16 @@ export class AppService {
       if (stored && sameServer(stored.url, url))
         password = await this.#options.secrets.get(secretKey(r.pairId, r.targetId));
     }
+    // An existing target is tested with its pair's rsync options, so the test sends what its syncs send.
+    const pair = typeof r.pairId === 'string' ? this.#pairs.find((p) => p.id === r.pairId) : undefined;
+    const target = pair?.targets.find((t) => t.id === r.targetId);
+    const rsync = pair ? { ...pair.rsync, ...target?.rsync } : undefined;
     return testConnection({
       url,
       password,
       passwordFile: r.passwordFile ?? null,
       ...(this.#options.rsync ? { rsync: this.#options.rsync } : {}),
+      ...(rsync ? { options: rsync } : {}),
     });
   }
 }

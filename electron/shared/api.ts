@@ -34,6 +34,24 @@ export interface ConnectionTestResult {
   authOk: boolean | null;
   writable: boolean | null;
   error: { kind: SyncError['kind']; message: string } | null;
+  /** What the server's rsync accepts, learnt by the dry runs real syncs start with (absent for local targets). */
+  server?: ServerCapabilitiesView;
+}
+
+/** A target server's capabilities as Test connection reports them. */
+export interface ServerCapabilitiesView {
+  /** The release range the probes point to, e.g. "3.1.3 to 3.2.2". */
+  version: string;
+  /** --mkpath (3.2.3+); without it a missing sub-path is created by a directory push first. */
+  mkpath: boolean;
+  /** --modify-window=-1 (3.1.3+); without it mtimes are compared to the second. */
+  modifyWindowNs: boolean;
+  /** A deleted directory and entries below it in one deletion list (3.2.3+). */
+  nestedDeletes: boolean;
+  /** One line for people: "rsync 3.1.3 to 3.2.2: sub-paths created without --mkpath; ...". */
+  summary: string;
+  /** Each option the server lacks: "... does not support --mkpath (needs rsync 3.2.3 or newer): rsync-live ...". */
+  notes: string[];
 }
 
 /** The settings the user changes (`setSettings` takes any subset of these, nothing else). */

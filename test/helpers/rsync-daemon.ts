@@ -2,7 +2,7 @@
 // config/secrets/password files, port choice, start/stop/restart (outage simulation) and cleanup.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import {
   chmod,
   mkdir,
@@ -43,6 +43,33 @@ export interface StartDaemonOptions {
   socketNodelay?: boolean;
   /** Global `rsync --daemon` bind/readiness timeout per attempt, ms. Default 5000. */
   startTimeoutMs?: number;
+  /**
+   * An older rsync release to run as the daemon (`3.1.2`, `3.1.3`, `3.2.3`), built into the cache by
+   * `.ci/run` (see oldRsyncBinary); default: the system rsync (or RSYNC_LIVE_TEST_RSYNC).
+   */
+  version?: string;
+}
+
+/** The versions `.ci/run` builds from ../shared/rsync-src for the compatibility suite. */
+export const OLD_RSYNC_VERSIONS = ['3.1.2', '3.1.3', '3.2.3'] as const;
+
+/** Where built releases live: $RSYNC_LIVE_RSYNC_CACHE or /var/cache/rsync-live-test, one rsync-VERSION each. */
+export function rsyncCacheDir(): string {
+  return process.env['RSYNC_LIVE_RSYNC_CACHE'] ?? '/var/cache/rsync-live-test';
+}
+
+/** The binary of a built release (it may not exist: see oldRsyncMissing). */
+export function oldRsyncBinary(version: string): string {
+  return path.join(rsyncCacheDir(), `rsync-${version}`, 'bin', 'rsync');
+}
+
+/**
+ * Null when the release is built; else how to build it. Under CI=true a missing build is an error (tests must
+ * not skip silently there); locally the caller may skip with this message.
+ */
+export function oldRsyncMissing(version: string): string | null {
+  if (existsSync(oldRsyncBinary(version))) return null;
+  return `rsync ${version} is not built at ${oldRsyncBinary(version)}: run .ci/run, or \`ac_cv_func_lchmod=no ../shared/rsync-src/build.sh ${version} ${path.dirname(path.dirname(oldRsyncBinary(version)))}\` (needs gcc, make, autoconf, automake; ~1 min)`;
 }
 
 export interface RsyncDaemon {
@@ -327,6 +354,7 @@ class Daemon implements RsyncDaemon {
     private readonly modules: ModuleState[],
     private readonly socketNodelay: boolean,
     private readonly startTimeoutMs: number,
+    private readonly binary: string,
   ) {
     this.configFile = path.join(dir, 'rsyncd.conf');
     this.logFile = path.join(dir, 'rsyncd.log');
@@ -440,7 +468,7 @@ class Daemon implements RsyncDaemon {
     await this.writeConfig();
     await rm(this.pidFile, { force: true });
     const logOffset = await fileSize(this.logFile);
-    const child = spawn(RSYNC_BIN, ['--daemon', '--no-detach', `--config=${this.configFile}`], {
+    const child = spawn(this.binary, ['--daemon', '--no-detach', `--config=${this.configFile}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group: stop() can also kill in-flight per-connection children
     });
@@ -538,6 +566,10 @@ class Daemon implements RsyncDaemon {
 /** Start a real rsync daemon on 127.0.0.1 with one or more auth-protected modules. */
 export async function startRsyncDaemon(opts: StartDaemonOptions = {}): Promise<RsyncDaemon> {
   installExitHook();
+  if (opts.version !== undefined) {
+    const missing = oldRsyncMissing(opts.version);
+    if (missing) throw new Error(`rsync-daemon helper: ${missing}`);
+  }
   const user = opts.user ?? 'backup';
   const password = opts.password ?? randomBytes(16).toString('hex');
   if (!/^[^\s:#]+$/.test(user)) throw new Error(`rsync-daemon helper: invalid user ${JSON.stringify(user)}`);
@@ -576,6 +608,7 @@ export async function startRsyncDaemon(opts: StartDaemonOptions = {}): Promise<R
       modules,
       opts.socketNodelay ?? false,
       opts.startTimeoutMs ?? 5_000,
+      opts.version === undefined ? RSYNC_BIN : oldRsyncBinary(opts.version),
     );
     await daemon.writeFiles();
     await daemon.start(opts.port);

@@ -3,6 +3,7 @@
 import type { DeletionPolicy, RsyncOptions } from '../../shared/config.js';
 import { toBuffer, type RelPath } from '../byte-path.js';
 import { rsyncExcludeArgs } from '../excludes.js';
+import { FULL_CAPABILITIES, type ServerCapabilities } from './server-capabilities.js';
 import { destinationArg, type Target } from './target.js';
 
 export const OUT_MARKER = 'RL>';
@@ -48,15 +49,19 @@ export interface CommandSpec {
   maxDelete?: number | null;
   /** Move runs: the basis options; `folder` and `target` are then already the run's source and destination. */
   basis?: MoveBasis;
+  /** What the target's server accepts (probeCapabilities); default: a current server. */
+  capabilities?: ServerCapabilities;
 }
 
 export function buildArgs(spec: CommandSpec): string[] {
   const { target, options, deletion } = spec;
+  const caps = spec.capabilities ?? FULL_CAPABILITIES;
   // --modify-window=-1: compare modification times to the nanosecond, so the quick check of full and tree
-  // syncs does not skip a same-size rewrite made within the same second as the previous sync.
+  // syncs does not skip a same-size rewrite made within the same second as the previous sync. rsync 3.1.2
+  // refuses it: there the engine re-sends recently changed files by content after a full sync instead.
   const args = [
     '-a',
-    '--modify-window=-1',
+    caps.modifyWindowNs ? '--modify-window=-1' : '--modify-window=0',
     '--no-human-readable',
     `--out-format=${OUT_FORMAT}`,
     '--info=progress2',
@@ -108,7 +113,8 @@ export function buildArgs(spec: CommandSpec): string[] {
     // Never hang on a password or host-key prompt: fail fast with a message instead (keys or an agent expected).
     args.push(`--rsh=ssh -o BatchMode=yes -o ConnectTimeout=${options.contimeoutSec || 15}`);
   }
-  if (target.kind === 'local' || target.path !== '') args.push('--mkpath');
+  // Without --mkpath (rsync < 3.2.3) the engine creates a missing sub-path first (ensureTargetPath).
+  if (target.kind === 'local' || (target.path !== '' && caps.mkpath)) args.push('--mkpath');
   if (options.timeoutSec > 0) args.push(`--timeout=${options.timeoutSec}`);
   if (options.bwlimitKiB > 0) args.push(`--bwlimit=${options.bwlimitKiB}`);
   args.push(...options.extraArgs);

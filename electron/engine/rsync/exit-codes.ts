@@ -17,6 +17,23 @@ export interface FailureContext {
   stderr: string;
   /** Set when the process could not be started (spawn error code, e.g. ENOENT). */
   spawnError?: string;
+  /**
+   * Options the capability probe found the server refusing (its daemon only resets the connection, so the
+   * client's stderr cannot say which), with the release that has them when known and what the tool did.
+   */
+  refused?: { options: string[]; needs: string | null; instead: string };
+}
+
+/** Release that brought an option servers may lack (the daemon answers "unknown option" before it). */
+export const OPTION_SINCE: Readonly<Record<string, string>> = {
+  '--mkpath': 'rsync 3.2.3',
+  '--modify-window=-1': 'rsync 3.1.3',
+  '-@-1': 'rsync 3.1.3',
+};
+
+/** The message without its "retrying" promise: for one-shot runs (--once) and Test connection, which do not retry. */
+export function withoutRetry(message: string): string {
+  return message.replace(/[;,]? ?[Rr]etrying( them)?(?=( \()|$)/, '').replace(/; checking them again$/, '');
 }
 
 const EXIT_MEANINGS: Record<number, string> = {
@@ -79,6 +96,23 @@ export function classifyFailure(ctx: FailureContext): Classified {
   }
   if (ctx.spawnError)
     return make('unknown', 'transient', `could not start rsync for ${target}: ${ctx.spawnError}; retrying`);
+
+  if (ctx.refused) {
+    const { options, needs, instead } = ctx.refused;
+    const named = options.join(' ');
+    return make(
+      'option-refused',
+      'config',
+      `the rsync server of ${target} refuses ${named}${needs ? ` (needs ${needs} or newer)` : ''}: ${instead}`,
+    );
+  }
+  if (/ABORTING due to invalid path from sender/.test(stderr)) {
+    return make(
+      'vanished',
+      'transient',
+      `the rsync server of ${target} (older than 3.2.3) stopped at a directory deleted during the transfer while entries below it were listed; sending the deletion again for the top-most deleted directory only`,
+    );
+  }
 
   if (
     /Permission denied \((publickey|password|keyboard-interactive)|Host key verification failed/.test(stderr)
@@ -218,7 +252,7 @@ export function classifyFailure(ctx: FailureContext): Classified {
     return make(
       'bad-config',
       'config',
-      `rsync rejected the command for ${target}: ${exitMeaning(exitCode)}${said(stderr)}: check the extra rsync options and the rsync versions (3.1.0 or newer on both ends)`,
+      `rsync rejected the command for ${target}: ${exitMeaning(exitCode)}${said(stderr)}: check the extra rsync options (rsync.extraArgs); servers from rsync 3.1.2 on are supported`,
     );
   }
   if (exitCode === 5 && !/@ERROR/.test(stderr)) {
