@@ -149,6 +149,12 @@ export interface BatchSummary {
   ok: boolean;
   error: SyncError | null;
   at: string;
+  /**
+   * The pair's name and the target as typed when the run ended, added by the service so Activity can still
+   * name a pair or target that has been removed since.
+   */
+  pairName?: string;
+  targetUrl?: string;
 }
 
 export interface EngineEvents {
