@@ -460,7 +460,8 @@ export class TargetRunner {
               allDeleted.push((item.isDir ? `${rel}/` : rel) as RelPath);
           } else if (!item.isDir) files++;
           if (quiet) return;
-          bytes += item.bytes;
+          // File data, counted once: a 2-byte file is 2 B (not rsync's wire bytes), directories are 0.
+          if (!item.deleted && !item.isDir) bytes += item.size;
           lastFile = display(item.path);
           ctx.emit('file', {
             pairId: host.pairId,
@@ -471,7 +472,14 @@ export class TargetRunner {
             deleted: item.deleted,
           });
         } else if (!quiet) {
-          this.#current = { file: lastFile, bytes: item.bytes, total: item.total, percent: item.percent };
+          this.#current = {
+            file: lastFile,
+            bytes: item.bytes,
+            total: item.total,
+            percent: item.percent,
+            remaining: item.remaining,
+            bytesPerSecond: item.bytesPerSecond,
+          };
           ctx.emit('progress', { pairId: host.pairId, targetId: this.id, runId, ...this.#current });
         }
       },
