@@ -2,7 +2,7 @@
 // the estimated total, the rate, the time left, and for start-up and full syncs the files checked so far.
 // Pure; the numbers come from rsync's --info=progress2 (electron/engine/rsync/output.ts).
 import type { TransferProgress } from '../../../electron/shared/state.ts';
-import { formatBytes } from './format.ts';
+import { formatBytes } from './format.js';
 
 export interface TransferText {
   /** The file being sent, or what rsync is doing while it has not named one yet. */
@@ -39,7 +39,6 @@ export function describeTransfer(progress: TransferProgress): TransferText {
     amount: total !== null ? `${formatBytes(bytes)} of about ${formatBytes(total)}` : formatBytes(bytes),
     rate: rate !== null && rate > 0 ? `${formatBytes(rate)}/s` : null,
     eta: eta !== null ? `${formatEta(eta)} left` : null,
-    checked:
-      files !== null && remaining !== null ? `${files - remaining} of ${files} files checked` : null,
+    checked: files !== null && remaining !== null ? `${files - remaining} of ${files} files checked` : null,
   };
 }
