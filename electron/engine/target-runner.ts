@@ -22,6 +22,7 @@ import { describeTarget, destinationArg, parseTarget, type Target } from './rsyn
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
 import { findExcluded } from './tree-walk.js';
 import type { FolderProbe } from './folder-probe.js';
+import { SentToday } from '../shared/sent-today.js';
 
 /**
  * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
@@ -82,7 +83,8 @@ export class TargetRunner {
   configError: SyncError | null = null;
   readonly #host: TargetHost;
   readonly #store: QueueStore | null;
-  #today: { date: string; files: number; bytes: number };
+  /** Sent today: file data, each file once (electron/shared/sent-today.ts). */
+  readonly #sent: SentToday;
   #current: TargetState['current'] = null;
   /** The target went away (or a transfer broke off) since its last success: resync it fully on return. */
   #outage = false;
@@ -108,7 +110,7 @@ export class TargetRunner {
     this.target = target;
     this.label = this.configError ? config.url : describeTarget(target);
     this.options = { ...host.config.rsync, ...config.rsync };
-    this.#today = { date: day(host.ctx.clock.now()), files: 0, bytes: 0 };
+    this.#sent = new SentToday(day(host.ctx.clock.now()));
     this.queue = new TargetQueue({
       concurrency: config.concurrency,
       maxBatch: host.ctx.maxBatch,
@@ -203,7 +205,7 @@ export class TargetRunner {
       lastSuccessAt: iso(queue.lastSuccessAt),
       lastFullSyncAt: iso(queue.lastFullSyncAt),
       error: this.configError ?? existingError ?? queue.error,
-      today: { ...this.#today },
+      today: this.#sent.totals(day(this.#host.ctx.clock.now())),
       current: this.#current,
       existing: this.#existing,
       keepsExisting: (this.#pairing?.kept.length ?? 0) > 0,
@@ -442,6 +444,7 @@ export class TargetRunner {
     let deleted = 0;
     let bytes = 0;
     let lastFile = '';
+    const sent = new Map<string, number>();
     const deletedPaths: RelPath[] = [];
     const allDeleted: RelPath[] | null = extra.listAll ? [] : null;
     const result = await runRsync({
@@ -461,7 +464,10 @@ export class TargetRunner {
           } else if (!item.isDir) files++;
           if (quiet) return;
           // File data, counted once: a 2-byte file is 2 B (not rsync's wire bytes), directories are 0.
-          if (!item.deleted && !item.isDir) bytes += item.size;
+          if (!item.deleted && !item.isDir) {
+            bytes += item.size;
+            sent.set(rel, item.size);
+          }
           lastFile = display(item.path);
           ctx.emit('file', {
             pairId: host.pairId,
@@ -492,9 +498,7 @@ export class TargetRunner {
     });
     if (quiet) return { reading, exitCode: result.exitCode, deletedPaths, allDeleted, deleted };
     this.#current = null;
-    if (this.#today.date !== today) this.#today = { date: today, files: 0, bytes: 0 };
-    this.#today.files += files;
-    this.#today.bytes += bytes;
+    for (const [file, size] of sent) this.#sent.add(today, file, size);
     const vanishedOnly = result.exitCode === 24;
     const summary: BatchSummary = {
       pairId: host.pairId,
