@@ -515,7 +515,14 @@ export class TargetRunner {
       exitCode: result.exitCode,
       // Files vanishing while they are sent is normal in a live folder: they are re-checked at once.
       ok: reading.ok || vanishedOnly,
-      error: null,
+      // Why this run failed, for Activity (the target's own error keeps the incident: attempts, retries).
+      error:
+        reading.ok || vanishedOnly || !reading.error
+          ? null
+          : {
+              ...host.makeError(reading.error.kind, reading.error.message, reading.error.class),
+              exitCode: result.exitCode,
+            },
       at: new Date(ctx.clock.now()).toISOString(),
     };
     ctx.emit('batch-end', summary);

@@ -134,7 +134,7 @@ describe('status at a glance', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'k-large-transfer-page.png'), fullPage: true });
 
     await waitForConverge(folder, daemon.modulePaths['docs'] as string, { timeoutMs: 60_000 });
-    await untilText(target.getByTestId('today'), /^1 file, 12\.0 MiB$/, 30_000);
+    await untilText(target.getByTestId('today'), /^1 file, 12 MiB$/, 30_000);
     await untilText(target.getByTestId('status'), /^up to date$/);
     expect(await transfer.count()).toBe(0);
     expect(errors).toEqual([]);
@@ -165,7 +165,7 @@ describe('status at a glance', () => {
     await page.getByRole('button', { name: /^Failures/ }).click();
     const panel = page.getByTestId('existing-data');
     await untilText(panel.getByRole('heading'), /already holds 4 entries that are not in your folder/);
-    for (const name of ['Mirror', 'Keep them', 'Use a sub-path…'])
+    for (const name of ['Mirror (delete them)', 'Keep them', 'Use a sub-path…'])
       expect(await panel.getByRole('button', { name, exact: true }).isVisible()).toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'l-existing-choice.png'), fullPage: true });
 
