@@ -6,8 +6,10 @@
 //     runs, then counts the file's data once;
 // (l) a new pair whose target already holds files waits for the choice (Mirror / Keep them / Use a sub-path…),
 //     with the pair and target badges "waits for you";
-// (m) Activity names a removed pair by its name, says "1 path", and shows a failed run's message.
-import { mkdir, writeFile } from 'node:fs/promises';
+// (m) Activity names a removed pair by its name, says "1 path", and shows a failed run's message;
+// (n) most of a folder deleted at once trips the delete guard: the pair and its target say "deletions held",
+//     the one line and the title say so, the held paths are listed.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -228,6 +230,36 @@ describe('status at a glance', () => {
     expect(await failed.first().getByTestId('batch-error').textContent()).toMatch(/auth failed/i);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'm-activity.png'), fullPage: true });
     // The refused run's auth failure is not a browser error; nothing may fail in the page.
+    expect(errors).toEqual([]);
+  });
+
+  it('(n) a tripped delete guard: every status says deletions are held, the list names them', async () => {
+    const { daemon, app, page, errors } = await setup();
+    const folder = await folderIn(app, 'Projects');
+    const names = ['plan.md', 'budget.ods', 'notes.txt', 'keep.txt'];
+    for (const name of names) await writeFile(path.join(folder, name), `${name}\n`);
+    await app.service.handle('savePair', {
+      pair: {
+        id: 'projects',
+        folder,
+        targets: [{ id: 't1', url: daemon.url('docs'), password: daemon.password }],
+        deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 2 },
+      },
+    });
+    await page.goto(app.url);
+    const card = page.locator('#pair-projects');
+    await untilText(card.getByTestId('target').getByTestId('status'), /^up to date$/);
+    await waitForConverge(folder, daemon.modulePaths['docs'] as string, { timeoutMs: 10_000 });
+    await Promise.all(names.slice(0, 3).map((name) => rm(path.join(folder, name))));
+    const guard = card.getByTestId('delete-guard');
+    await untilText(guard.getByTestId('guard-held'), /^3 deletions held$/, 20_000);
+    await untilText(card.getByTestId('status').first(), /^deletions held$/);
+    await untilText(card.getByTestId('target').getByTestId('status'), /^deletions held$/);
+    await untilText(page.getByTestId('overall'), /^Deletions held for 1 folder$/);
+    expect(await page.title()).toBe('Rsync Live — Deletions held for 1 folder');
+    const list = guard.locator('details');
+    if ((await list.count()) > 0) await list.first().locator('summary').click();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'n-delete-guard.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });

@@ -26,8 +26,9 @@ describe('describeTransfer', () => {
   });
 
   it('says files are being checked before rsync names one, and leaves out what it does not know', () => {
+    expect(describeTransfer({ file: '', bytes: 0, total: null, percent: 0 }).file).toBe('checking files…');
     expect(describeTransfer({ file: '', bytes: 32768, total: null, percent: 0 })).toEqual({
-      file: 'checking files…',
+      file: 'sending…',
       amount: '32 KiB',
       rate: null,
       eta: null,

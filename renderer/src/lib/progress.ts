@@ -5,7 +5,7 @@ import type { TransferProgress } from '../../../electron/shared/state.ts';
 import { formatBytes } from './format.js';
 
 export interface TransferText {
-  /** The file being sent, or what rsync is doing while it has not named one yet. */
+  /** The file being sent (the last one named), or what rsync does while it has not named one yet. */
   file: string;
   /** "12.0 MiB of 30.0 MiB", or "12.0 MiB" while the total is not known. */
   amount: string;
@@ -35,7 +35,8 @@ export function describeTransfer(progress: TransferProgress): TransferText {
   const files = progress.total ?? null;
   const remaining = progress.remaining ?? null;
   return {
-    file: progress.file !== '' ? progress.file : 'checking files…',
+    // rsync names a file once it is done (see the report on OUT_FORMAT): until then, say what it does.
+    file: progress.file !== '' ? progress.file : bytes > 0 ? 'sending…' : 'checking files…',
     amount: total !== null ? `${formatBytes(bytes)} of about ${formatBytes(total)}` : formatBytes(bytes),
     rate: rate !== null && rate > 0 ? `${formatBytes(rate)}/s` : null,
     eta: eta !== null ? `${formatEta(eta)} left` : null,
