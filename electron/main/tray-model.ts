@@ -146,10 +146,10 @@ function failingSummary(all: Failing[]): string {
 
 export function trayTooltip(input: TrayInput, status: TrayStatus = trayStatus(input)): string {
   const { state } = input;
-  const pairs = state.pairs.length;
+  const failing = failingItems(state);
   let text: string;
-  if (status === 'error') {
-    text = failingSummary(failingItems(state));
+  if (status === 'error' && failing.length > 0) {
+    text = failingSummary(failing);
   } else {
     text = overallStatus(state, { paused: input.paused ?? false }).headline;
     const waiting = state.pairs.reduce(
