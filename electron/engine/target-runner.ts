@@ -28,6 +28,7 @@ import { describeTarget, destinationArg, parseTarget, type Target } from './rsyn
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
 import { findExcluded } from './tree-walk.js';
 import type { FolderProbe } from './folder-probe.js';
+import { SentToday } from '../shared/sent-today.js';
 
 /**
  * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
@@ -92,7 +93,8 @@ export class TargetRunner {
   #caps: ServerCapabilities = FULL_CAPABILITIES;
   readonly #host: TargetHost;
   readonly #store: QueueStore | null;
-  #today: { date: string; files: number; bytes: number };
+  /** Sent today: file data, each file once (electron/shared/sent-today.ts). */
+  readonly #sent: SentToday;
   #current: TargetState['current'] = null;
   /** The target went away (or a transfer broke off) since its last success: resync it fully on return. */
   #outage = false;
@@ -120,7 +122,7 @@ export class TargetRunner {
     this.target = target;
     this.label = this.configError ? config.url : describeTarget(target);
     this.options = { ...host.config.rsync, ...config.rsync };
-    this.#today = { date: day(host.ctx.clock.now()), files: 0, bytes: 0 };
+    this.#sent = new SentToday(day(host.ctx.clock.now()));
     this.server = new TargetServer({
       rsync: host.ctx.rsync,
       target,
@@ -229,7 +231,7 @@ export class TargetRunner {
       lastSuccessAt: iso(queue.lastSuccessAt),
       lastFullSyncAt: iso(queue.lastFullSyncAt),
       error: this.configError ?? existingError ?? queue.error,
-      today: { ...this.#today },
+      today: this.#sent.totals(day(this.#host.ctx.clock.now())),
       current: this.#current,
       existing: this.#existing,
       keepsExisting: (this.#pairing?.kept.length ?? 0) > 0,
@@ -363,8 +365,6 @@ export class TargetRunner {
       this.label,
     );
     if (result.basisRefused) this.#basisRefused = true;
-    this.#today.bytes += bytes;
-    this.#today.files += files;
     if (plan.runs.length > 0) {
       ctx.emit('batch-end', {
         pairId: host.pairId,
@@ -651,6 +651,7 @@ export class TargetRunner {
     let deleted = 0;
     let bytes = 0;
     let lastFile = '';
+    const sent = new Map<string, number>();
     const deletedPaths: RelPath[] = [];
     const allDeleted: RelPath[] | null = extra.listAll ? [] : null;
     const result = await runRsync({
@@ -669,7 +670,11 @@ export class TargetRunner {
               allDeleted.push((item.isDir ? `${rel}/` : rel) as RelPath);
           } else if (!item.isDir) files++;
           if (quiet) return;
-          bytes += item.bytes;
+          // File data, counted once: a 2-byte file is 2 B (not rsync's wire bytes), directories are 0.
+          if (!item.deleted && !item.isDir) {
+            bytes += item.size;
+            sent.set(rel, item.size);
+          }
           lastFile = display(item.path);
           ctx.emit('file', {
             pairId: host.pairId,
@@ -680,7 +685,14 @@ export class TargetRunner {
             deleted: item.deleted,
           });
         } else if (!quiet) {
-          this.#current = { file: lastFile, bytes: item.bytes, total: item.total, percent: item.percent };
+          this.#current = {
+            file: lastFile,
+            bytes: item.bytes,
+            total: item.total,
+            percent: item.percent,
+            remaining: item.remaining,
+            bytesPerSecond: item.bytesPerSecond,
+          };
           ctx.emit('progress', { pairId: host.pairId, targetId: this.id, runId, ...this.#current });
         }
       },
@@ -693,9 +705,7 @@ export class TargetRunner {
     });
     if (quiet) return { reading, exitCode: result.exitCode, deletedPaths, allDeleted, deleted };
     this.#current = null;
-    if (this.#today.date !== today) this.#today = { date: today, files: 0, bytes: 0 };
-    this.#today.files += files;
-    this.#today.bytes += bytes;
+    for (const [file, size] of sent) this.#sent.add(today, file, size);
     const vanishedOnly = result.exitCode === 24;
     const summary: BatchSummary = {
       pairId: host.pairId,
@@ -712,7 +722,14 @@ export class TargetRunner {
       exitCode: result.exitCode,
       // Files vanishing while they are sent is normal in a live folder: they are re-checked at once.
       ok: reading.ok || vanishedOnly,
-      error: null,
+      // Why this run failed, for Activity (the target's own error keeps the incident: attempts, retries).
+      error:
+        reading.ok || vanishedOnly || !reading.error
+          ? null
+          : {
+              ...host.makeError(reading.error.kind, reading.error.message, reading.error.class),
+              exitCode: result.exitCode,
+            },
       at: new Date(ctx.clock.now()).toISOString(),
     };
     ctx.emit('batch-end', summary);

@@ -4,6 +4,14 @@
 // renders the model with Tray and Menu; unit tests check it under Node. Must not import electron or node:
 // modules.
 import type { EngineState, PairState, TargetState } from '../shared/state.js';
+import {
+  APP_NAME,
+  folderFailed as pairFailed,
+  overallStatus,
+  plural,
+  targetStatus,
+  type StatusTone,
+} from '../shared/status.js';
 
 export const TRAY_STATUSES = ['synced', 'syncing', 'paused', 'error'] as const;
 export type TrayStatus = (typeof TRAY_STATUSES)[number];
@@ -47,7 +55,7 @@ export interface Failing {
   label: string;
 }
 
-export const APP_NAME = 'Rsync Live';
+export { APP_NAME };
 const MAX_LABEL = 80;
 const TOOLTIP_LIST = 2;
 
@@ -59,20 +67,8 @@ function truncate(text: string, max = MAX_LABEL): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-function pairFailed(pair: PairState): boolean {
-  return pair.watcher.error !== null && pair.watcher.error.class === 'config';
-}
-
 function targetFailing(target: TargetState): boolean {
   return target.status === 'error' || target.status === 'stopped';
-}
-
-function targetBusy(target: TargetState): boolean {
-  return target.status === 'syncing' || target.status === 'starting';
 }
 
 export function targetLabel(pair: Pick<PairState, 'name'>, target: Pick<TargetState, 'url'>): string {
@@ -105,17 +101,18 @@ function allPaused(state: EngineState): boolean {
   return state.pairs.length > 0 && state.pairs.every((pair) => pair.status === 'paused');
 }
 
-function pairBusy(pair: PairState): boolean {
-  if (pair.status === 'paused' || pairFailed(pair)) return false;
-  return pair.status === 'syncing' || pair.status === 'starting' || pair.targets.some(targetBusy);
-}
+const TRAY_BY_TONE: Record<StatusTone, TrayStatus> = {
+  error: 'error',
+  attention: 'error',
+  busy: 'syncing',
+  paused: 'paused',
+  ok: 'synced',
+};
 
-/** Error wins, then syncing, then paused (every pair paused, or the tray's pause flag), else synced. */
+/** The icon of the shared overall status (`overallStatus`): error and "waits for you" are red. */
 export function trayStatus({ state, paused = false }: TrayInput): TrayStatus {
   if (failingItems(state).length > 0) return 'error';
-  if (state.pairs.some(pairBusy)) return 'syncing';
-  if (paused || allPaused(state)) return 'paused';
-  return 'synced';
+  return TRAY_BY_TONE[overallStatus(state, { paused }).tone];
 }
 
 function listed(labels: string[]): string {
@@ -149,34 +146,24 @@ function failingSummary(all: Failing[]): string {
 
 export function trayTooltip(input: TrayInput, status: TrayStatus = trayStatus(input)): string {
   const { state } = input;
-  const pairs = state.pairs.length;
+  const failing = failingItems(state);
   let text: string;
-  if (status === 'error') {
-    text = failingSummary(failingItems(state));
-  } else if (pairs === 0) {
-    text = 'no folders set up yet';
-  } else if (status === 'syncing') {
-    const busy = state.pairs.filter(pairBusy).length;
+  if (status === 'error' && failing.length > 0) {
+    text = failingSummary(failing);
+  } else {
+    text = overallStatus(state, { paused: input.paused ?? false }).headline;
     const waiting = state.pairs.reduce(
       (sum, pair) => sum + pair.targets.reduce((inner, target) => inner + target.queued, 0),
       0,
     );
-    text = `syncing ${plural(busy, 'folder')}${waiting > 0 ? `, ${plural(waiting, 'change')} waiting` : ''}`;
-  } else if (status === 'paused') {
-    text = `paused (${plural(pairs, 'folder')})`;
-  } else {
-    const paused = state.pairs.filter((pair) => pair.status === 'paused').length;
-    text = `${plural(pairs - paused, 'folder')} in sync${paused > 0 ? `, ${paused} paused` : ''}`;
+    if (status === 'syncing' && waiting > 0) text += `, ${plural(waiting, 'change')} waiting`;
   }
   return `${APP_NAME} — ${text}`;
 }
 
 function targetWord(pair: PairState, target: TargetState): string {
-  if (targetFailing(target)) return 'error';
-  if (pair.deleteGuard) return 'deletions held';
-  if (target.status === 'paused' || pair.status === 'paused') return 'paused';
-  if (targetBusy(target)) return target.queued > 0 ? `syncing (${target.queued} waiting)` : 'syncing';
-  return 'in sync';
+  const status = targetStatus(pair, target);
+  return status.key === 'syncing' && target.queued > 0 ? `syncing (${target.queued} waiting)` : status.word;
 }
 
 function statusLines(state: EngineState): TrayMenuItem[] {

@@ -146,6 +146,15 @@ export class AppService {
   #stateTimer: NodeJS.Timeout | null = null;
   readonly #handlers: Handlers;
 
+  /** The batch with its pair's name and target URL, so Activity names them after the pair is removed. */
+  #named(summary: BatchSummary): BatchSummary {
+    const pair = this.#pairs.find((p) => p.id === summary.pairId);
+    if (!pair) return summary;
+    const target = pair.targets.find((t) => t.id === summary.targetId);
+    const pairName = pair.name ?? (pair.folder.split('/').filter(Boolean).pop() || pair.folder);
+    return { ...summary, pairName, ...(target ? { targetUrl: target.url } : {}) };
+  }
+
   constructor(options: AppServiceOptions) {
     this.#options = options;
     this.#engine = options.engine;
@@ -153,7 +162,8 @@ export class AppService {
     this.events.setMaxListeners(100);
     const engine = this.#engine;
     engine.on('state', () => this.#scheduleState());
-    engine.on('batch-end', (summary) => {
+    engine.on('batch-end', (ended) => {
+      const summary = this.#named(ended);
       this.#activity.unshift(summary);
       this.#activity.length = Math.min(this.#activity.length, ACTIVITY_LIMIT);
       this.events.emit('batch', summary);

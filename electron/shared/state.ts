@@ -50,10 +50,18 @@ export type TargetStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'stopped'
 export type PairStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'paused';
 
 export interface TransferProgress {
+  /** The file being sent, '' until rsync names one. */
   file: string;
+  /** Bytes of file data done in this run. */
   bytes: number;
+  /** Files to check in this run (progress2's to-chk=N/M: M), null until known. */
   total: number | null;
+  /** Of the whole run, by bytes. */
   percent: number | null;
+  /** Files still to check (to-chk N), null until known: files checked = total - remaining. */
+  remaining?: number | null;
+  /** rsync's current rate in bytes per second. */
+  bytesPerSecond?: number | null;
 }
 
 export interface TargetState {
@@ -150,6 +158,12 @@ export interface BatchSummary {
   ok: boolean;
   error: SyncError | null;
   at: string;
+  /**
+   * The pair's name and the target as typed when the run ended, added by the service so Activity can still
+   * name a pair or target that has been removed since.
+   */
+  pairName?: string;
+  targetUrl?: string;
 }
 
 export interface EngineEvents {

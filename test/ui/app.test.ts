@@ -124,12 +124,12 @@ describe('web UI', () => {
 
     await page.getByRole('button', { name: 'Save' }).click();
     const target = page.getByTestId('target');
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
 
     await writeFile(path.join(folder, 'hello.txt'), 'hello from the UI test\n');
     await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
     await untilText(target.getByTestId('today'), /^[1-9]\d* files?, /);
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'a-pair-synced.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Activity' }).click();
@@ -143,7 +143,7 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await untilText(target.getByTestId('status'), /^paused$/);
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
     await page.getByRole('button', { name: 'Remove', exact: true }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
@@ -172,7 +172,7 @@ describe('web UI', () => {
     await page.getByLabel('Password', { exact: true }).fill(daemon.password);
     await page.getByRole('button', { name: 'Save' }).click();
 
-    await untilText(page.getByTestId('target').getByTestId('status'), /^idle$/);
+    await untilText(page.getByTestId('target').getByTestId('status'), /^up to date$/);
     await page.getByRole('button', { name: /^Failures/ }).click();
     await page.getByTestId('no-failures').waitFor();
     await writeFile(path.join(folder, 'after-fix.txt'), 'fixed\n');
@@ -185,7 +185,7 @@ describe('web UI', () => {
     await seedPair(app, daemon, folder, daemon.password);
     await page.goto(app.url);
     const target = page.getByTestId('target');
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
 
     await daemon.stop();
     await writeFile(path.join(folder, 'during-outage.txt'), 'queued while the daemon was down\n');
@@ -199,7 +199,7 @@ describe('web UI', () => {
 
     await daemon.start();
     await page.getByRole('button', { name: 'Folders' }).click();
-    await untilText(target.getByTestId('status'), /^idle$/, 20_000);
+    await untilText(target.getByTestId('status'), /^up to date$/, 20_000);
     await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
     expect(errors).toEqual([]);
   });
@@ -209,7 +209,7 @@ describe('web UI', () => {
     await seedPair(app, daemon, folder, daemon.password);
     await page.goto(app.url);
     const target = page.getByTestId('target');
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
 
     await app.stopServer();
     await page.getByText(/reconnecting/).waitFor();
@@ -290,7 +290,7 @@ describe('web UI', () => {
     await page.getByLabel('Password', { exact: true }).fill(daemon.password);
     await page.getByRole('button', { name: 'Save' }).click();
     const target = page.getByTestId('target');
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
     await writeFile(path.join(folder, 'via-bridge.txt'), 'hello\n');
     await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
     await untilText(target.getByTestId('today'), /^1 file, /);
@@ -370,7 +370,7 @@ describe('web UI', () => {
     await page.goto(app.url);
     const card = page.locator('#pair-docs');
     const target = card.getByTestId('target');
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
     await until('the target has the three files', async () => (await backedUp()).length === 3);
     expect(await card.getByTestId('delete-guard').count()).toBe(0);
 
@@ -382,7 +382,10 @@ describe('web UI', () => {
       /^The folder .*Documents is empty but its backup is not; nothing is deleted on the targets until you confirm/,
     );
     expect(await guard.getByTestId('guard-since').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
-    await untilText(card.getByTestId('status').first(), /^error$/);
+    await untilText(card.getByTestId('status').first(), /^deletions held$/);
+    await untilText(target.getByTestId('status'), /^deletions held$/);
+    await untilText(page.getByTestId('overall'), /^Deletions held for 1 folder$/);
+    expect(await page.title()).toBe('Rsync Live — Deletions held for 1 folder');
     expect(await target.getByTestId('target-held').textContent()).toMatch(/^\s*3 held until you confirm\s*$/);
     await untilText(page.getByRole('button', { name: /^Failures/ }), /Failures\s*1/);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -419,8 +422,8 @@ describe('web UI', () => {
     await dialog.getByRole('button', { name: 'Confirm deletions' }).click();
     await until('the target to be emptied', async () => (await backedUp()).length === 0);
     await guard.waitFor({ state: 'detached' });
-    await untilText(target.getByTestId('status'), /^idle$/);
-    await untilText(card.getByTestId('status').first(), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
+    await untilText(card.getByTestId('status').first(), /^up to date$/);
     expect(await target.getByTestId('target-held').count()).toBe(0);
     await page.getByRole('button', { name: /^Failures/ }).click();
     await page.getByTestId('no-failures').waitFor();
@@ -437,10 +440,17 @@ describe('web UI', () => {
     // An empty field passes the browser's own checks; the form names the problem.
     await minimum.fill('');
     await page.getByRole('button', { name: 'Save' }).click();
+    // At the field, highlighted; the box by the buttons only points at it.
     await untilText(
-      page.getByTestId('form-error'),
+      page.getByTestId('guard-options').getByTestId('field-error'),
       /^delete guard: the minimum number of entries must be a whole number of at least 1$/,
     );
+    expect(await minimum.getAttribute('aria-invalid')).toBe('true');
+    expect(await share.getAttribute('aria-invalid')).toBeNull();
+    await untilText(page.getByTestId('form-error'), /^Not saved: fix the fields marked above\.$/);
+    await page
+      .getByTestId('guard-options')
+      .screenshot({ path: path.join(SCREENSHOTS, 'g-guard-field-error.png') });
     await share.fill('30');
     await minimum.fill('10');
     await page
@@ -490,7 +500,7 @@ describe('web UI', () => {
       .fill(`rsync://${daemon.user}:${daemon.password}@127.0.0.1:${daemon.port}/${daemon.moduleName}`);
     await page.getByRole('button', { name: 'Save' }).click();
     const target = page.getByTestId('target');
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
     expect(await page.content()).not.toContain(daemon.password);
     const state = await fetch(`${app.server.url}api/state`, {
       headers: { Authorization: `Bearer ${new URL(app.url).hash.replace('#token=', '')}` },
@@ -628,7 +638,7 @@ describe('web UI', () => {
       page.evaluate<boolean>("document.activeElement?.id === 'pair-tongbu'"),
     );
     const target = card.getByTestId('target');
-    await untilText(target.getByTestId('status'), /^idle$/);
+    await untilText(target.getByTestId('status'), /^up to date$/);
     await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });
     await writeFile(path.join(folder, 'after-import.txt'), 'written after the import\n');
     await waitForConverge(folder, daemon.modulePath, { timeoutMs: 10_000 });

@@ -3,7 +3,7 @@ import { relFromBuffer, type RelPath } from '../../electron/engine/byte-path.js'
 import { buildArgs, encodeFileList, type CommandSpec } from '../../electron/engine/rsync/command.js';
 import { classifyFailure, exitMeaning } from '../../electron/engine/rsync/exit-codes.js';
 import { failedPaths } from '../../electron/engine/rsync/failed-paths.js';
-import { LineSplitter, parseLine, unescapeName } from '../../electron/engine/rsync/output.js';
+import { LineSplitter, parseLine, parseRate, unescapeName } from '../../electron/engine/rsync/output.js';
 import { describeTarget, destinationArg, parseTarget } from '../../electron/engine/rsync/target.js';
 import { parseModuleList } from '../../electron/engine/connection-test.js';
 
@@ -152,7 +152,17 @@ describe('rsync output parsing', () => {
       percent: 66,
       remaining: 1,
       total: 2,
+      bytesPerSecond: Math.round(19.56 * 1024 * 1024),
     });
+    expect(parseLine('         32768   0%    0.00kB/s    0:00:00')).toMatchObject({
+      bytes: 32768,
+      bytesPerSecond: 0,
+      remaining: null,
+      total: null,
+    });
+    expect(parseRate('512.00kB/s')).toBe(512 * 1024);
+    expect(parseRate('1.50GB/s')).toBe(Math.round(1.5 * 1024 ** 3));
+    expect(parseRate('fast')).toBeNull();
     expect(parseLine('created 2 directories for sub/x')).toBeNull();
   });
 

@@ -17,6 +17,9 @@ export type OutputItem =
       bytes: number;
       percent: number;
       rate: string;
+      /** The rate in bytes per second (rsync's kB/MB/GB are powers of 1024), null if unreadable. */
+      bytesPerSecond: number | null;
+      /** Files still to check of `total` (progress2's to-chk=N/M), null before the first file is done. */
       remaining: number | null;
       total: number | null;
     };
@@ -24,6 +27,15 @@ export type OutputItem =
 /** rsync prints non-printable bytes as \#ooo; this restores the original bytes (as latin1 chars). */
 export function unescapeName(name: string): string {
   return name.replace(/\\#([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+const RATE_UNITS: Record<string, number> = { B: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** "19.56MB/s" → bytes per second; null for anything else. */
+export function parseRate(rate: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)([kMGT]?B)\/s$/.exec(rate);
+  const unit = m ? RATE_UNITS[m[2] as string] : undefined;
+  return m && unit !== undefined ? Math.round(Number(m[1]) * unit) : null;
 }
 
 const PROGRESS = /^\s*(\d+)\s+(\d+)%\s+(\S+)\s+\S+(?:\s+\(xfr#\d+, (?:to|ir)-chk=(\d+)\/(\d+)\))?/;
@@ -59,6 +71,7 @@ export function parseLine(line: string): OutputItem | null {
       bytes: Number(m[1]),
       percent: Number(m[2]),
       rate: m[3] as string,
+      bytesPerSecond: parseRate(m[3] as string),
       remaining: m[4] === undefined ? null : Number(m[4]),
       total,
     };

@@ -1,5 +1,6 @@
 // The delete guard in the UI, kept pure: a tripped guard as a failure entry, the words for what it holds
 // back, and the pair form's guard fields (share in percent, minimum entries) to and from the pair config.
+import type { FieldIssue } from '../../../electron/shared/api.ts';
 import type { PairConfig } from '../../../electron/shared/config.ts';
 import type { DeleteGuardState, SyncError } from '../../../electron/shared/state.ts';
 
@@ -75,14 +76,26 @@ export function guardDraft(config: GuardConfig | undefined): GuardDraft {
 
 /** What is wrong with the guard fields, or null. A switched-off guard keeps whatever the fields say. */
 export function guardProblem(draft: GuardDraft): string | null {
-  if (!draft.enabled) return null;
+  return guardIssues(draft)[0]?.message ?? null;
+}
+
+/** The guard's numbers out of range, each at its field ("deleteGuard.maxShare", "deleteGuard.minEntries"). */
+export function guardIssues(draft: GuardDraft): FieldIssue[] {
+  if (!draft.enabled) return [];
+  const issues: FieldIssue[] = [];
   const share = draft.sharePercent;
   if (share === null || !Number.isFinite(share) || share < 1 || share > 100)
-    return 'delete guard: the share of the folder must be a percentage from 1 to 100';
+    issues.push({
+      field: 'deleteGuard.maxShare',
+      message: 'delete guard: the share of the folder must be a percentage from 1 to 100',
+    });
   const min = draft.minEntries;
   if (min === null || !Number.isInteger(min) || min < 1)
-    return 'delete guard: the minimum number of entries must be a whole number of at least 1';
-  return null;
+    issues.push({
+      field: 'deleteGuard.minEntries',
+      message: 'delete guard: the minimum number of entries must be a whole number of at least 1',
+    });
+  return issues;
 }
 
 /** The config the form saves; fields left empty or invalid while the guard is off keep the stored values. */

@@ -86,11 +86,11 @@ describe('trayStatus', () => {
 });
 
 describe('trayTooltip', () => {
-  it('counts folders in sync', () => {
+  it('says up to date with the folder count', () => {
     expect(trayTooltip({ state: state(pair(), pair({ id: 'docs', name: 'Docs' })) })).toBe(
-      'Rsync Live — 2 folders in sync',
+      'Rsync Live — Up to date: 2 folders',
     );
-    expect(trayTooltip({ state: state(pair()) })).toBe('Rsync Live — 1 folder in sync');
+    expect(trayTooltip({ state: state(pair()) })).toBe('Rsync Live — Up to date: 1 folder');
   });
 
   it('names the failing target', () => {
@@ -124,12 +124,12 @@ describe('trayTooltip', () => {
   it('shows syncing progress, paused and empty states', () => {
     const busy = pair({ status: 'syncing', targets: [target({ status: 'syncing', queued: 12 })] });
     expect(trayTooltip({ state: state(busy, pair({ id: 'b' })) })).toBe(
-      'Rsync Live — syncing 1 folder, 12 changes waiting',
+      'Rsync Live — Syncing 1 folder, 12 changes waiting',
     );
-    expect(trayTooltip({ state: state(pair()), paused: true })).toBe('Rsync Live — paused (1 folder)');
-    expect(trayTooltip({ state: state() })).toBe('Rsync Live — no folders set up yet');
+    expect(trayTooltip({ state: state(pair()), paused: true })).toBe('Rsync Live — Paused (1 folder)');
+    expect(trayTooltip({ state: state() })).toBe('Rsync Live — No folders set up yet');
     expect(trayTooltip({ state: state(pair(), pair({ id: 'b', status: 'paused' })) })).toBe(
-      'Rsync Live — 1 folder in sync, 1 paused',
+      'Rsync Live — Up to date: 1 folder, 1 paused',
     );
   });
 });
@@ -143,7 +143,7 @@ describe('trayMenu', () => {
       'Sync now',
       'Pause all',
       '---',
-      'Photos → 10.0.0.5::photos: in sync',
+      'Photos → 10.0.0.5::photos: up to date',
       'Photos → backup::photos: error',
       '---',
       'Quit Rsync Live',

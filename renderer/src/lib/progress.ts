@@ -1,0 +1,45 @@
+// What the progress line of a target says about the rsync run in progress: the file being sent, bytes done of
+// the estimated total, the rate, the time left, and for start-up and full syncs the files checked so far.
+// Pure; the numbers come from rsync's --info=progress2 (electron/engine/rsync/output.ts).
+import type { TransferProgress } from '../../../electron/shared/state.ts';
+import { formatBytes } from './format.js';
+
+export interface TransferText {
+  /** The file being sent (the last one named), or what rsync does while it has not named one yet. */
+  file: string;
+  /** "12.0 MiB of 30.0 MiB", or "12.0 MiB" while the total is not known. */
+  amount: string;
+  /** "19.6 MiB/s", or null before rsync measured a rate. */
+  rate: string | null;
+  /** "about 2 min left", or null when unknown. */
+  eta: string | null;
+  /** "3 of 10 files checked", or null before rsync counted them. */
+  checked: string | null;
+}
+
+/** Seconds as "about 5 s", "about 3 min", "about 2 h 10 min". */
+export function formatEta(seconds: number): string {
+  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min`;
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.round((seconds % 3600) / 60);
+  return `about ${hours} h${minutes > 0 ? ` ${minutes} min` : ''}`;
+}
+
+export function describeTransfer(progress: TransferProgress): TransferText {
+  const { bytes, percent } = progress;
+  // progress2's percent is of the whole run: bytes / percent estimates the run's total once it is past 0 %.
+  const total = percent !== null && percent > 0 && percent < 100 ? (bytes * 100) / percent : null;
+  const rate = progress.bytesPerSecond ?? null;
+  const eta = total !== null && rate !== null && rate > 0 ? (total - bytes) / rate : null;
+  const files = progress.total ?? null;
+  const remaining = progress.remaining ?? null;
+  return {
+    // rsync names a file once it is done (see the report on OUT_FORMAT): until then, say what it does.
+    file: progress.file !== '' ? progress.file : bytes > 0 ? 'sending…' : 'checking files…',
+    amount: total !== null ? `${formatBytes(bytes)} of about ${formatBytes(total)}` : formatBytes(bytes),
+    rate: rate !== null && rate > 0 ? `${formatBytes(rate)}/s` : null,
+    eta: eta !== null ? `${formatEta(eta)} left` : null,
+    checked: files !== null && remaining !== null ? `${files - remaining} of ${files} files checked` : null,
+  };
+}
