@@ -75,6 +75,34 @@ describe('rsync-live CLI and deletions it was not asked for', () => {
     expect((await fs.readdir(path.join(module, 'other-laptop'))).length).toBe(5);
   });
 
+  it('run --config JSON: exit 3 and nothing deleted until --confirm-deletions (mirror) or --keep-existing', async () => {
+    const config = async (name: string) => {
+      const { folder, module, url, stateDir } = await prepare(name);
+      const file = path.join(work, `${name}.json`);
+      const pair = { id: name, folder, targets: [{ id: 'nas', url, passwordFile: daemon.passwordFile }] };
+      await fs.writeFile(file, JSON.stringify({ version: 1, pairs: [pair] }));
+      return {
+        module,
+        run: (...extra: string[]) =>
+          cli(['run', '--config', file, '--once', '--state-dir', stateDir, ...extra]),
+      };
+    };
+    const mirror = await config('json-mirror');
+    const asked = await mirror.run();
+    expect(asked.exitCode, asked.all).toBe(3);
+    expect(asked.stderr).toMatch(/already holds 6 entries that are not in .*nothing was deleted/);
+    expect((await fs.readdir(path.join(mirror.module, 'other-laptop'))).length).toBe(5);
+    const confirmed = await mirror.run('--confirm-deletions');
+    expect(confirmed.exitCode, confirmed.all).toBe(0);
+    expect(await fs.readdir(mirror.module)).toEqual(['mine.txt']);
+
+    const keep = await config('json-keep');
+    const kept = await keep.run('--keep-existing');
+    expect(kept.exitCode, kept.all).toBe(0);
+    expect((await fs.readdir(keep.module)).sort()).toEqual(['mine.txt', 'other-laptop']);
+    expect((await fs.readdir(path.join(keep.module, 'other-laptop'))).length).toBe(5);
+  });
+
   it('a tripped guard is honoured by --once, shown by `deletions`, and answered by `confirm-deletions`', async () => {
     const folder = path.join(work, 'guarded');
     const module = path.join(daemon.modulePath, 'guarded');
