@@ -438,7 +438,11 @@ export class DeleteGuard {
     this.#quietTimer = null;
   }
 
-  /** What was deleted below a held directory is covered by it: one entry, counted into the directory. */
+  /**
+   * What was deleted below a held directory is covered by it and counted into it. The counts add up: a
+   * directory's `entries` are what the watcher still knew under it when it went (each deletion reported
+   * before it already left that count), so the deletions held separately are not in it.
+   */
   #foldBelowHeldDirs(): void {
     const below = new Map<RelPath, number>();
     for (const [path, change] of this.#held) {
@@ -450,7 +454,7 @@ export class DeleteGuard {
     }
     for (const [dir, count] of below) {
       const held = this.#held.get(dir);
-      if (held) this.#held.set(dir, { ...held, entries: Math.max(held.entries ?? 1, 1 + count) });
+      if (held) this.#held.set(dir, { ...held, entries: (held.entries ?? 1) + count });
     }
   }
 

@@ -75,6 +75,74 @@ describe('rsync-live CLI and deletions it was not asked for', () => {
     expect((await fs.readdir(path.join(module, 'other-laptop'))).length).toBe(5);
   });
 
+  it('run --config JSON: exit 3 and nothing deleted until --confirm-deletions (mirror) or --keep-existing', async () => {
+    const config = async (name: string) => {
+      const { folder, module, url, stateDir } = await prepare(name);
+      const file = path.join(work, `${name}.json`);
+      const pair = { id: name, folder, targets: [{ id: 'nas', url, passwordFile: daemon.passwordFile }] };
+      await fs.writeFile(file, JSON.stringify({ version: 1, pairs: [pair] }));
+      return {
+        module,
+        run: (...extra: string[]) =>
+          cli(['run', '--config', file, '--once', '--state-dir', stateDir, ...extra]),
+      };
+    };
+    const mirror = await config('json-mirror');
+    const asked = await mirror.run();
+    expect(asked.exitCode, asked.all).toBe(3);
+    expect(asked.stderr).toMatch(/already holds 6 entries that are not in .*nothing was deleted/);
+    expect((await fs.readdir(path.join(mirror.module, 'other-laptop'))).length).toBe(5);
+    const confirmed = await mirror.run('--confirm-deletions');
+    expect(confirmed.exitCode, confirmed.all).toBe(0);
+    expect(await fs.readdir(mirror.module)).toEqual(['mine.txt']);
+
+    const keep = await config('json-keep');
+    const kept = await keep.run('--keep-existing');
+    expect(kept.exitCode, kept.all).toBe(0);
+    expect((await fs.readdir(keep.module)).sort()).toEqual(['mine.txt', 'other-laptop']);
+    expect((await fs.readdir(path.join(keep.module, 'other-laptop'))).length).toBe(5);
+  });
+
+  it('serve --config: deletes nothing on a target holding other data until started with --confirm-deletions', async () => {
+    const dir = path.join(work, 'serve');
+    const folder = path.join(dir, 'folder');
+    const dest = path.join(dir, 'dest');
+    await fs.mkdir(folder, { recursive: true });
+    await fs.writeFile(path.join(folder, 'mine.txt'), 'ours');
+    await fs.mkdir(path.join(dest, 'other-laptop'), { recursive: true });
+    await fs.writeFile(path.join(dest, 'other-laptop', 'theirs.txt'), 'theirs');
+    const config = path.join(dir, 'config.json');
+    await fs.writeFile(
+      config,
+      JSON.stringify({ version: 1, pairs: [{ id: 'p', folder, targets: [{ url: dest }] }] }),
+    );
+    const serve = async (extra: string[], until: (output: string) => Promise<void>) => {
+      const child = execa(
+        'node',
+        [BIN, 'serve', '--config', config, '--listen', '127.0.0.1:0', '--no-open', ...extra],
+        { reject: false, all: true },
+      );
+      let output = '';
+      child.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      try {
+        await eventually(() => until(output), 30_000);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      const result = await child;
+      expect(result.exitCode, output).toBe(0);
+    };
+    // Asked: the folder is sent, the other data stays, and the message names the flags.
+    await serve([], async (output) => {
+      expect(output).toMatch(/already holds 2 entries that are not in .*nothing was deleted/);
+      expect(output).toMatch(/--confirm-deletions \(mirror\) or --keep-existing \(keep\)/);
+      expect(await fs.readdir(dest)).toContain('mine.txt');
+    });
+    expect((await fs.readdir(dest)).sort()).toEqual(['mine.txt', 'other-laptop']);
+    // Restarted with --confirm-deletions: mirrored.
+    await serve(['--confirm-deletions'], async () => expect(await fs.readdir(dest)).toEqual(['mine.txt']));
+  }, 90_000);
+
   it('a tripped guard is honoured by --once, shown by `deletions`, and answered by `confirm-deletions`', async () => {
     const folder = path.join(work, 'guarded');
     const module = path.join(daemon.modulePath, 'guarded');

@@ -122,6 +122,18 @@ describe('delete guard', () => {
     expect(state?.message).toContain('rsync-live confirm-deletions /home/me/Photos');
   });
 
+  it('a directory whose subtree came partly as separate deletions holds them all (counts add up)', async () => {
+    // Seen under CPU load: the coalescer hands 600 file deletions over in one batch, then the directory with
+    // the 499 files it swallowed itself (entries 500). The held count must be 1100, not max(601, 500).
+    const t = await setup(1102);
+    t.remove(Array.from({ length: 600 }, (_, i) => del(`big/f${i}`)));
+    await t.tick(DELETE_QUIET_MS / 2);
+    t.remove([del('big', 500, true)]);
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.guard.tripped).toBe(true);
+    expect(t.guard.state()).toMatchObject({ held: 1100, paths: ['big/'], pathsTotal: 1 });
+  });
+
   it('a rename of a large directory (old name gone, new name created) is no loss', async () => {
     const t = await setup(2095);
     t.remove([del('projects', 1268, true)]);

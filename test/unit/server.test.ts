@@ -481,6 +481,48 @@ describe('importSersync through the headless server', () => {
   const ids = async (): Promise<string[]> =>
     (JSON.parse((await call(port, 'listPairs', {})).body).value as PairView[]).map((pair) => pair.id);
 
+  it("keepExisting: 404 for an unknown pair; data already on a new pair's target is kept for good", async () => {
+    const missing = await call(port, 'keepExisting', { pairId: 'nope' });
+    expect(missing.status).toBe(404);
+    const folder = path.join(work, 'merge');
+    const backup = path.join(work, 'merge-backup');
+    await mkdir(folder);
+    await mkdir(path.join(backup, 'other-laptop'), { recursive: true });
+    await writeFile(path.join(folder, 'mine.txt'), 'ours');
+    await writeFile(path.join(backup, 'other-laptop', 'theirs.txt'), 'theirs');
+    try {
+      const saved = await call(port, 'savePair', {
+        pair: { id: 'merge', folder, targets: [{ id: 't1', url: backup }] },
+      });
+      expect(saved.status).toBe(200);
+      const existingOf = async (): Promise<{ entries: number; paths: string[] } | null> => {
+        const reply = await request(port, { path: '/api/state', headers: auth });
+        const state = JSON.parse(reply.body) as {
+          pairs: { id: string; targets: { existing: { entries: number; paths: string[] } | null }[] }[];
+        };
+        return state.pairs.find((p) => p.id === 'merge')?.targets[0]?.existing ?? null;
+      };
+      await until(
+        'the first sync asks about the data on the target',
+        async () => (await existingOf()) !== null,
+      );
+      expect(await existingOf()).toMatchObject({ entries: 2, paths: ['other-laptop/'] });
+      expect((await readdir(backup)).sort()).toEqual(['mine.txt', 'other-laptop']);
+
+      const kept = await call(port, 'keepExisting', { pairId: 'merge', targetId: 't1' });
+      expect(JSON.parse(kept.body)).toEqual({ ok: true, value: { kept: true } });
+      expect(await existingOf()).toBeNull();
+      // Kept for good: a full sync (mirror mode) leaves it.
+      expect((await call(port, 'syncNow', { pairId: 'merge' })).status).toBe(200);
+      await service.whenIdle('merge');
+      expect((await readdir(backup)).sort()).toEqual(['mine.txt', 'other-laptop']);
+      expect(await readdir(path.join(backup, 'other-laptop'))).toEqual(['theirs.txt']);
+      const again = await call(port, 'keepExisting', { pairId: 'merge' });
+      expect(JSON.parse(again.body)).toEqual({ ok: true, value: { kept: false } });
+    } finally {
+      await call(port, 'removePair', { pairId: 'merge' });
+    }
+  });
   it('previews without saving, then applies: ids made unique, password file kept, every pair started', async () => {
     // Two folders named "www" (the import calls them www and www-2) and an existing pair already called "www".
     const siteA = path.join(work, 'a', 'www');

@@ -1,6 +1,9 @@
 // Runs one rsync process: argv array (never a shell), the file list on stdin, the password only in the
 // child's environment, stdout parsed line by line as it streams, stderr kept (bounded) for classification.
-// The child dies with this process, even on kill -9: see ./parent-death.ts.
+// The child dies with this process, even on kill -9: see ./parent-death.ts. With that guarantee it runs in a
+// session of its own (setsid), so a terminal's Ctrl-C (SIGINT to the whole foreground process group) reaches
+// only rsync-live, which lets the transfer finish, and not rsync, which would die with exit 20 ("received
+// SIGINT, SIGTERM, or SIGHUP") mid-file; see docs/reliability.md.
 import { execa } from 'execa';
 import { withParentDeathSignal } from './parent-death.js';
 import { LineSplitter, parseLine, type OutputItem } from './output.js';
@@ -33,6 +36,9 @@ export async function runRsync(
   const env: Record<string, string | undefined> = { LC_ALL: 'C', RSYNC_PASSWORD: undefined };
   if (request.password !== null) env.RSYNC_PASSWORD = request.password;
   const [file, ...argv] = await withParentDeathSignal(request.rsync, request.args);
+  // Only when the parent-death signal is set: without it, execa's clean-up (SIGTERM on exit, which a detached
+  // child does not get) is what ends an rsync left running.
+  const detached = file !== request.rsync;
   const child = execa(file as string, argv, {
     input: request.input ?? Buffer.alloc(0),
     env,
@@ -44,6 +50,7 @@ export async function runRsync(
     cancelSignal: request.signal,
     forceKillAfterDelay: 3_000,
     windowsHide: true,
+    detached,
   });
   onSpawn?.(child.pid);
   let stderr = '';
