@@ -466,7 +466,10 @@ export class DeleteGuard {
 
   /** A real count: the estimate takes it, and the levels recorded in the window move with it. */
   #rebase(count: number): void {
-    if (this.#level !== null) {
+    // An estimate too high has drifted over time (a name reported created twice): the levels it recorded
+    // move down with it. One too low was only late (what a moved directory holds is reported after the
+    // directory left its old name): the folder's earlier levels were right, so they stay.
+    if (this.#level !== null && count < this.#level) {
       const drift = count - this.#level;
       for (const bucket of this.#buckets) {
         bucket.max = Math.max(0, bucket.max + drift);

@@ -287,3 +287,15 @@ describe('delete guard', () => {
     expect(t.guard.judgeTargetExcess(1000, 0, [])).toBe(true);
   });
 });
+
+describe('delete guard estimate', () => {
+  it('a directory renamed whose new name is reported late is no loss once counted', async () => {
+    const t = await setup(1000, { enabled: true, maxShare: 0.4, minEntries: 500 });
+    // The old name leaves with its subtree at once; the entries under the new name arrive after the judgement.
+    t.folder.entries += 900; // on disk the moved entries are already there
+    t.remove([del('old-name', 900, true)]);
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.guard.tripped).toBe(false);
+    expect(t.released.map((c) => c.path)).toEqual(['old-name']);
+  });
+});
