@@ -10,7 +10,7 @@
 //     and the Start at login checkbox calls setSettings({autostart});
 // (f) headless Settings: no Start at login, notifications "desktop app only"; a keyboard toggle is kept by the
 //     service across a reload;
-// (g) the delete guard: a folder with 3 files mirrored to a local directory is emptied → the card and the
+// (g) the delete guard: a folder with 3 files (guard minimum 3) mirrored to a local directory is emptied → the card and the
 //     Failures view show "3 deletions held" while the target keeps its files → Confirm deletions → confirm →
 //     the target is emptied and the guard is gone; the pair form edits the guard's share and minimum;
 // (h) Import sersync config: a picked file with a typo shows its line (Show line selects it), a pasted stock
@@ -353,7 +353,7 @@ describe('web UI', () => {
     expect(errors).toEqual([]);
   });
 
-  it('(g) an emptied folder trips the delete guard; Confirm deletions empties the target', async () => {
+  it('(g) losing the whole folder trips the delete guard; Confirm deletions empties the target', async () => {
     const app = await startApp();
     cleanups.push(() => app.close());
     const { page, errors } = await newPage();
@@ -364,7 +364,13 @@ describe('web UI', () => {
     const files = ['one.txt', 'two.txt', 'three.txt'];
     for (const name of files) await writeFile(path.join(folder, name), `${name}\n`);
     await app.service.handle('savePair', {
-      pair: { id: 'docs', folder, targets: [{ id: 't1', url: backup }] },
+      pair: {
+        id: 'docs',
+        folder,
+        targets: [{ id: 't1', url: backup }],
+        // Emptying a small folder is an ordinary deletion; a loss of at least 3 entries and over half is not.
+        deleteGuard: { enabled: true, maxShare: 0.5, minEntries: 3 },
+      },
     });
     const backedUp = async (): Promise<string[]> => (await readdir(backup)).sort();
     await page.goto(app.url);
@@ -377,9 +383,11 @@ describe('web UI', () => {
     await Promise.all(files.map((name) => rm(path.join(folder, name))));
     const guard = card.getByTestId('delete-guard');
     await untilText(guard.getByTestId('guard-held'), /^3 deletions held$/);
-    expect(await guard.getByRole('heading').textContent()).toBe('Deletions paused: the folder is empty');
+    expect(await guard.getByRole('heading').textContent()).toBe(
+      'Deletions paused: most of the folder would be deleted',
+    );
     expect(await guard.getByTestId('guard-message').textContent()).toMatch(
-      /^The folder .*Documents is empty but its backup is not; nothing is deleted on the targets until you confirm/,
+      /^3 of 3 entries of .*Documents would be deleted on the backup; nothing is deleted on the targets until you confirm/,
     );
     expect(await guard.getByTestId('guard-since').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
     await untilText(card.getByTestId('status').first(), /^deletions held$/);
@@ -398,7 +406,7 @@ describe('web UI', () => {
     expect(await failure.count()).toBe(1);
     await untilText(failure.getByTestId('guard-held'), /^3 deletions held$/);
     expect(await failure.getByRole('heading').textContent()).toBe(
-      'Documents: deletions paused, the folder is empty',
+      'Documents: deletions paused, most of the folder would be deleted',
     );
     expect(await failure.getByRole('button', { name: 'Confirm deletions' }).isVisible()).toBe(true);
     expect(await failure.getByRole('button', { name: 'Retry now' }).count()).toBe(0);
@@ -428,7 +436,7 @@ describe('web UI', () => {
     await page.getByRole('button', { name: /^Failures/ }).click();
     await page.getByTestId('no-failures').waitFor();
 
-    // The pair form shows the guard's settings (defaults 50 % and 1000) and saves changes to them.
+    // The pair form shows the guard's settings (50 % and the pair's minimum, 3) and saves changes to them.
     await page.getByRole('button', { name: 'Folders' }).click();
     await card.getByRole('button', { name: 'Edit', exact: true }).click();
     const enabled = page.getByRole('checkbox', { name: /Hold deletions until I confirm them/ });
@@ -436,7 +444,7 @@ describe('web UI', () => {
     const minimum = page.getByLabel('Minimum entries');
     expect(await enabled.isChecked()).toBe(true);
     expect(await share.inputValue()).toBe('50');
-    expect(await minimum.inputValue()).toBe('1000');
+    expect(await minimum.inputValue()).toBe('3');
     // An empty field passes the browser's own checks; the form names the problem.
     await minimum.fill('');
     await page.getByRole('button', { name: 'Save' }).click();
