@@ -26,6 +26,7 @@ import { TargetServer } from './rsync/target-server.js';
 import { findRecentlyChanged, RECENT_MS } from './recent-files.js';
 import { describeTarget, destinationArg, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
+import type { Classified } from './rsync/exit-codes.js';
 import { findExcluded } from './tree-walk.js';
 import type { FolderProbe } from './folder-probe.js';
 import { SentToday } from '../shared/sent-today.js';
@@ -260,6 +261,7 @@ export class TargetRunner {
         ...(result.spawnError ? { spawnError: result.spawnError } : {}),
         ...(prepared.refused ? { refused: prepared.refused } : {}),
       });
+      this.#reportUnsent(job, runId, result.exitCode, error);
       return { ok: false, exitCode: result.exitCode, error, partial: false };
     }
     this.#caps = prepared.capabilities;
@@ -397,6 +399,39 @@ export class TargetRunner {
         retry: moves,
       };
     return { ok: true, exitCode: 0, error: null };
+  }
+
+  /** A job that never reached rsync (the server could not be probed): Activity and fail logs still hear of it. */
+  #reportUnsent(job: Job, runId: number, exitCode: number | null, error: Classified): void {
+    const { ctx, pairId } = this.#host;
+    const paths = job.kind === 'full' ? [] : job.changes;
+    if (paths.length > 0 && ctx.hasListeners('paths-failed')) {
+      ctx.emit('paths-failed', {
+        pairId,
+        targetId: this.id,
+        paths: paths.slice(0, 1000).map((c) => display(c.path)),
+        exitCode,
+        error: { kind: error.kind, message: error.message },
+      });
+    }
+    const at = new Date(ctx.clock.now()).toISOString();
+    ctx.emit('batch-end', {
+      pairId,
+      targetId: this.id,
+      runId,
+      kind: job.kind === 'full' ? 'full' : 'paths',
+      paths: paths.length,
+      files: 0,
+      deleted: 0,
+      deletedPaths: [],
+      vanished: 0,
+      bytes: 0,
+      ms: 0,
+      exitCode,
+      ok: false,
+      error: { ...this.#host.makeError(error.kind, error.message, error.class), exitCode },
+      at,
+    });
   }
 
   /**

@@ -523,7 +523,9 @@ describe('plugins', () => {
       const cdn = httpRequests
         .filter((r) => r.url.startsWith('/index.jsp'))
         .map((r) => `${r.method} ${r.url}`);
-      expect(cdn.sort()).toEqual(
+      // Distinct, as for the socket lines: a file written into a directory just made may be reported by the
+      // directory's listing and by its own close, and sersync also fired once per event.
+      expect([...new Set(cdn)].sort()).toEqual(
         [
           'HEAD /index.jsp?user=me&pswd=s3cret&ok=ok&dirs=http://cdn.example/static/img/',
           'HEAD /index.jsp?user=me&pswd=s3cret&ok=ok&urls=http://cdn.example/static/img/a%20b.png',
