@@ -125,7 +125,7 @@ function excludesRegex(m: Mapper): string[] {
  * sees close-write events (the native inotify addon of issue "Kernel events").
  */
 export const CLOSE_WRITE_WARNING =
-  '<closeWrite start="true">: sersync sent a file after its writer closed it; rsync-live does not see close-write events yet and sends a file once it has been quiet for 50 ms (at most 1 s after the first change), so a file written slowly can reach the target in parts before the complete file follows';
+  '<closeWrite start="true">: rsync-live also sends a file once its writer closed it, with its native inotify backend (npm run build compiles it; `rsync-live watch --help` names the backend running). With the fs.watch fallback it cannot see closes and sends a file once it has been quiet (at most 1 s after the last change), so a file written slowly can reach the target in parts before the complete file follows';
 
 function deletionPolicy(m: Mapper): PairConfig['deletion'] {
   const t = m.doc.inotify;

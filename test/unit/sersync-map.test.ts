@@ -102,7 +102,7 @@ describe('importSersync: the stock confxml.xml', () => {
     );
   });
 
-  it('warns, once and with its line, that closeWrite is not seen yet (the file may arrive in parts)', () => {
+  it('notes, once and with its line, how closeWrite is honoured (native backend) and when it is not (fs.watch fallback)', () => {
     const { warnings } = importWithAllWarnings(STOCK, { file: '/etc/sersync/confxml.xml' });
     const line = STOCK.slice(0, STOCK.indexOf('<closeWrite')).split('\n').length;
     expect(warnings.filter((w) => w.includes('closeWrite'))).toEqual([
