@@ -367,6 +367,15 @@ export class TargetRunner {
       this.label,
     );
     if (result.basisRefused) this.#basisRefused = true;
+    // A directory moved onto a name another move just left (two directories swapped) may hold the old one's
+    // entries on the target: it is made exact by a tree run.
+    const left = new Set(moves.map((m) => m.from));
+    const reused = moves.filter((m) => m.dir && left.has(m.path));
+    if (result.complete && !failed && reused.length > 0) {
+      const changes = reused.map((m): PathChange => ({ path: m.path, change: 'tree', dir: true }));
+      const outcome = await this.#execute({ kind: 'paths', changes }, runId);
+      if (!outcome.ok) failed = { ...outcome, retry: outcome.retry ?? changes };
+    }
     if (plan.runs.length > 0) {
       ctx.emit('batch-end', {
         pairId: host.pairId,

@@ -53,6 +53,15 @@ export interface CommandSpec {
   capabilities?: ServerCapabilities;
 }
 
+/**
+ * How listed paths are compared: by content, never by rsync's quick check (a same-size rewrite within the same
+ * second would be skipped). --ignore-times sends every listed file again (as a delta); with versions that
+ * would move an unchanged file aside again, over the day's older copy, so versions compare checksums instead.
+ */
+function contentCheck(deletion: DeletionPolicy): string {
+  return deletion === 'versions' ? '--checksum' : '--ignore-times';
+}
+
 export function buildArgs(spec: CommandSpec): string[] {
   const { target, options, deletion } = spec;
   const caps = spec.capabilities ?? FULL_CAPABILITIES;
@@ -69,12 +78,12 @@ export function buildArgs(spec: CommandSpec): string[] {
   if (spec.kind === 'paths') {
     // Listed files did change: rsync's quick check (size + whole-second mtime) would skip a same-size rewrite
     // within the same second, so compare by content (the delta algorithm keeps the wire cost low).
-    args.push('--ignore-times', '--from0', '--files-from=-');
+    args.push(contentCheck(deletion), '--from0', '--files-from=-');
     args.push(deletion === 'keep' ? '--ignore-missing-args' : '--delete-missing-args');
     if (deletion !== 'keep') args.push('--force');
   } else if (spec.kind === 'tree') {
     // Replaced directories: everything below them is re-sent and what no longer exists is deleted.
-    args.push('--recursive', '--ignore-times', '--from0', '--files-from=-');
+    args.push('--recursive', contentCheck(deletion), '--from0', '--files-from=-');
     if (deletion !== 'keep') args.push('--delete', '--force');
     args.push(...rsyncExcludeArgs(spec.excludeGlobs));
     if (spec.filterFile) args.push(`--filter=merge ${spec.filterFile}`);
