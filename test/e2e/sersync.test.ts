@@ -176,7 +176,9 @@ describe('the stock confxml.xml layout', () => {
       expect.stringMatching(/:3: <host> inside <head> is ignored/),
       expect.stringMatching(/:4: <debug> inside <head> is ignored/),
       expect.stringMatching(/:5: <fileSystem> inside <head> is ignored/),
-      expect.stringMatching(/:16: <closeWrite start="true">: rsync-live also sends a file once its writer closed it/),
+      expect.stringMatching(
+        /:16: <closeWrite start="true">: rsync-live also sends a file once its writer closed it/,
+      ),
       expect.stringMatching(
         /:6: sersync skipped the -r start-up sync when <filter> is on; rsync-live runs it/,
       ),
