@@ -60,3 +60,12 @@ export function absolute(root: Buffer, rel: string): Buffer {
   if (rel === '') return root;
   return Buffer.concat([root, Buffer.from('/'), toBuffer(rel)]);
 }
+
+/** Paths without those below another listed path (a directory, with or without its "/", covers what it holds). */
+export function topMost<P extends string>(paths: readonly P[]): P[] {
+  const set = new Set(paths.map((p) => p.replace(/\/$/, '')));
+  return paths.filter((p) => {
+    for (const dir of ancestors(p.replace(/\/$/, '') as RelPath)) if (set.has(dir)) return false;
+    return true;
+  });
+}

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RsyncOptions } from '../shared/config.js';
 import type { BatchSummary, ExistingDataState, SyncError, TargetState } from '../shared/state.js';
-import { absolute, ancestors, display, type RelPath } from './byte-path.js';
+import { absolute, ancestors, display, topMost, type RelPath } from './byte-path.js';
 import type { DeleteGuard } from './delete-guard.js';
 import { excludeGlobs, type ExcludeMatcher } from './excludes.js';
 import type { PairContext, EnginePairConfig, EngineTargetConfig } from './pair-types.js';
@@ -817,15 +817,6 @@ function completed(report: RunReport): boolean {
 function named(changes: PathChange[], paths: RelPath[]): PathChange[] {
   const set = new Set(paths);
   return changes.filter((change) => set.has(change.path));
-}
-
-/** Paths without those below another listed path (a directory, with or without its "/", covers what it holds). */
-export function topMost(paths: readonly RelPath[]): RelPath[] {
-  const set = new Set(paths.map((p) => p.replace(/\/$/, '')));
-  return paths.filter((p) => {
-    for (const dir of ancestors(p.replace(/\/$/, '') as RelPath)) if (set.has(dir)) return false;
-    return true;
-  });
 }
 
 /** A sub-path of the target named after this host and folder, as a full target to pair with instead. */

@@ -3,7 +3,7 @@
 // the target (--copy-dest for names kept, --fuzzy --fuzzy for renamed files); the old paths are deleted only
 // after every new path is complete. Pure: moves in, argv + stdin out; running them and reading their outcome
 // is the caller's (see docs/architecture.md, "Moves").
-import { ancestors, baseName, display, isWithin, parentOf, toBuffer, type RelPath } from '../byte-path.js';
+import { baseName, display, isWithin, parentOf, toBuffer, topMost, type RelPath } from '../byte-path.js';
 import { buildArgs, encodeFileList, VERSIONS_DIR, type CommandSpec, type MoveBasis } from './command.js';
 import type { Target } from './target.js';
 
@@ -115,7 +115,7 @@ export function planMoves(input: PlanMovesInput): MovePlan {
   // enclosing directory, which then skips it by the quick check instead of sending it without a basis.
   const depth = (run: MoveRun): number => Math.max(...run.moves.map((m) => m.path.split('/').length));
   runs.sort((a, b) => depth(b) - depth(a));
-  return { runs, plain, deletions: topMost(deletions) };
+  return { runs, plain, deletions: topMost([...new Set(deletions)]) };
 }
 
 /** A renamed directory: the run's destination is the new directory itself, its basis the old one. */
@@ -353,10 +353,4 @@ export async function runMovePlan(
 
 function isVersionsPath(rel: RelPath): boolean {
   return isWithin(rel, VERSIONS_DIR as RelPath);
-}
-
-/** Drops paths that lie below another listed path (the directory's deletion takes them along). */
-function topMost(paths: RelPath[]): RelPath[] {
-  const all = new Set(paths);
-  return [...all].filter((path) => ![...ancestors(path)].some((dir) => all.has(dir)));
 }
