@@ -20,11 +20,12 @@ import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type Run
 import { planMoves, runMovePlan } from './rsync/move-plan.js';
 import { runRsync } from './rsync/runner.js';
 import { pruneBelowDeleted } from './rsync/deletion-list.js';
+import { DRY_LISTING, LISTED, LISTING_LIMIT, sampleOf, suggestSubPath } from './rsync/target-listing.js';
 import { classifyFailure } from './rsync/exit-codes.js';
 import { FULL_CAPABILITIES, type ServerCapabilities } from './rsync/server-capabilities.js';
 import { TargetServer } from './rsync/target-server.js';
 import { findRecentlyChanged, RECENT_MS } from './recent-files.js';
-import { describeTarget, destinationArg, parseTarget, type Target } from './rsync/target.js';
+import { describeTarget, parseTarget, type Target } from './rsync/target.js';
 import { TargetQueue, type Job, type JobOutcome } from './target-queue.js';
 import type { Classified } from './rsync/exit-codes.js';
 import { findExcluded } from './tree-walk.js';
@@ -41,11 +42,6 @@ const OUTAGE_KINDS: ReadonlySet<SyncError['kind']> = new Set([
   'timeout',
   'connection-lost',
 ]);
-
-/** How many names a run's summary and an existing-data report list. */
-const LISTED = 100;
-/** How many deleted paths a listing keeps to find the top-most ones among (beyond it, the first ones). */
-const LISTING_LIMIT = 100_000;
 
 export function targetId(config: { id?: string | undefined }, index: number): string {
   return config.id ?? `t${index + 1}`;
@@ -578,12 +574,7 @@ export class TargetRunner {
 
   /** Protects every entry on the target that the folder doesn't have, for good (merge). */
   async #keep(runId: number): Promise<boolean> {
-    const listing = await this.#run({ kind: 'full', reason: 'list existing data' }, runId, {
-      maxDelete: null,
-      dryRun: true,
-      listAll: true,
-      quiet: true,
-    });
+    const listing = await this.#run({ kind: 'full', reason: 'list existing data' }, runId, DRY_LISTING);
     if (!listing.reading.ok || listing.allDeleted === null) return false;
     const kept = topMost(listing.allDeleted.map((p) => p.replace(/\/$/, '') as RelPath));
     await this.#markPaired(kept);
@@ -597,15 +588,8 @@ export class TargetRunner {
 
   /** The first sync of a new pair found entries on the target that the folder doesn't have: ask. */
   async #reportExisting(skipped: number, runId: number): Promise<void> {
-    const listing = await this.#run({ kind: 'full', reason: 'list existing data' }, runId, {
-      maxDelete: null,
-      dryRun: true,
-      listAll: true,
-      quiet: true,
-    });
-    const paths = topMost(listing.allDeleted ?? [])
-      .slice(0, LISTED)
-      .map((p) => display(p));
+    const listing = await this.#run({ kind: 'full', reason: 'list existing data' }, runId, DRY_LISTING);
+    const paths = sampleOf(listing.allDeleted ?? []);
     this.#existing = {
       entries: listing.deleted || skipped,
       paths,
@@ -631,15 +615,8 @@ export class TargetRunner {
 
   /** The first paths a full sync would delete (a dry run), for the guard's list. */
   async #sample(runId: number): Promise<string[]> {
-    const listing = await this.#run({ kind: 'full', reason: 'list deletions' }, runId, {
-      maxDelete: null,
-      dryRun: true,
-      listAll: true,
-      quiet: true,
-    });
-    return topMost(listing.allDeleted ?? [])
-      .slice(0, LISTED)
-      .map((p) => display(p));
+    const listing = await this.#run({ kind: 'full', reason: 'list deletions' }, runId, DRY_LISTING);
+    return sampleOf(listing.allDeleted ?? []);
   }
 
   async #markPaired(kept: RelPath[]): Promise<void> {
@@ -819,27 +796,7 @@ function named(changes: PathChange[], paths: RelPath[]): PathChange[] {
   return changes.filter((change) => set.has(change.path));
 }
 
-/** A sub-path of the target named after this host and folder, as a full target to pair with instead. */
-export function suggestSubPath(target: Target, folder: string, hostname = os.hostname()): string {
-  const clean = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-  const name =
-    [clean(hostname.split('.')[0] ?? ''), clean(path.basename(folder))].filter(Boolean).join('-') ||
-    'rsync-live';
-  switch (target.kind) {
-    case 'daemon':
-      return destinationArg({ ...target, path: target.path ? `${target.path}/${name}` : name }).replace(
-        /\/$/,
-        '',
-      );
-    case 'ssh':
-      return destinationArg({
-        ...target,
-        path: target.path ? `${target.path.replace(/\/$/, '')}/${name}` : name,
-      }).replace(/\/$/, '');
-    case 'local':
-      return path.join(target.path, name);
-  }
-}
+export { suggestSubPath };
 
 /** Writes NUL-separated filter rules to a private temporary file for --filter=merge. */
 async function writeRulesFile(rules: Buffer): Promise<string> {
