@@ -1,11 +1,13 @@
 // "Test connection": lists a daemon's modules, learns what the server's rsync accepts (the dry runs every
 // target starts with), then proves auth and write access by writing a small probe file into the target and
-// deleting it again with the options real syncs send, with the exact reason when any step fails.
+// deleting it again with the options real syncs send, with the exact reason when any step fails. Given the
+// pair's folder, it then lists what the target path holds that the folder doesn't (target-listing.ts).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConnectionTestResult } from '../shared/api.js';
-import { rsyncOptionsSchema, type RsyncOptions } from '../shared/config.js';
+import { rsyncOptionsSchema, type DeletionPolicy, type RsyncOptions } from '../shared/config.js';
+import { DEFAULT_TEMPORARY_GLOBS } from './excludes.js';
 import {
   describeCapabilities,
   fallbacks,
@@ -17,6 +19,7 @@ import { buildArgs } from './rsync/command.js';
 import { ensureTargetPath } from './rsync/ensure-path.js';
 import { classifyFailure, OPTION_SINCE, withoutRetry, type FailureContext } from './rsync/exit-codes.js';
 import { runRsync } from './rsync/runner.js';
+import { compareTarget, suggestSubPath } from './rsync/target-listing.js';
 import { describeTarget, parseTarget, type Target } from './rsync/target.js';
 
 export interface ConnectionTestOptions {
@@ -27,6 +30,12 @@ export interface ConnectionTestOptions {
   timeoutSec?: number;
   /** The pair's rsync options (extraArgs, timeouts), so the test sends what its syncs send; default: defaults. */
   options?: Partial<RsyncOptions>;
+  /** The pair's folder: when given, the target path's entries are compared with it (`result.existing`). */
+  folder?: string | null;
+  /** The pair's glob excludes in rsync syntax (default: a new pair's, the temporary-file globs). */
+  excludeGlobs?: readonly string[];
+  /** The pair's deletion policy (default mirror). */
+  deletion?: DeletionPolicy;
 }
 
 const PROBE = '.rsync-live-write-test';
@@ -154,10 +163,60 @@ export async function testConnection(options_: ConnectionTestOptions): Promise<C
     if (remove.exitCode !== 0) return fail(remove.exitCode, remove.stderr, remove.spawnError);
     result.writable = true;
     result.ok = true;
-    return result;
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }
+  if (options_.folder) {
+    await compareWithFolder(result, options_.folder, options_, {
+      rsync,
+      target,
+      options,
+      caps,
+      password,
+      passwordFile,
+    });
+  }
+  return result;
+}
+
+/** Adds what the target path holds against the folder to a passed test (or why it could not be listed). */
+async function compareWithFolder(
+  result: ConnectionTestResult,
+  folder: string,
+  request: ConnectionTestOptions,
+  run: {
+    rsync: string;
+    target: Target;
+    options: RsyncOptions;
+    caps: ServerCapabilities;
+    password: string | null;
+    passwordFile: string | null;
+  },
+): Promise<void> {
+  const isDir = await fs.stat(folder).then(
+    (stat) => stat.isDirectory(),
+    () => false,
+  );
+  if (!isDir) {
+    result.existingNote = `folder ${folder} is not a directory on this machine, so the target path was not compared with it: check the folder's path`;
+    return;
+  }
+  const compared = await compareTarget({
+    rsync: run.rsync,
+    folder,
+    target: run.target,
+    options: run.options,
+    password: run.password,
+    passwordFile: run.passwordFile,
+    excludeGlobs: request.excludeGlobs ?? DEFAULT_TEMPORARY_GLOBS,
+    capabilities: run.caps,
+    ...(request.deletion ? { deletion: request.deletion } : {}),
+  });
+  if (!compared.ok) {
+    result.existingNote = `could not list what ${describeTarget(run.target)} holds against ${folder}: ${withoutRetry(compared.error.message)}`;
+    return;
+  }
+  result.existing = { ...compared.comparison, suggestion: suggestSubPath(run.target, folder) };
 }
 
 async function captureStdout(

@@ -29,6 +29,7 @@ import { splitUrlPassword } from '../shared/url-password.js';
 import { Engine, findOverlap, type EnginePairConfig } from '../engine/index.js';
 import { parseTarget } from '../engine/rsync/target.js';
 import { testConnection } from '../engine/connection-test.js';
+import { excludeGlobs } from '../engine/excludes.js';
 import { formatFieldIssues, validatePair } from './pair-validation.js';
 import { planSersyncImport, uniquePairIds } from './sersync-import.js';
 import { secretKey, type PairStore, type SecretStore } from './stores.js';
@@ -267,7 +268,12 @@ export class AppService {
   async handle(method: unknown, request: unknown): Promise<unknown> {
     if (!isApiMethod(method))
       throw new ApiError('invalid-request', `unknown method ${JSON.stringify(method)}`);
-    const raw = method === 'savePair' ? this.#normalizeSave(request) : request;
+    const raw =
+      method === 'savePair'
+        ? this.#normalizeSave(request)
+        : method === 'testConnection'
+          ? this.#withHomeFolder(request)
+          : request;
     const parsed = apiRequests[method].safeParse(raw ?? {});
     if (!parsed.success) {
       throw new ApiError(
@@ -476,7 +482,17 @@ export class AppService {
       passwordFile: r.passwordFile ?? null,
       ...(this.#options.rsync ? { rsync: this.#options.rsync } : {}),
       ...(rsync ? { options: rsync } : {}),
+      // With the folder, the test also says what the target path holds that the folder doesn't.
+      ...(r.folder ? { folder: r.folder } : {}),
+      ...(r.folder && pair ? { excludeGlobs: excludeGlobs(pair.excludes), deletion: pair.deletion } : {}),
     });
+  }
+
+  /** A testConnection request's folder as it is meant: "~" is the home directory. */
+  #withHomeFolder(request: unknown): unknown {
+    const r = request as { folder?: unknown } | null;
+    if (typeof r?.folder !== 'string') return request;
+    return { ...r, folder: expandHome(r.folder, this.#options.home ?? os.homedir()) };
   }
 }
 

@@ -3,6 +3,7 @@
 // its response type; every push event is listed once. Browser-safe: no node:, no electron.
 import { z } from 'zod';
 import { pairSchema, targetListSchema, targetSchema, type RsyncOptions } from './config.js';
+import { folderProblem } from './folder-rules.js';
 import type { BatchSummary, EngineState, SyncError, TransferProgress } from './state.js';
 
 /** A target as the UI edits it: the password travels only UI → app, never back. */
@@ -36,6 +37,34 @@ export interface ConnectionTestResult {
   error: { kind: SyncError['kind']; message: string } | null;
   /** What the server's rsync accepts, learnt by the dry runs real syncs start with (absent for local targets). */
   server?: ServerCapabilitiesView;
+  /**
+   * What the target path holds against the request's folder (when one was given and the test passed), counted
+   * like the first sync counts: every file, directory and link is one entry.
+   */
+  existing?: TargetContentsView;
+  /** Why the target path was not compared with the folder (folder missing, listing failed); absent otherwise. */
+  existingNote?: string;
+}
+
+/** A target path's entries against a pair's folder, as Test connection reports them. */
+export interface TargetContentsView {
+  /** Entries at the target path (0: empty or missing). */
+  entries: number;
+  /** Of them, entries the folder doesn't have: what a mirror would delete. */
+  foreign: number;
+  /** The first 100 top-most foreign entries (a directory ends in "/"). */
+  sample: string[];
+  /** A sub-path named after this host and folder, as a full target URL, to pair with instead. */
+  suggestion: string;
+}
+
+/** Test connection's line about the target path: "this path holds 201 entries, 200 not in your folder". */
+export function describeTargetContents(contents: Pick<TargetContentsView, 'entries' | 'foreign'>): string {
+  const { entries, foreign } = contents;
+  if (entries === 0) return 'this path is empty: nothing will be deleted';
+  const holds = `this path holds ${entries} ${entries === 1 ? 'entry' : 'entries'}`;
+  if (foreign === 0) return `${holds}, all in your folder: nothing will be deleted`;
+  return `${holds}, ${foreign} not in your folder`;
 }
 
 /** A target server's capabilities as Test connection reports them. */
@@ -110,6 +139,15 @@ export const apiRequests = {
     /** Use the password stored for this existing target when no password is given. */
     pairId: z.string().optional(),
     targetId: z.string().optional(),
+    /** The pair's folder (typed so far): also list what the target path holds that this folder doesn't. */
+    folder: z
+      .string()
+      .min(1, 'give a folder')
+      .superRefine((folder, ctx) => {
+        const problem = folderProblem(folder);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
   }),
   syncNow: optionalIds,
   retryNow: optionalIds,
