@@ -8,6 +8,7 @@ import { confirmDeletionsCommand, deletionsCommand } from './commands/deletions.
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { sersyncCommand } from './commands/sersync.js';
+import { testConnectionCommand } from './commands/test-connection.js';
 import { watchCommand } from './commands/watch.js';
 
 export { EXIT, UsageError, type CliIo } from './command.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   sersyncCommand,
   deletionsCommand,
   confirmDeletionsCommand,
+  testConnectionCommand,
 ];
 
 export const USAGE = `Usage: rsync-live COMMAND [options]   (rsync-live COMMAND --help for a command's options)

@@ -3,9 +3,11 @@
 // suggests a sub-path named after the host and folder, changing nothing on the target. Entries are counted
 // like the first sync counts its deletions: each file, directory and link is one (other-laptop/ and its 200
 // files are 201), names are bytes (non-UTF-8 names count like any other).
+import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConnection } from '../../electron/engine/connection-test.js';
 import { Engine } from '../../electron/engine/index.js';
@@ -15,6 +17,7 @@ import { describeTargetContents, type ConnectionTestResult } from '../../electro
 import { manifest } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
 
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rsync-live.js');
 const host = (os.hostname().split('.')[0] ?? '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
 
 describe('Test connection compares the target path with the folder', () => {
@@ -117,6 +120,31 @@ describe('Test connection compares the target path with the folder', () => {
     expect(missing.ok).toBe(true);
     expect(missing.existing).toBeUndefined();
     expect(missing.existingNote).toMatch(/folder .*nope is not a directory on this machine/);
+  }, 60_000);
+
+  it('on the command line: rsync-live test-connection TARGET FOLDER (built CLI)', async () => {
+    const env = { HOME: work, RSYNC_PASSWORD: '' };
+    const ok = await execa(
+      'node',
+      [BIN, 'test-connection', daemon.url('backup'), '~/Documents', '--password-file', daemon.passwordFile],
+      { reject: false, env },
+    );
+    expect(ok.exitCode).toBe(0);
+    const lines = ok.stdout.split('\n');
+    expect(lines).toContain('authentication ok');
+    expect(lines).toContain('write access ok');
+    expect(lines).toContain('this path holds 202 entries, 201 not in your folder');
+    expect(lines).toContain('  other-laptop/');
+    expect(lines).toContain(
+      `use sub-path: rsync://${daemon.user}@127.0.0.1:${daemon.port}/backup/${host}-Documents`,
+    );
+    const denied = await execa('node', [BIN, 'test-connection', daemon.url('backup'), folder], {
+      reject: false,
+      env: { ...env, RSYNC_PASSWORD: 'wrong' },
+    });
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toMatch(/^failed: .*auth/im);
+    expect(denied.stderr).not.toContain('this path holds');
   }, 60_000);
 
   it('through the app API: the folder travels with the request ("~" is home), a wrong one is refused', async () => {
