@@ -294,6 +294,23 @@ describe.each(versions)('rsync daemon %s', (version) => {
     );
   });
 
+  it('Test connection with a folder: a missing sub-path is empty, then lists what it holds', async () => {
+    const folder = await tempDir();
+    await fs.writeFile(path.join(folder, 'mine.txt'), 'ours');
+    const url = daemon.url('sub', 'conntest/new');
+    const first = await testConnection({ url, passwordFile: daemon.passwordFile, folder });
+    expect(first.error).toBeNull();
+    expect(first.existing).toMatchObject({ entries: 0, foreign: 0 });
+    const there = path.join(daemon.modulePaths['sub'] as string, 'conntest/new');
+    await fs.mkdir(path.join(there, 'theirs'));
+    await fs.writeFile(path.join(there, 'theirs/a.txt'), 'a');
+    await fs.writeFile(path.join(there, 'mine.txt'), 'old');
+    const second = await testConnection({ url, passwordFile: daemon.passwordFile, folder });
+    expect(second.existing).toMatchObject({ entries: 3, foreign: 2, sample: ['theirs/'] });
+    expect(await fs.readFile(path.join(there, 'mine.txt'), 'utf8')).toBe('old');
+    await fs.rm(folder, { recursive: true, force: true });
+  });
+
   it('reports what the server lacks and never stops a pair', () => {
     const fallbackNotes = logs.filter((l) => /does not support/.test(l));
     if (version === '3.1.2')
