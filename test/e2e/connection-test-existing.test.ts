@@ -2,7 +2,8 @@
 // target path holds that the folder doesn't ("this path holds 202 entries, 201 not in your folder") and
 // suggests a sub-path named after the host and folder, changing nothing on the target. Entries are counted
 // like the first sync counts its deletions: each file, directory and link is one (other-laptop/ and its 200
-// files are 201), names are bytes (non-UTF-8 names count like any other).
+// files are 201), names are bytes (non-UTF-8 names count like any other). Also a local directory target, the
+// built CLI (rsync-live test-connection) and the app API (AppService.handle, what the UI and /api call).
 import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -110,6 +111,21 @@ describe('Test connection compares the target path with the folder', () => {
     } finally {
       await fs.rm(Buffer.concat([Buffer.from(`${folder}/`), latin1]));
     }
+  }, 60_000);
+
+  it('a local directory target is listed the same way', async () => {
+    const local = path.join(work, 'usb');
+    await fs.mkdir(path.join(local, 'old'), { recursive: true });
+    await fs.writeFile(path.join(local, 'old', 'x.txt'), 'x');
+    await fs.writeFile(path.join(local, 'mine.txt'), 'ours');
+    const result = await test(local);
+    expect(result.error).toBeNull();
+    expect(result.existing).toEqual({
+      entries: 3,
+      foreign: 2,
+      sample: ['old/'],
+      suggestion: path.join(local, `${host}-Documents`),
+    });
   }, 60_000);
 
   it('without a folder nothing is compared; a folder that is not there is named', async () => {
