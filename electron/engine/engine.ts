@@ -170,11 +170,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     options: { targetId?: string; onProgress?: ProgressListener; settleMs?: number } = {},
   ): Promise<RestoreResult> {
     const pair = this.#pairs.get(pairId);
-    if (!pair)
-      throw new RestoreError(
-        `no pair "${pairId}": rsync-live run --config lists the pairs it starts`,
-        'bad-request',
-      );
+    if (!pair) throw new RestoreError(`cannot restore: there is no pair "${pairId}"`, 'bad-request');
     const access = this.restoreAccess(pairId, options.targetId);
     if (!access)
       throw new RestoreError(

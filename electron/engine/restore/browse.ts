@@ -141,6 +141,7 @@ export async function listTrees(
   signal?: AbortSignal,
 ): Promise<RemoteEntry[] | null> {
   const whole = paths.includes('' as RelPath);
-  const rules = whole ? (sub === '' ? [`- /${VERSIONS_DIR}/`] : null) : treeRules(paths);
+  // The whole backup (or the whole of one versions date): everything but the versions folder.
+  const rules = whole ? [`- /${VERSIONS_DIR}/`] : treeRules(paths);
   return listWithRules(access, sub, rules, `cannot list what to restore on ${access.label}`, signal);
 }
