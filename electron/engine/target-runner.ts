@@ -48,10 +48,6 @@ const LISTED = 100;
 /** How many deleted paths a listing keeps to find the top-most ones among (beyond it, the first ones). */
 const LISTING_LIMIT = 100_000;
 
-export function targetId(config: { id?: string | undefined }, index: number): string {
-  return config.id ?? `t${index + 1}`;
-}
-
 function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
@@ -110,9 +106,9 @@ export class TargetRunner {
   /** The target refused rsync's basis options (copy-dest, fuzzy): moves are plain sends from now on. */
   #basisRefused = false;
 
-  constructor(config: EngineTargetConfig, index: number, host: TargetHost) {
+  constructor(config: EngineTargetConfig, host: TargetHost) {
     this.#host = host;
-    this.id = targetId(config, index);
+    this.id = config.id;
     this.config = config;
     let target: Target;
     try {

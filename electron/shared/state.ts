@@ -23,6 +23,7 @@ export const ERROR_KINDS = [
   'bad-config',
   'rsync-missing',
   'delete-guard',
+  'in-use',
   'target-not-empty',
   'unknown',
 ] as const;
