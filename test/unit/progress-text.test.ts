@@ -51,7 +51,23 @@ describe('describeTransfer', () => {
         fileSize: 64 * MiB,
         fileBytes: 16 * MiB,
       }),
-    ).toMatchObject({ file: 'big.bin', fileAmount: '16 MiB of 64 MiB', eta: 'about 2 min left' });
+    ).toMatchObject({
+      file: 'big.bin',
+      fileAmount: '16 MiB of 64 MiB',
+      amount: '40 MiB of about 80 MiB',
+      eta: 'about 2 min left',
+    });
+    // A run that is (nearly) just this file: its amount alone.
+    expect(
+      describeTransfer({
+        file: 'big.bin',
+        bytes: 16 * MiB,
+        total: 2,
+        percent: 25,
+        fileSize: 64 * MiB,
+        fileBytes: 16 * MiB,
+      }),
+    ).toMatchObject({ fileAmount: '16 MiB of 64 MiB', amount: null });
   });
 
   it('formats the time left', () => {

@@ -9,8 +9,11 @@ export interface TransferText {
   file: string;
   /** That file's bytes done of its size, "1.2 MiB of 2.9 MiB", or null before rsync names a file. */
   fileAmount: string | null;
-  /** "12.0 MiB of 30.0 MiB", or "12.0 MiB" while the total is not known. */
-  amount: string;
+  /**
+   * "12.0 MiB of about 30.0 MiB" for the run, "12.0 MiB" while its total is not known, null when the run is
+   * (nearly all) the one file named, whose own amount says the same.
+   */
+  amount: string | null;
   /** "19.6 MiB/s", or null before rsync measured a rate. */
   rate: string | null;
   /** "about 2 min left", or null when unknown. */
@@ -39,13 +42,24 @@ export function describeTransfer(progress: TransferProgress): TransferText {
   const fileSize = progress.fileSize ?? null;
   const files = progress.total ?? null;
   const remaining = progress.remaining ?? null;
+  // The run is this file when nothing came before it and the run's percent (whole, rounded down) is the file's.
+  const onlyThisFile =
+    fileSize !== null &&
+    fileSize > 0 &&
+    percent !== null &&
+    progress.fileBytes === bytes &&
+    Math.abs((bytes * 100) / fileSize - percent) <= 1.5;
   return {
     file: progress.file !== '' ? progress.file : bytes > 0 ? 'sending…' : 'checking files…',
     fileAmount:
       progress.file !== '' && fileSize !== null
         ? `${formatBytes(progress.fileBytes ?? 0)} of ${formatBytes(fileSize)}`
         : null,
-    amount: total !== null ? `${formatBytes(bytes)} of about ${formatBytes(total)}` : formatBytes(bytes),
+    amount: onlyThisFile
+      ? null
+      : total !== null
+        ? `${formatBytes(bytes)} of about ${formatBytes(total)}`
+        : formatBytes(bytes),
     rate: rate !== null && rate > 0 ? `${formatBytes(rate)}/s` : null,
     eta: eta !== null ? `${formatEta(eta)} left` : null,
     checked: files !== null && remaining !== null ? `${files - remaining} of ${files} files checked` : null,
