@@ -2,13 +2,7 @@
 // line (same syntax and password handling as `watch`: --password-file 0600 or RSYNC_PASSWORD), or a configured
 // pair (--config FILE --pair ID [--target ID]) with its folder, target, password file and rsync options.
 import path from 'node:path';
-import {
-  checkPasswordFile,
-  loadConfigFile,
-  PasswordFileError,
-  targetId,
-  TargetSyntaxError,
-} from '../engine/index.js';
+import { checkPasswordFile, loadConfigFile, PasswordFileError, TargetSyntaxError } from '../engine/index.js';
 import { accessFromUrl, targetAccess, type TargetAccess } from '../engine/restore/index.js';
 import { UsageError, type CliIo } from './command.js';
 
@@ -46,12 +40,11 @@ export async function accessFromConfig(
     throw new UsageError(
       `config ${values.config} has no pair "${values.pair}": its pairs are ${file.pairs.map((p) => p.id).join(', ') || 'none'}`,
     );
-  const index =
-    values.target === undefined ? 0 : pair.targets.findIndex((t, i) => targetId(t, i) === values.target);
+  const index = values.target === undefined ? 0 : pair.targets.findIndex((t) => t.id === values.target);
   const target = pair.targets[index];
   if (!target)
     throw new UsageError(
-      `pair "${pair.id}" has no target "${values.target}": its targets are ${pair.targets.map((t, i) => targetId(t, i)).join(', ')}`,
+      `pair "${pair.id}" has no target "${values.target}": its targets are ${pair.targets.map((t) => t.id).join(', ')}`,
     );
   if (target.passwordFile) await checkPassword(target.passwordFile);
   const password = target.passwordFile ? undefined : io.env.RSYNC_PASSWORD;

@@ -1,9 +1,10 @@
-// Runs pairs for the CLI's watch, run and sersync commands: takes the lock of every folder+target first (one
-// engine per folder and target), prints one line per batch and every error, and stops on the stop signal
-// (or, with once, after every full sync) within STOP_GRACE_MS. Answers the exit status.
+// Runs pairs for the CLI's watch, run and sersync commands: prints one line per batch and every error, and
+// stops on the stop signal (or, with once, after every full sync) within STOP_GRACE_MS. Answers the exit
+// status. The engine takes the lock of every folder+target (engine/target-lock.ts): a target another
+// rsync-live runs is left out with an error naming it, and when that leaves nothing to run, the exit is 75.
 import { Engine, withoutRetry, type EnginePairConfig } from '../engine/index.js';
+import type { EngineState, SyncError } from '../shared/state.js';
 import type { Teardown } from '../sersync/index.js';
-import { acquireLock, type InstanceLock } from '../service/instance-lock.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
 import { EXIT, type CliIo } from './command.js';
 import { formatBatch } from './format.js';
@@ -19,34 +20,6 @@ export interface RunPairsOptions {
   keepExisting?: boolean;
 }
 
-/** The lock key of one folder+target: the same folder and target always give the same key. */
-export function targetLockKey(folder: string, url: string): string {
-  return `target\0${folder.replace(/\/+$/, '') || '/'}\0${url.trim().replace(/\/+$/, '')}`;
-}
-
-/** Takes the lock of every folder+target, or none (releasing what it took) when one is held elsewhere. */
-export async function lockTargets(
-  configs: readonly EnginePairConfig[],
-  stateDir: string,
-  command: string,
-): Promise<InstanceLock[]> {
-  const locks: InstanceLock[] = [];
-  try {
-    for (const config of configs)
-      for (const target of config.targets)
-        locks.push(
-          await acquireLock(stateDir, targetLockKey(config.folder, target.url), {
-            what: `${config.folder} → ${target.url}`,
-            command,
-          }),
-        );
-  } catch (error) {
-    for (const lock of locks) await lock.release();
-    throw error;
-  }
-  return locks;
-}
-
 /** The command line as the lock shows it (arguments never hold a password: URLs with one are refused). */
 export function commandLine(): string {
   return ['rsync-live', ...process.argv.slice(2)].join(' ');
@@ -60,23 +33,12 @@ export async function runPairs(
   stopSignal: Promise<string>,
   setup?: (engine: Engine) => Promise<Teardown>,
 ): Promise<number> {
-  const locks = await lockTargets(configs, options.stateDir ?? defaultStateDir(io.env), commandLine());
-  try {
-    return await runLocked(configs, options, io, stopSignal, setup);
-  } finally {
-    for (const lock of locks) await lock.release();
-  }
-}
-
-async function runLocked(
-  configs: EnginePairConfig[],
-  options: RunPairsOptions,
-  io: CliIo,
-  stopSignal: Promise<string>,
-  setup?: (engine: Engine) => Promise<Teardown>,
-): Promise<number> {
   // --once keeps its state too: a tripped guard and a pair's first sync are remembered between runs.
-  const engine = new Engine({ stateDir: options.stateDir ?? null });
+  const engine = new Engine({
+    stateDir: options.stateDir ?? null,
+    lockDir: options.stateDir ?? defaultStateDir(io.env),
+    lockHolder: commandLine(),
+  });
   const labels = new Map<string, string>();
   let worstExit: number = EXIT.ok;
   engine.on('log', (entry) => {
@@ -88,7 +50,7 @@ async function runLocked(
     io.err(`error: [${pairId}] ${options.once ? withoutRetry(error.message) : error.message}`);
     // Deletions waiting for the user are counted once the run is over (EXIT.waiting), not as failures.
     const waiting = error.kind === 'delete-guard' || error.kind === 'target-not-empty';
-    if (options.once && !waiting) worstExit = worstExit || (error.exitCode ?? EXIT.failure);
+    if (options.once && !waiting) worstExit = worstExit || exitFor(error);
   });
   engine.on('batch-end', (summary) => {
     if (options.once && !summary.ok) worstExit = worstExit || (summary.exitCode ?? EXIT.failure);
@@ -112,6 +74,12 @@ async function runLocked(
       keepExisting: options.keepExisting ?? false,
     });
   }
+  if (lockedOut(engine.state())) {
+    // Every target runs in another rsync-live (each error, naming it, is printed above): nothing to do here.
+    await engine.stop();
+    await teardown?.();
+    return EXIT.locked;
+  }
   if (options.once) {
     await engine.whenIdle();
     const state = engine.state();
@@ -122,7 +90,7 @@ async function runLocked(
           io.err(`entries on ${target.url} that are not in ${pair.folder} (${target.existing.entries}):`);
           for (const p of target.existing.paths) io.err(`  ${p}`);
           worstExit = worstExit || EXIT.waiting;
-        } else if (target.error) worstExit = worstExit || (target.error.exitCode ?? EXIT.failure);
+        } else if (target.error) worstExit = worstExit || exitFor(target.error);
       }
       if (pair.deleteGuard) {
         io.err(`held deletions of ${pair.folder} (${pair.deleteGuard.held} entries):`);
@@ -139,4 +107,15 @@ async function runLocked(
   await stopWithin(() => engine.stop());
   await teardown?.();
   return EXIT.ok;
+}
+
+/** The exit status of a failure: 75 for a target another rsync-live runs, else rsync's or 1. */
+function exitFor(error: SyncError): number {
+  return error.kind === 'in-use' ? EXIT.locked : (error.exitCode ?? EXIT.failure);
+}
+
+/** Every target of every pair is held by another rsync-live. */
+function lockedOut(state: EngineState): boolean {
+  const targets = state.pairs.flatMap((pair) => pair.targets);
+  return targets.length > 0 && targets.every((target) => target.error?.kind === 'in-use');
 }

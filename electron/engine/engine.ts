@@ -5,6 +5,7 @@ import type { EngineEvents, EngineState } from '../shared/state.js';
 import { systemClock, type Clock } from './clock.js';
 import { Pair, type EnginePairConfig, type StartOptions } from './pair.js';
 import { PairingStore } from './pairing-store.js';
+import { defaultLockHolder } from './target-lock.js';
 import { findOverlap } from './target-overlap.js';
 import path from 'node:path';
 import { join as joinPath, relFromUtf8, ROOT, type RelPath } from './byte-path.js';
@@ -20,7 +21,6 @@ import {
   type RestoreResult,
   type TargetAccess,
 } from './restore/types.js';
-import { targetId as targetIdOf } from './target-runner.js';
 
 export interface EngineOptions {
   /** rsync executable (default "rsync" from PATH). */
@@ -30,6 +30,13 @@ export interface EngineOptions {
   fallbackFullSyncMs?: number;
   /** Directory for state kept across restarts (unfinished queues); none = memory only. */
   stateDir?: string | null;
+  /**
+   * Where the folder+target locks go (one engine per folder+target across processes, target-lock.ts);
+   * default: the state directory. Every shell should use the same one (the XDG state directory).
+   */
+  lockDir?: string | null;
+  /** Who holds the locks, for other processes' messages; default "rsync-live" and this process's arguments. */
+  lockHolder?: string;
   /** Most paths in one rsync run. */
   maxBatch?: number;
   /** Verify bursts of at least this many paths with a full sync once quiet (0 turns it off); default 1000. */
@@ -50,6 +57,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       clock: options.clock ?? systemClock,
       fallbackFullSyncMs: options.fallbackFullSyncMs ?? 5 * 60_000,
       stateDir: options.stateDir ?? null,
+      lockDir: options.lockDir === undefined ? (options.stateDir ?? null) : options.lockDir,
+      lockHolder: options.lockHolder ?? defaultLockHolder(),
       maxBatch: options.maxBatch ?? 20_000,
       burstVerifyPaths: options.burstVerifyPaths ?? 1_000,
       burstQuietMs: options.burstQuietMs ?? 2_000,
@@ -74,6 +83,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       fallbackFullSyncMs: this.#options.fallbackFullSyncMs,
       maxBatch: this.#options.maxBatch,
       stateDir: this.#options.stateDir,
+      lockDir: this.#options.lockDir,
+      lockHolder: this.#options.lockHolder,
       pairings: this.#pairings,
       burstVerify: { paths: this.#options.burstVerifyPaths, quietMs: this.#options.burstQuietMs },
       hasListeners: (event) => this.listenerCount(event) > 0,
@@ -151,10 +162,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   restoreAccess(pairId: string, targetId?: string): TargetAccess | undefined {
     const config = this.#pairs.get(pairId)?.config;
     if (!config) return undefined;
-    const index =
-      targetId === undefined
-        ? 0
-        : config.targets.findIndex((target, i) => targetIdOf(target, i) === targetId);
+    const index = targetId === undefined ? 0 : config.targets.findIndex((target) => target.id === targetId);
     const target = config.targets[index];
     return target ? targetAccess(target, config.rsync, this.#options.rsync) : undefined;
   }

@@ -1,6 +1,6 @@
 // The engine library's entry point: everything a shell (CLI, headless server, Electron main) may use.
 export { Engine, type EngineOptions } from './engine.js';
-export { type EnginePairConfig, type EngineTargetConfig, targetId } from './pair.js';
+export { type EnginePairConfig, type EngineTargetConfig } from './pair.js';
 export { parseTarget, describeTarget, type Target, TargetSyntaxError } from './rsync/target.js';
 export { withoutRetry } from './rsync/exit-codes.js';
 export {

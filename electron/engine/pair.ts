@@ -17,11 +17,11 @@ import { checkPasswordFile } from './password-file.js';
 import type { PathChange } from './path-change.js';
 import { VERSIONS_DIR } from './rsync/command.js';
 import { QuietPaths } from './restore/quiet-paths.js';
+import { TargetLocks } from './target-lock.js';
 import { TargetRunner } from './target-runner.js';
 import { createWatcher, type Watcher } from './watcher/index.js';
 
 export type { EnginePairConfig, EngineTargetConfig, PairContext } from './pair-types.js';
-export { targetId } from './target-runner.js';
 
 /** How often the folder's identity is checked (an unmount or a disk mounted over it sends no event). */
 const ROOT_CHECK_MS = 2_000;
@@ -47,6 +47,8 @@ export class Pair {
   readonly #probe: DiskFolderProbe;
   readonly #guard: DeleteGuard;
   readonly #guardStore: GuardStore | null;
+  /** One engine per folder+target: this pair's target locks (target-lock.ts). */
+  readonly #locks: TargetLocks;
   #watcher: Watcher | null = null;
   #watcherError: SyncError | null = null;
   #cron: Cron | null = null;
@@ -72,6 +74,7 @@ export class Pair {
     });
     this.#probe = new DiskFolderProbe(config.folder, this.#root, this.#excluded);
     this.#guardStore = ctx.stateDir ? new GuardStore(ctx.stateDir, config.folder) : null;
+    this.#locks = new TargetLocks(ctx.lockDir, config.folder, ctx.lockHolder);
     this.#guard = new DeleteGuard({
       folder: config.folder,
       limits: {
@@ -109,7 +112,7 @@ export class Pair {
       makeError: (kind: SyncError['kind'], message: string, cls?: SyncError['class']) =>
         this.#makeError(kind, message, cls),
     };
-    config.targets.forEach((target, index) => this.#targets.push(new TargetRunner(target, index, host)));
+    for (const target of config.targets) this.#targets.push(new TargetRunner(target, host));
   }
 
   /** Syncs paths as if the watcher had seen them change (a restored file changed during its settle period). */
@@ -148,6 +151,11 @@ export class Pair {
     }
     for (const runner of this.#targets) {
       if (runner.configError) continue;
+      const locked = await this.#locks.take(runner.config.url);
+      if (locked) {
+        runner.configError = this.#makeError(locked.kind, locked.message);
+        continue;
+      }
       const problem = await this.#checkTarget(runner);
       if (problem) runner.configError = this.#makeError('bad-config', problem);
     }
@@ -398,8 +406,25 @@ export class Pair {
   retryNow(targetId?: string): void {
     for (const runner of this.#targets) {
       if (targetId !== undefined && runner.id !== targetId) continue;
-      runner.queue.retryNow();
+      if (runner.configError?.kind === 'in-use') void this.#relock(runner);
+      else runner.queue.retryNow();
     }
+  }
+
+  /** Retry now on a target another rsync-live held: if its lock is free now, the target starts. */
+  async #relock(runner: TargetRunner): Promise<void> {
+    if (!this.#started || this.#stopped) return;
+    const locked = await this.#locks.take(runner.config.url);
+    if (this.#stopped) return this.#locks.releaseAll();
+    if (locked) {
+      runner.configError = this.#makeError(locked.kind, locked.message);
+    } else {
+      runner.configError = null;
+      runner.queue.enqueue(await runner.load());
+      runner.queue.requestFullSync(runner.paired ? 'start-up' : 'first sync');
+      this.#ctx.emit('recovered', { pairId: this.id, targetId: runner.id });
+    }
+    this.#ctx.emit('state', this.id);
   }
 
   pause(): void {
@@ -428,6 +453,7 @@ export class Pair {
     this.#coalescer.flush();
     await Promise.all(this.#targets.map((runner) => runner.close()));
     await this.#guard.whenSaved();
+    await this.#locks.releaseAll();
   }
 
   /** Pending paths per target, for persistence and diagnostics. */

@@ -19,6 +19,7 @@ import { QueueStore } from './queue-store.js';
 import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type RunSpec } from './run-plan.js';
 import { planMoves, runMovePlan } from './rsync/move-plan.js';
 import { runRsync } from './rsync/runner.js';
+import { TransferTracker, type SentFile } from './rsync/transfer-progress.js';
 import { pruneBelowDeleted } from './rsync/deletion-list.js';
 import { DRY_LISTING, LISTED, LISTING_LIMIT, sampleOf, suggestSubPath } from './rsync/target-listing.js';
 import { classifyFailure } from './rsync/exit-codes.js';
@@ -43,9 +44,6 @@ const OUTAGE_KINDS: ReadonlySet<SyncError['kind']> = new Set([
   'connection-lost',
 ]);
 
-export function targetId(config: { id?: string | undefined }, index: number): string {
-  return config.id ?? `t${index + 1}`;
-}
 
 function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -105,9 +103,9 @@ export class TargetRunner {
   /** The target refused rsync's basis options (copy-dest, fuzzy): moves are plain sends from now on. */
   #basisRefused = false;
 
-  constructor(config: EngineTargetConfig, index: number, host: TargetHost) {
+  constructor(config: EngineTargetConfig, host: TargetHost) {
     this.#host = host;
-    this.id = targetId(config, index);
+    this.id = config.id;
     this.config = config;
     let target: Target;
     try {
@@ -337,7 +335,7 @@ export class TargetRunner {
             onItem: (item) => {
               if (item.type !== 'file' || !item.transferred || item.isDir) return;
               files++;
-              bytes += item.bytes;
+              bytes += item.bytes ?? 0;
             },
           });
           lastExit = res.exitCode;
@@ -671,10 +669,26 @@ export class TargetRunner {
     let files = 0;
     let deleted = 0;
     let bytes = 0;
-    let lastFile = '';
     const sent = new Map<string, number>();
     const deletedPaths: RelPath[] = [];
     const allDeleted: RelPath[] | null = extra.listAll ? [] : null;
+    // rsync names a file before sending it: it is counted (files, bytes, sent today) once it is done.
+    const tracker = new TransferTracker();
+    const done = (file: SentFile): void => {
+      files++;
+      if (quiet) return;
+      // File data, counted once: a 2-byte file is 2 B (not rsync's wire bytes), directories are 0.
+      bytes += file.size;
+      sent.set(file.path, file.size);
+      ctx.emit('file', {
+        pairId: host.pairId,
+        targetId: this.id,
+        runId,
+        path: display(file.path as RelPath),
+        bytes: file.size,
+        deleted: false,
+      });
+    };
     const result = await runRsync({
       rsync: ctx.rsync,
       args: plan.args,
@@ -682,42 +696,33 @@ export class TargetRunner {
       password: this.config.password ?? null,
       onItem: (item) => {
         if (item.type === 'file') {
-          if (!item.transferred && !item.deleted) return;
-          const rel = item.path as RelPath;
-          if (item.deleted) {
-            deleted++;
-            if (deletedPaths.length < LISTED) deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);
-            if (allDeleted && allDeleted.length < LISTING_LIMIT)
-              allDeleted.push((item.isDir ? `${rel}/` : rel) as RelPath);
-          } else if (!item.isDir) files++;
-          if (quiet) return;
-          // File data, counted once: a 2-byte file is 2 B (not rsync's wire bytes), directories are 0.
-          if (!item.deleted && !item.isDir) {
-            bytes += item.size;
-            sent.set(rel, item.size);
+          if (!item.deleted) {
+            for (const file of tracker.file(item)) done(file);
+            return;
           }
-          lastFile = display(item.path);
+          const rel = item.path as RelPath;
+          deleted++;
+          if (deletedPaths.length < LISTED) deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);
+          if (allDeleted && allDeleted.length < LISTING_LIMIT)
+            allDeleted.push((item.isDir ? `${rel}/` : rel) as RelPath);
+          if (quiet) return;
           ctx.emit('file', {
             pairId: host.pairId,
             targetId: this.id,
             runId,
-            path: lastFile,
-            bytes: item.bytes,
-            deleted: item.deleted,
+            path: display(rel),
+            bytes: 0,
+            deleted: true,
           });
         } else if (!quiet) {
-          this.#current = {
-            file: lastFile,
-            bytes: item.bytes,
-            total: item.total,
-            percent: item.percent,
-            remaining: item.remaining,
-            bytesPerSecond: item.bytesPerSecond,
-          };
+          this.#current = tracker.progress(item, (name) => display(name as RelPath));
           ctx.emit('progress', { pairId: host.pairId, targetId: this.id, runId, ...this.#current });
         }
       },
     });
+    // The file named last is done when rsync ended well (24: others vanished, this one was read).
+    const last = tracker.finish(result.exitCode === 0 || result.exitCode === 24);
+    if (last) done(last);
     if (rulesFile) await fs.rm(rulesFile, { force: true });
     const reading = readOutcome(result, {
       folder: config.folder,

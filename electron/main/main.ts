@@ -7,6 +7,7 @@ import path from 'node:path';
 import { app, dialog, safeStorage, type OpenDialogOptions } from 'electron';
 import { Engine } from '../engine/index.js';
 import { AppService, callService } from '../service/app-service.js';
+import { defaultStateDir } from '../service/xdg-dirs.js';
 import type { ApiMethod, AppSettings } from '../shared/api.js';
 import type { EngineState } from '../shared/state.js';
 import { Autostart, HIDDEN_ARG, autostartCommand } from './autostart.js';
@@ -107,7 +108,12 @@ async function run(): Promise<void> {
   const startup = secrets.status();
   if (!startup.secretsPersisted) console.warn(`rsync-live: ${startup.reason ?? ''}`);
 
-  const engine = new Engine({ stateDir: path.join(app.getPath('userData'), 'state') });
+  // The folder+target locks where the CLI and serve take theirs: one engine per folder+target on this account.
+  const engine = new Engine({
+    stateDir: path.join(app.getPath('userData'), 'state'),
+    lockDir: defaultStateDir(process.env),
+    lockHolder: 'rsync-live desktop app',
+  });
   engine.on('log', ({ level, message }) =>
     (level === 'info' ? console.log : console.warn)(`rsync-live: ${message}`),
   );

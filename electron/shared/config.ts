@@ -98,7 +98,10 @@ export const fullSyncSchema = z.strictObject({
   excludes: z.array(z.string()).default([]),
 });
 
-/** The id of a target given without one: its position, "t1" for the first. Only targetListSchema uses it. */
+/**
+ * The id of a target given without one: its position, "t1" for the first. Assigned once, at parse time
+ * (targetListSchema); also used to read raw config files written before ids were stored.
+ */
 export function defaultTargetId(index: number): string {
   return `t${index + 1}`;
 }
@@ -111,7 +114,9 @@ export function targetListSchema<T extends z.ZodType<{ id?: string | undefined }
   return z
     .array(item)
     .min(1, 'a pair needs at least one target')
-    .transform((targets) => targets.map((target, index) => ({ ...target, id: target.id ?? `t${index + 1}` })))
+    .transform((targets) =>
+      targets.map((target, index) => ({ ...target, id: target.id ?? defaultTargetId(index) })),
+    )
     .superRefine((targets, ctx) => {
       const seen = new Set<string>();
       for (const [index, target] of targets.entries()) {

@@ -23,6 +23,7 @@ export const ERROR_KINDS = [
   'bad-config',
   'rsync-missing',
   'delete-guard',
+  'in-use',
   'target-not-empty',
   'unknown',
 ] as const;
@@ -50,7 +51,7 @@ export type TargetStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'stopped'
 export type PairStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'paused';
 
 export interface TransferProgress {
-  /** The file being sent, '' until rsync names one. */
+  /** The file being sent (rsync names it before sending it), '' until rsync names one. */
   file: string;
   /** Bytes of file data done in this run. */
   bytes: number;
@@ -62,6 +63,12 @@ export interface TransferProgress {
   remaining?: number | null;
   /** rsync's current rate in bytes per second. */
   bytesPerSecond?: number | null;
+  /** Time left for the run by rsync's estimate, null when unknown (or just after a file ended). */
+  etaSeconds?: number | null;
+  /** Size of the file being sent, null before rsync names one. */
+  fileSize?: number | null;
+  /** Bytes of that file done so far, null before rsync names one. */
+  fileBytes?: number | null;
 }
 
 export interface TargetState {

@@ -26,8 +26,8 @@ export function pairConfig(
   const parsed = pairSchema.parse({ id: 'p', ...input });
   return {
     ...parsed,
-    targets: parsed.targets.map((t, i) => {
-      const password = passwords[t.id ?? `t${i + 1}`];
+    targets: parsed.targets.map((t) => {
+      const password = passwords[t.id];
       return password ? { ...t, password } : t;
     }),
   };

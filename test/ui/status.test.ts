@@ -2,8 +2,8 @@
 // engine and rsync daemons on 127.0.0.1. The screenshots double as docs/desktop.md's pictures.
 // (j) two pairs synced: the Folders view says "Up to date: 2 folders", every badge "up to date", the window
 //     title follows; pausing one says so; a 2-byte file counts as 2 B in Sent today;
-// (k) a large transfer under a bandwidth limit shows bytes of the total, the rate and the time left while it
-//     runs, then counts the file's data once;
+// (k) a large transfer under a bandwidth limit names the file while it is sent (before 100 %), with its bytes
+//     done of its size, bytes of the total, the rate and the time left, then counts the file's data once;
 // (l) a new pair whose target already holds files waits for the choice (Mirror / Keep them / Use a sub-path…),
 //     with the pair and target badges "waits for you";
 // (m) Activity names a removed pair by its name, says "1 path", and shows a failed run's message;
@@ -110,7 +110,7 @@ describe('status at a glance', () => {
     expect(errors).toEqual([]);
   });
 
-  it('(k) a large transfer shows bytes of the total, rate and time left, then counts the data once', async () => {
+  it('(k) a large transfer names the file with its bytes, rate and time left while it is sent, then counts the data once', async () => {
     const { daemon, app, page, errors } = await setup();
     const folder = await folderIn(app, 'Videos');
     await app.service.handle('savePair', {
@@ -127,9 +127,18 @@ describe('status at a glance', () => {
     const size = 12 * 1024 * 1024;
     await writeFile(path.join(folder, 'holiday.mp4'), Buffer.alloc(size, 7));
     const transfer = target.getByTestId('transfer');
+    // The file is named while it is sent, not once it is done: with its own bytes and the rate, before 100 %.
+    await untilText(transfer.getByTestId('transfer-file'), /^holiday\.mp4$/, 30_000);
+    await untilText(transfer.getByTestId('transfer-file-amount'), /^[\d.]+ (KiB|MiB) of 12 MiB$/);
     await untilText(transfer.getByTestId('transfer-rate'), /^\d+(\.\d)? (KiB|MiB)\/s$/, 30_000);
+    const percent = Number(await transfer.getByRole('progressbar').getAttribute('value'));
+    expect(percent).toBeLessThan(100);
+    expect(await transfer.getByTestId('transfer-file').textContent()).toBe('holiday.mp4');
     await untilText(transfer.getByTestId('transfer-eta'), /^about \d+ (s|min) left$/, 30_000);
-    await untilText(transfer.getByTestId('transfer-amount'), /^[\d.]+ (KiB|MiB) of about [\d.]+ MiB$/);
+    // The run is this one file: its amount is not repeated for the run.
+    expect(await transfer.getByTestId('transfer-amount').count(), (await transfer.textContent()) ?? '').toBe(
+      0,
+    );
     expect(await target.getByTestId('status').textContent()).toBe('syncing');
     expect(await page.getByTestId('overall').textContent()).toMatch(/Syncing 1 folder/);
     await target.screenshot({ path: path.join(SCREENSHOTS, 'k-large-transfer.png') });

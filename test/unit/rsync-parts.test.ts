@@ -132,16 +132,20 @@ describe('encodeFileList', () => {
 
 describe('rsync output parsing', () => {
   it('parses itemized lines, deletions and escaped names', () => {
-    expect(parseLine('RL><f+++++++++|5|48|dir/a|b')).toEqual({
+    expect(parseLine('RL><f+++++++++|5|dir/a|b')).toEqual({
       type: 'file',
       path: 'dir/a|b',
       size: 5,
-      bytes: 48,
+      bytes: null,
       deleted: false,
       transferred: true,
+      data: true,
       isDir: false,
     });
-    expect(parseLine('RL>*deleting  |0|0|gone/')).toMatchObject({ path: 'gone', deleted: true, isDir: true });
+    expect(parseLine('RL>*deleting  |0|gone/')).toMatchObject({ path: 'gone', deleted: true, isDir: true });
+    expect(parseLine('RL>cL+++++++++|7|link')).toMatchObject({ transferred: true, data: false });
+    // Move runs keep the wire bytes (MOVE_OUT_FORMAT).
+    expect(parseLine('RM><f+++++++++|5|48|dir/a|b')).toMatchObject({ path: 'dir/a|b', size: 5, bytes: 48 });
     expect(unescapeName('new\\#012line\\#377')).toBe('new\nline\xff');
   });
 
@@ -153,6 +157,14 @@ describe('rsync output parsing', () => {
       remaining: 1,
       total: 2,
       bytesPerSecond: Math.round(19.56 * 1024 * 1024),
+      etaSeconds: null,
+      fileDone: true,
+    });
+    // Mid-file, the time is what rsync estimates is left.
+    expect(parseLine('        2129920  70%    1.98MB/s    0:01:05  ')).toMatchObject({
+      bytes: 2129920,
+      etaSeconds: 65,
+      fileDone: false,
     });
     expect(parseLine('         32768   0%    0.00kB/s    0:00:00')).toMatchObject({
       bytes: 32768,
@@ -170,9 +182,9 @@ describe('rsync output parsing', () => {
     const lines: string[] = [];
     const splitter = new LineSplitter();
     splitter.push(Buffer.from('  1 1%  1kB/s 0:00:00\r  2 2% 1kB/s 0:00:00\nRL><f'), (l) => lines.push(l));
-    splitter.push(Buffer.from('++|1|1|x\n'), (l) => lines.push(l));
+    splitter.push(Buffer.from('++|1|x\n'), (l) => lines.push(l));
     splitter.end((l) => lines.push(l));
-    expect(lines).toEqual(['  1 1%  1kB/s 0:00:00', '  2 2% 1kB/s 0:00:00', 'RL><f++|1|1|x']);
+    expect(lines).toEqual(['  1 1%  1kB/s 0:00:00', '  2 2% 1kB/s 0:00:00', 'RL><f++|1|x']);
   });
 
   it('reads a daemon module list', () => {

@@ -185,7 +185,7 @@ export async function restore(
     onItem: (item) => {
       if (item.type !== 'file' || item.isDir) return;
       done++;
-      bytes += item.bytes;
+      bytes += item.size;
       onProgress?.({ phase: 'transferring', total, done, bytes, path: item.path as RelPath });
     },
   });

@@ -7,8 +7,18 @@ import { FULL_CAPABILITIES, type ServerCapabilities } from './server-capabilitie
 import { destinationArg, type Target } from './target.js';
 
 export const OUT_MARKER = 'RL>';
-/** Itemized changes, sizes and the name last (names may hold "|"; rsync escapes control bytes as \#ooo). */
-export const OUT_FORMAT = `${OUT_MARKER}%i|%l|%b|%n`;
+/**
+ * Itemized changes, the file's size and the name last (names may hold "|"; rsync escapes control bytes as
+ * \#ooo). Without %b rsync prints the line before it sends the file (its log_before_transfer), so the progress
+ * names the file being sent; a file is done once the next line comes or the run ends well.
+ */
+export const OUT_FORMAT = `${OUT_MARKER}%i|%l|%n`;
+export const MOVE_OUT_MARKER = 'RM>';
+/**
+ * Move runs: also the bytes rsync moved on the wire (%b, which makes rsync print the line after the file): a
+ * move creates files from old copies on the target, so their sizes are not what was sent.
+ */
+export const MOVE_OUT_FORMAT = `${MOVE_OUT_MARKER}%i|%l|%b|%n`;
 /** Kept on the target in "versions" mode, and never synced or deleted itself. */
 export const VERSIONS_DIR = '.rsync-live-versions';
 
@@ -72,7 +82,7 @@ export function buildArgs(spec: CommandSpec): string[] {
     '-a',
     caps.modifyWindowNs ? '--modify-window=-1' : '--modify-window=0',
     '--no-human-readable',
-    `--out-format=${OUT_FORMAT}`,
+    `--out-format=${spec.kind === 'move' ? MOVE_OUT_FORMAT : OUT_FORMAT}`,
     '--info=progress2',
   ];
   if (spec.kind === 'paths') {

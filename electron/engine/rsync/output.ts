@@ -1,15 +1,20 @@
 // Parses rsync's stdout as it streams: itemized lines (our --out-format) become file events, --info=progress2
-// lines become progress. Works on latin1 text so names keep their exact bytes.
-import { OUT_MARKER } from './command.js';
+// lines become progress. Works on latin1 text so names keep their exact bytes. Pure.
+import { MOVE_OUT_MARKER, OUT_MARKER } from './command.js';
 
 export type OutputItem =
   | {
       type: 'file';
       path: string;
-      bytes: number;
+      /** Bytes on the wire (move runs' MOVE_OUT_FORMAT only), null otherwise. */
+      bytes: number | null;
+      /** The file's size (%l). */
       size: number;
       deleted: boolean;
+      /** Created or updated on the target: sent ("<", ">"), made there ("c") or hard-linked ("h"). */
       transferred: boolean;
+      /** Its data is sent ("<", or ">" to a local target): the progress lines that follow are this file's. */
+      data: boolean;
       isDir: boolean;
     }
   | {
@@ -22,6 +27,10 @@ export type OutputItem =
       /** Files still to check of `total` (progress2's to-chk=N/M), null before the first file is done. */
       remaining: number | null;
       total: number | null;
+      /** Time left for the run by rsync's estimate (H:MM:SS), null on a line that ends a file (elapsed time). */
+      etaSeconds: number | null;
+      /** The line rsync prints when a file is done ("(xfr#N, …)"). */
+      fileDone: boolean;
     };
 
 /** rsync prints non-printable bytes as \#ooo; this restores the original bytes (as latin1 chars). */
@@ -38,17 +47,35 @@ export function parseRate(rate: string): number | null {
   return m && unit !== undefined ? Math.round(Number(m[1]) * unit) : null;
 }
 
-const PROGRESS = /^\s*(\d+)\s+(\d+)%\s+(\S+)\s+\S+(?:\s+\(xfr#\d+, (?:to|ir)-chk=(\d+)\/(\d+)\))?/;
+/** "0:01:05" → 65; null for "??:??:??". */
+function parseClock(text: string): number | null {
+  const m = /^(\d+):(\d\d):(\d\d)$/.exec(text);
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : null;
+}
+
+const PROGRESS = /^\s*(\d+)\s+(\d+)%\s+(\S+)\s+(\S+)(\s+\(xfr#\d+, (?:to|ir)-chk=(\d+)\/(\d+)\))?/;
+
+/** Splits "a|b|c|rest" into `count` fields and the rest (the name, which may hold "|"); null if too short. */
+function fields(body: string, count: number): { parts: string[]; rest: string } | null {
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const bar = body.indexOf('|', from);
+    if (bar < 0) return null;
+    parts.push(body.slice(from, bar));
+    from = bar + 1;
+  }
+  return { parts, rest: body.slice(from) };
+}
 
 export function parseLine(line: string): OutputItem | null {
-  if (line.startsWith(OUT_MARKER)) {
-    const body = line.slice(OUT_MARKER.length);
-    const first = body.indexOf('|');
-    const second = body.indexOf('|', first + 1);
-    const third = body.indexOf('|', second + 1);
-    if (first < 0 || second < 0 || third < 0) return null;
-    const itemize = body.slice(0, first);
-    let name = unescapeName(body.slice(third + 1));
+  const move = line.startsWith(MOVE_OUT_MARKER);
+  if (move || line.startsWith(OUT_MARKER)) {
+    // OUT_FORMAT: %i|%l|%n; MOVE_OUT_FORMAT: %i|%l|%b|%n.
+    const split = fields(line.slice((move ? MOVE_OUT_MARKER : OUT_MARKER).length), move ? 3 : 2);
+    if (!split) return null;
+    const [itemize = '', size = '', wire = ''] = split.parts;
+    let name = unescapeName(split.rest);
     const deleted = itemize.startsWith('*deleting');
     // "*deleting" has no file-type column: a deleted directory is known by its trailing "/".
     const isDir = (!deleted && itemize[1] === 'd') || name.endsWith('/');
@@ -56,27 +83,48 @@ export function parseLine(line: string): OutputItem | null {
     return {
       type: 'file',
       path: name,
-      size: Number(body.slice(first + 1, second)) || 0,
-      bytes: Number(body.slice(second + 1, third)) || 0,
+      size: Number(size) || 0,
+      bytes: move ? Number(wire) || 0 : null,
       deleted,
       transferred: itemize[0] === '<' || itemize[0] === '>' || itemize[0] === 'c' || itemize[0] === 'h',
+      data: itemize[0] === '<' || itemize[0] === '>',
       isDir,
     };
   }
   const m = PROGRESS.exec(line);
   if (m) {
-    const total = m[5] === undefined ? null : Number(m[5]);
+    const fileDone = m[5] !== undefined;
     return {
       type: 'progress',
       bytes: Number(m[1]),
       percent: Number(m[2]),
       rate: m[3] as string,
       bytesPerSecond: parseRate(m[3] as string),
-      remaining: m[4] === undefined ? null : Number(m[4]),
-      total,
+      remaining: m[6] === undefined ? null : Number(m[6]),
+      total: m[7] === undefined ? null : Number(m[7]),
+      // Mid-file rsync prints the time left; on the line that ends a file, the time the file took.
+      etaSeconds: fileDone ? null : parseClock(m[4] as string),
+      fileDone,
     };
   }
   return null;
+}
+
+/**
+ * A progress2 line that ends a file has no newline of its own (rsync drops it to rewrite the line), and an
+ * itemized line can follow it directly: "… (xfr#4, to-chk=1/7)RL>cd+++++++++|4096|d/". Such a line is two.
+ */
+function unglue(line: string, onLine: (line: string) => void): void {
+  if (!line.startsWith(OUT_MARKER) && !line.startsWith(MOVE_OUT_MARKER)) {
+    const at = [line.indexOf(OUT_MARKER), line.indexOf(MOVE_OUT_MARKER)].filter((i) => i > 0);
+    if (at.length > 0) {
+      const cut = Math.min(...at);
+      onLine(line.slice(0, cut));
+      onLine(line.slice(cut));
+      return;
+    }
+  }
+  onLine(line);
 }
 
 /** Splits a byte stream into lines on "\n" and "\r" (progress2 rewrites its line with "\r"). */
@@ -86,10 +134,10 @@ export class LineSplitter {
     const text = this.#rest + chunk.toString('latin1');
     const parts = text.split(/[\r\n]/);
     this.#rest = parts.pop() ?? '';
-    for (const part of parts) if (part !== '') onLine(part);
+    for (const part of parts) if (part !== '') unglue(part, onLine);
   }
   end(onLine: (line: string) => void): void {
-    if (this.#rest !== '') onLine(this.#rest);
+    if (this.#rest !== '') unglue(this.#rest, onLine);
     this.#rest = '';
   }
 }

@@ -5,10 +5,15 @@ import type { TransferProgress } from '../../../electron/shared/state.ts';
 import { formatBytes } from './format.js';
 
 export interface TransferText {
-  /** The file being sent (the last one named), or what rsync does while it has not named one yet. */
+  /** The file being sent (rsync names it before sending it), or what rsync does until it names one. */
   file: string;
-  /** "12.0 MiB of 30.0 MiB", or "12.0 MiB" while the total is not known. */
-  amount: string;
+  /** That file's bytes done of its size, "1.2 MiB of 2.9 MiB", or null before rsync names a file. */
+  fileAmount: string | null;
+  /**
+   * "12.0 MiB of about 30.0 MiB" for the run, "12.0 MiB" while its total is not known, null when the run is
+   * (nearly all) the one file named, whose own amount says the same.
+   */
+  amount: string | null;
   /** "19.6 MiB/s", or null before rsync measured a rate. */
   rate: string | null;
   /** "about 2 min left", or null when unknown. */
@@ -31,13 +36,30 @@ export function describeTransfer(progress: TransferProgress): TransferText {
   // progress2's percent is of the whole run: bytes / percent estimates the run's total once it is past 0 %.
   const total = percent !== null && percent > 0 && percent < 100 ? (bytes * 100) / percent : null;
   const rate = progress.bytesPerSecond ?? null;
-  const eta = total !== null && rate !== null && rate > 0 ? (total - bytes) / rate : null;
+  // rsync's own estimate mid-file; just after a file ended (rsync then prints the time taken), ours.
+  const eta =
+    progress.etaSeconds ?? (total !== null && rate !== null && rate > 0 ? (total - bytes) / rate : null);
+  const fileSize = progress.fileSize ?? null;
   const files = progress.total ?? null;
   const remaining = progress.remaining ?? null;
+  // The run is this file when nothing came before it and the run's percent (whole, rounded down) is the file's.
+  const onlyThisFile =
+    fileSize !== null &&
+    fileSize > 0 &&
+    percent !== null &&
+    progress.fileBytes === bytes &&
+    Math.abs((bytes * 100) / fileSize - percent) <= 1.5;
   return {
-    // rsync names a file once it is done (see the report on OUT_FORMAT): until then, say what it does.
     file: progress.file !== '' ? progress.file : bytes > 0 ? 'sending…' : 'checking files…',
-    amount: total !== null ? `${formatBytes(bytes)} of about ${formatBytes(total)}` : formatBytes(bytes),
+    fileAmount:
+      progress.file !== '' && fileSize !== null
+        ? `${formatBytes(progress.fileBytes ?? 0)} of ${formatBytes(fileSize)}`
+        : null,
+    amount: onlyThisFile
+      ? null
+      : total !== null
+        ? `${formatBytes(bytes)} of about ${formatBytes(total)}`
+        : formatBytes(bytes),
     rate: rate !== null && rate > 0 ? `${formatBytes(rate)}/s` : null,
     eta: eta !== null ? `${formatEta(eta)} left` : null,
     checked: files !== null && remaining !== null ? `${files - remaining} of ${files} files checked` : null,
