@@ -17,7 +17,7 @@ import type { PairingRecord, PairingStore } from './pairing-store.js';
 import type { PathChange } from './path-change.js';
 import { QueueStore } from './queue-store.js';
 import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type RunSpec } from './run-plan.js';
-import { planMoves, runMovePlan } from './rsync/move-plan.js';
+import { planMoves, retryIncompleteMoves, runMovePlan } from './rsync/move-plan.js';
 import { runRsync } from './rsync/runner.js';
 import { pruneBelowDeleted } from './rsync/deletion-list.js';
 import { classifyFailure } from './rsync/exit-codes.js';
@@ -30,6 +30,7 @@ import type { Classified } from './rsync/exit-codes.js';
 import { findExcluded } from './tree-walk.js';
 import type { FolderProbe } from './folder-probe.js';
 import { SentToday } from '../shared/sent-today.js';
+import { TargetLoss } from './target-loss.js';
 
 /**
  * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
@@ -108,6 +109,8 @@ export class TargetRunner {
   #keepGranted = false;
   /** The target refused rsync's basis options (copy-dest, fuzzy): moves are plain sends from now on. */
   #basisRefused = false;
+  /** Whether its full syncs had to restore what this pair had put there (target-loss.ts). */
+  readonly #loss: TargetLoss;
 
   constructor(config: EngineTargetConfig, index: number, host: TargetHost) {
     this.#host = host;
@@ -124,6 +127,7 @@ export class TargetRunner {
     this.label = this.configError ? config.url : describeTarget(target);
     this.options = { ...host.config.rsync, ...config.rsync };
     this.#sent = new SentToday(day(host.ctx.clock.now()));
+    this.#loss = new TargetLoss(host.root, this.label);
     this.server = new TargetServer({
       rsync: host.ctx.rsync,
       target,
@@ -177,6 +181,7 @@ export class TargetRunner {
   async load(): Promise<PathChange[]> {
     if (this.configError) return [];
     this.#pairing = await this.#host.pairings.load(this.#host.config.folder, this.config.url);
+    this.#loss.reference = this.#pairing?.syncedAt;
     return (await this.#store?.load()) ?? [];
   }
 
@@ -236,6 +241,7 @@ export class TargetRunner {
       current: this.#current,
       existing: this.#existing,
       keepsExisting: (this.#pairing?.kept.length ?? 0) > 0,
+      lost: this.#loss.state,
     };
   }
 
@@ -267,7 +273,10 @@ export class TargetRunner {
     this.#caps = prepared.capabilities;
     if (job.kind === 'full') {
       const started = this.#host.ctx.clock.now();
+      const wallStart = Date.now(); // compared with the files' ctime: the wall clock, not the injected one
+      this.#loss.begin();
       const outcome = await this.#fullSync(job.reason, runId);
+      if (outcome.ok) await this.#noteLoss(wallStart);
       if (!outcome.ok || this.#caps.modifyWindowNs) return outcome;
       // No --modify-window=-1 (rsync 3.1.2): files changed in the seconds before this sync are sent again by
       // content, in case the server's copy has the same size and the same whole-second mtime.
@@ -309,8 +318,9 @@ export class TargetRunner {
     const host = this.#host;
     const { config, ctx } = host;
     const started = ctx.clock.now();
+    const planned = moves.map((m) => ({ from: m.from ?? m.path, path: m.path, dir: m.dir }));
     const plan = planMoves({
-      moves: moves.map((m) => ({ from: m.from ?? m.path, path: m.path, dir: m.dir })),
+      moves: planned,
       base: {
         folder: config.folder,
         target: this.target,
@@ -367,6 +377,10 @@ export class TargetRunner {
       this.label,
     );
     if (result.basisRefused) this.#basisRefused = true;
+    // Incomplete: the old paths were not deleted; their deletions travel with the retry (move-plan.ts).
+    const sent = failed as JobOutcome | null; // assigned in the callbacks above
+    if (sent?.retry && !result.complete)
+      failed = { ...sent, retry: retryIncompleteMoves(plan, planned, sent.retry) };
     // A directory moved onto a name another move just left (two directories swapped) may hold the old one's
     // entries on the target: it is made exact by a tree run.
     const left = new Set(moves.map((m) => m.from));
@@ -642,6 +656,19 @@ export class TargetRunner {
       .map((p) => display(p));
   }
 
+  /** A full sync that began at `startedMs` completed: did it restore what the target lost? Then remember it. */
+  async #noteLoss(startedMs: number): Promise<void> {
+    const { ctx, pairId, pairings, config } = this.#host;
+    const had = this.#loss.state !== null;
+    const lost = await this.#loss.finish(startedMs, new Date(ctx.clock.now()).toISOString());
+    if (lost) this.#host.log('warn', lost.message);
+    if (this.#pairing) {
+      this.#pairing = { ...this.#pairing, syncedAt: new Date(startedMs).toISOString() };
+      await pairings.save(config.folder, this.config.url, this.#pairing);
+    }
+    if (lost || had) ctx.emit('state', pairId);
+  }
+
   async #markPaired(kept: RelPath[]): Promise<void> {
     this.#pairing = { pairedAt: new Date(this.#host.ctx.clock.now()).toISOString(), kept };
     await this.#host.pairings.save(this.#host.config.folder, this.config.url, this.#pairing);
@@ -707,6 +734,7 @@ export class TargetRunner {
         if (item.type === 'file') {
           if (!item.transferred && !item.deleted) return;
           const rel = item.path as RelPath;
+          if (item.created && spec.kind === 'full' && !extra.dryRun) this.#loss.noteCreated(rel);
           if (item.deleted) {
             deleted++;
             if (deletedPaths.length < LISTED) deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);

@@ -1,6 +1,7 @@
 // End to end: the delete guard judges loss, not operations. A reorganisation (about 3,000 renames and moves of
 // files and directories in a 2,000-entry folder, nothing deleted) never trips it, with the native inotify and
 // the chokidar watcher, and the target converges; emptying a small folder propagates like any deletion.
+import { appendFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +90,18 @@ describe('delete guard: a reorganisation is no loss', () => {
         const engine = new Engine({});
         const guardFailures: SyncError[] = [];
         engine.on('failure', (f) => f.error.kind === 'delete-guard' && guardFailures.push(f.error));
+        // The engine's log and every run, for the failure message (REORG_LOG=FILE also writes them to a file).
+        const trail: string[] = [];
+        const note = (line: string): void => {
+          trail.push(`${new Date().toISOString()} ${line}`);
+          if (process.env['REORG_LOG']) appendFileSync(process.env['REORG_LOG'], `${trail.at(-1)}\n`);
+        };
+        engine.on('log', (l) => note(`${l.level}: ${l.message}`));
+        engine.on('batch-end', (b) =>
+          note(
+            `run ${b.runId} ${b.kind}: ${b.paths} paths, ${b.files} files, ${b.deleted} deleted, exit ${b.exitCode}${b.error ? `: ${b.error.message}` : ''}`,
+          ),
+        );
         try {
           await engine.addPair(
             pairConfig({
@@ -113,7 +126,8 @@ describe('delete guard: a reorganisation is no loss', () => {
             targets: [{ name: 'daemon', path: dest }],
             timeoutMs: 120_000,
             ops: log,
-            context: () => `guard: ${JSON.stringify(engine.state().pairs[0]?.deleteGuard)}`,
+            context: () =>
+              `guard: ${JSON.stringify(engine.state().pairs[0]?.deleteGuard)}\nlast log lines:\n${trail.slice(-40).join('\n')}`,
           });
           await engine.whenIdle();
           expect(engine.state().pairs[0]?.deleteGuard ?? null).toBeNull();

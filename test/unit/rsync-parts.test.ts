@@ -139,9 +139,14 @@ describe('rsync output parsing', () => {
       bytes: 48,
       deleted: false,
       transferred: true,
+      created: true,
       isDir: false,
     });
     expect(parseLine('RL>*deleting  |0|0|gone/')).toMatchObject({ path: 'gone', deleted: true, isDir: true });
+    // New on the receiver ("+++++++++") or an update of what was there.
+    expect(parseLine('RL>cd+++++++++|0|0|new/')).toMatchObject({ created: true, isDir: true });
+    expect(parseLine('RL>>f.st......|9|9|changed')).toMatchObject({ created: false, transferred: true });
+    expect(parseLine('RL>*deleting  |0|0|old')).toMatchObject({ created: false });
     expect(unescapeName('new\\#012line\\#377')).toBe('new\nline\xff');
   });
 

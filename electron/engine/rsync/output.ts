@@ -10,6 +10,8 @@ export type OutputItem =
       size: number;
       deleted: boolean;
       transferred: boolean;
+      /** New on the receiving side (itemized "+++++++++"): it was not there before this run. */
+      created: boolean;
       isDir: boolean;
     }
   | {
@@ -60,6 +62,7 @@ export function parseLine(line: string): OutputItem | null {
       bytes: Number(body.slice(second + 1, third)) || 0,
       deleted,
       transferred: itemize[0] === '<' || itemize[0] === '>' || itemize[0] === 'c' || itemize[0] === 'h',
+      created: !deleted && /^\+{5,}$/.test(itemize.slice(2)),
       isDir,
     };
   }
