@@ -274,15 +274,29 @@ export class DeleteGuard {
 
   /**
    * A full sync (run without deleting) found `excess` entries on the target that the folder no longer has,
-   * with `count` entries in the folder. True when they may be deleted; else the guard trips (or stays).
+   * with `count` entries in the folder (a real count). True when they may be deleted; else the guard trips
+   * (or stays).
+   *
+   * `observed`: the folder was watched since this target was last complete (a full sync of this run
+   * completed). Then the excess is what the folder's changes left behind, moves included (in a reorganisation
+   * the old names wait on the target until their deletions or moves are carried out), and it is judged as
+   * loss: the folder's highest level in the window against its real count now, not rebased first (so a loss
+   * the watcher never reported counts too). Otherwise (a start-up sync, `--once`) the guard has not seen what
+   * happened and judges the excess itself against what the target would hold.
    */
-  judgeTargetExcess(excess: number, count: number, sample: string[]): boolean {
+  judgeTargetExcess(excess: number, count: number, sample: string[], observed = false): boolean {
     if (!this.enabled) return true;
     if (this.#tripped) {
       this.trip(this.#tripped.reason, '', { excess, sample });
       return false;
     }
     if (!isMassLoss(excess, excess + count, this.#o.limits)) return true;
+    if (observed && this.#level !== null) {
+      const before = this.#highest();
+      const loss = before - count;
+      this.#rebase(count);
+      if (!isMassLoss(loss, before, this.#o.limits)) return true;
+    }
     this.trip(
       'mass-delete',
       `a full sync found ${excess} entries on the backup that are no longer in the folder (of ${excess + count})`,

@@ -280,6 +280,34 @@ describe('delete guard', () => {
     expect(t.guard.state()).toMatchObject({ reason: 'mass-delete', held: 150, paths: ['x', 'y'] });
   });
 
+  it('a full sync while watched: old names of a reorganisation left on the target are no loss', async () => {
+    // 2,000 entries, moved around: the folder's level never drops, while a full sync finds 2,100 old names on
+    // the target whose moves (or deletions) are still queued (some entries moved twice).
+    const t = await setup(2000);
+    t.remove([del('a', 800, true), del('b', 800, true)]);
+    t.create(1600);
+    expect(t.guard.judgeTargetExcess(2100, 2000, ['a/', 'b/'], true)).toBe(true);
+    expect(t.guard.tripped).toBe(false);
+    // Not watched (a start-up sync, --once): the same excess is judged by itself and trips.
+    expect(t.guard.judgeTargetExcess(2100, 2000, ['a/', 'b/'])).toBe(false);
+  });
+
+  it('a full sync while watched: a loss the watcher never reported trips on the real count', async () => {
+    const t = await setup(2000);
+    t.folder.entries = 500; // deleted without an event (events lost, an unwatched directory)
+    await t.tick(1_000);
+    expect(t.guard.judgeTargetExcess(1500, 500, ['gone/'], true)).toBe(false);
+    expect(t.guard.state()).toMatchObject({ reason: 'mass-delete', held: 1500, paths: ['gone/'] });
+  });
+
+  it('a full sync while watched: a loss the live rule already let through (small) is not judged again', async () => {
+    const t = await setup(2000);
+    t.remove([del('x', 150, true)]);
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.released.map((c) => c.path)).toEqual(['x']);
+    expect(t.guard.judgeTargetExcess(150, 1850, ['x/'], true)).toBe(true);
+  });
+
   it('does nothing when switched off', async () => {
     const t = await setup(1000, { enabled: false, maxShare: 0.5, minEntries: 1 });
     t.guard.trip('folder-missing');
