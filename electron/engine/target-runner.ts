@@ -575,7 +575,9 @@ export class TargetRunner {
       const count = await host.probe.count();
       const sample =
         host.guard.tripped || skipped >= host.config.deleteGuard.minEntries ? await this.#sample(runId) : [];
-      if (!host.guard.judgeTargetExcess(skipped, count, sample)) return this.#fullOutcome(report);
+      // A full sync of this target completed in this run: the guard watched what made the excess.
+      const observed = this.queue.lastFullSyncAt !== null;
+      if (!host.guard.judgeTargetExcess(skipped, count, sample, observed)) return this.#fullOutcome(report);
       report = await this.#run({ kind: 'full', reason }, runId, { maxDelete: skipped });
       if (!completed(report)) return this.#fullOutcome(report);
       skipped = report.reading.deletionsSkipped;
