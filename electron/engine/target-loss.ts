@@ -7,7 +7,7 @@
 // finds it whole. One instance per target; the reference time is kept with the target's pairing record.
 import fs from 'node:fs/promises';
 import type { LostDataState } from '../shared/state.js';
-import { absolute, display, topMost, type RelPath } from './byte-path.js';
+import { absolute, ancestors, display, topMost, type RelPath } from './byte-path.js';
 
 /**
  * Changes this close before the reference do not count: the file system's ctime and the clock are read
@@ -19,23 +19,38 @@ export const LOSS_CHECK_LIMIT = 100_000;
 /** How many lost names the warning lists. */
 export const LOST_LISTED = 100;
 
-/** The entries of `created` whose copy in the folder has not changed (ctime) since before `referenceMs`. */
+/**
+ * The entries of `created` whose copy in the folder, and every directory above it, has not changed (ctime)
+ * since before `referenceMs`. The directories count because a renamed or moved directory gets a new ctime while
+ * the entries inside keep theirs: under its new name they are new to the target, not lost. (A directory's ctime
+ * also moves when an entry is added or removed in it: a loss there goes unreported, never a move reported.)
+ */
 export async function findLost(
   root: Buffer,
   created: readonly RelPath[],
   referenceMs: number,
 ): Promise<RelPath[]> {
-  const lost: RelPath[] = [];
   const before = referenceMs - LOSS_MARGIN_MS;
+  const unchanged = new Map<RelPath, Promise<boolean>>();
+  const isUnchanged = (rel: RelPath): Promise<boolean> => {
+    let known = unchanged.get(rel);
+    if (!known) {
+      known = fs.lstat(absolute(root, rel)).then(
+        (st) => st.ctimeMs < before,
+        () => false, // gone meanwhile: not this check's business
+      );
+      unchanged.set(rel, known);
+    }
+    return known;
+  };
+  const lost: RelPath[] = [];
   for (let i = 0; i < created.length; i += 64) {
     const slice = created.slice(i, i + 64);
     const old = await Promise.all(
       slice.map(async (rel) => {
-        try {
-          return (await fs.lstat(absolute(root, rel))).ctimeMs < before;
-        } catch {
-          return false; // gone meanwhile: not this check's business
-        }
+        if (!(await isUnchanged(rel))) return false;
+        for (const dir of ancestors(rel)) if (!(await isUnchanged(dir))) return false;
+        return true;
       }),
     );
     slice.forEach((rel, j) => {
