@@ -577,7 +577,8 @@ export class TargetRunner {
         host.guard.tripped || skipped >= host.config.deleteGuard.minEntries ? await this.#sample(runId) : [];
       // A full sync of this target completed in this run: the guard watched what made the excess.
       const observed = this.queue.lastFullSyncAt !== null;
-      if (!host.guard.judgeTargetExcess(skipped, count, sample, observed)) return this.#fullOutcome(report);
+      if (!(await host.guard.judgeTargetExcess(skipped, count, sample, observed)))
+        return this.#fullOutcome(report);
       report = await this.#run({ kind: 'full', reason }, runId, { maxDelete: skipped });
       if (!completed(report)) return this.#fullOutcome(report);
       skipped = report.reading.deletionsSkipped;
