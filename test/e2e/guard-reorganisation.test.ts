@@ -13,7 +13,8 @@ import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
 import { eventually, pairConfig, tempDir } from '../helpers/engine-harness.js';
 
 /**
- * 1,500 renames and moves by default (REORG_OPS changes it): about 60 s per backend on an idle 2-core machine.
+ * 1,500 renames and moves by default (REORG_OPS changes it): measured 105 s (inotify) and 53 s (chokidar) on the
+ * shared 2-core machine at a load average of about 20.
  * Fixed for issue 10: an incomplete move plan lost its old paths' deletions (retryIncompleteMoves), and a full
  * sync during the churn judged the old names still on the target as loss (DeleteGuard#judgeTargetExcess,
  * `observed`). The engine's log is kept for the failure message; REORG_LOG=FILE also writes it to a file.
