@@ -68,7 +68,7 @@ export function lostMessage(target: string, entries: number, paths: readonly str
     `${target} had lost ${what} that this pair had put there and not deleted (${first}${more}); the full sync ` +
     'restored them. Something else deletes on this target (another pair or program syncing into the same ' +
     'place, a cleanup job, a restored server): check what else writes there. The warning stays until a later ' +
-    'full sync (Full sync now, or `rsync-live` restarted) finds the target whole.'
+    'full sync finds the target whole (Sync now in Rsync Live, or the start-up sync when rsync-live restarts).'
   );
 }
 
