@@ -243,7 +243,9 @@ export class Coalescer {
     for (const [path, entry] of released) {
       const by = deletedDirs.size > 0 ? swallowedBy(path, entry.seq, deletedDirs) : null;
       if (by === null) kept.push([path, entry]);
-      else if (entry.change === 'delete') swallowedBelow.set(by, (swallowedBelow.get(by) ?? 0) + 1);
+      // What a swallowed deletion removed adds up (its directory's count left it out when it was reported).
+      else if (entry.change === 'delete')
+        swallowedBelow.set(by, (swallowedBelow.get(by) ?? 0) + entry.entries);
       // Something moved in from elsewhere and then deleted with its directory: its old path must still go.
       if (by !== null && entry.from !== undefined && swallowedBy(entry.from, entry.seq, deletedDirs) === null)
         owed.push({ path: entry.from, change: 'delete', dir: entry.dir, entries: entry.entries });
@@ -259,7 +261,9 @@ export class Coalescer {
             path,
             change: 'delete',
             dir: entry.dir,
-            entries: Math.max(entry.entries, 1 + (swallowedBelow.get(path) ?? 0)),
+            // A sum, not the larger of the two: the directory's own count is what the watcher still knew
+            // under it when it went, and each deletion reported before it had already left that count.
+            entries: entry.entries + (swallowedBelow.get(path) ?? 0),
             ...(entry.from !== undefined ? { from: entry.from } : {}),
           }
         : {

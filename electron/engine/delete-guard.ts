@@ -274,15 +274,36 @@ export class DeleteGuard {
 
   /**
    * A full sync (run without deleting) found `excess` entries on the target that the folder no longer has,
-   * with `count` entries in the folder. True when they may be deleted; else the guard trips (or stays).
+   * with `count` entries in the folder (a real count). True when they may be deleted; else the guard trips
+   * (or stays).
+   *
+   * `observed`: the folder was watched since this target was last complete (a full sync of this run
+   * completed). Then the excess is what the folder's changes left behind, moves included (in a reorganisation
+   * the old names wait on the target until their deletions or moves are carried out), and it is judged as
+   * loss: the folder's highest level in the window against its real count now, not rebased first (so a loss
+   * the watcher never reported counts too). Otherwise (a start-up sync, `--once`) the guard has not seen what
+   * happened and judges the excess itself against what the target would hold.
    */
-  judgeTargetExcess(excess: number, count: number, sample: string[]): boolean {
+  async judgeTargetExcess(
+    excess: number,
+    count: number,
+    sample: string[],
+    observed = false,
+  ): Promise<boolean> {
     if (!this.enabled) return true;
     if (this.#tripped) {
       this.trip(this.#tripped.reason, '', { excess, sample });
       return false;
     }
     if (!isMassLoss(excess, excess + count, this.#o.limits)) return true;
+    if (observed && this.#level !== null) {
+      const steady = await this.#steadyCount(count);
+      if (this.#tripped || this.#stopped) return false;
+      const before = this.#highest();
+      const loss = before - steady;
+      this.#rebase(steady);
+      if (!isMassLoss(loss, before, this.#o.limits)) return true;
+    }
     this.trip(
       'mass-delete',
       `a full sync found ${excess} entries on the backup that are no longer in the folder (of ${excess + count})`,
@@ -353,7 +374,7 @@ export class DeleteGuard {
     // Count for real when the estimate says this may be a mass delete, or when the deletions alone are large
     // enough to be one (the estimate drifts with events the watcher reported loosely).
     if (loss >= limits.minEntries || this.#weight(judged) >= limits.minEntries) {
-      this.#rebase(await this.#o.probe.count());
+      this.#rebase(await this.#steadyCount(await this.#o.probe.count()));
       if (this.#stopped || this.#tripped) return;
       loss = this.#highest() - (this.#level ?? 0);
       const before = this.#highest();
@@ -462,6 +483,21 @@ export class DeleteGuard {
     let total = 0;
     for (const change of changes.values()) total += change.entries ?? 1;
     return total;
+  }
+
+  /**
+   * A count that shows a mass loss is taken again (twice) and the largest kept: a walk that races renames
+   * misses what moved behind it (a directory renamed from a part not yet walked into one already walked), so
+   * in a reorganisation one count can show most of the folder gone; a real loss stays in every count. Taken
+   * before the estimate is rebased, so an undercount never shifts the window's levels down.
+   */
+  async #steadyCount(first: number): Promise<number> {
+    const limits = this.#o.limits;
+    let count = first;
+    for (let i = 0; i < 2 && isMassLoss(this.#highest() - count, this.#highest(), limits); i++) {
+      count = Math.max(count, await this.#o.probe.count());
+    }
+    return count;
   }
 
   /** A real count: the estimate takes it, and the levels recorded in the window move with it. */

@@ -216,7 +216,10 @@ export class Pair {
       this.#guard.noteEvent(event);
       this.#coalescer.add(event);
     });
-    watcher.on('rescan', (reason) => this.fullSync(`watcher: ${reason}`));
+    watcher.on('rescan', (reason) => {
+      this.#log('warn', `${reason}: a full sync repairs what was missed`);
+      this.fullSync(`watcher: ${reason}`);
+    });
     watcher.on('error', (info) => {
       this.#watcherError = this.#makeError(
         info.kind,

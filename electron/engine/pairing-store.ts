@@ -13,6 +13,8 @@ export interface PairingRecord {
   pairedAt: string;
   /** Entries that were on the target before the pair and that it keeps (merge); top-most only. */
   kept: RelPath[];
+  /** ISO start of the last full sync that completed: what the folder held unchanged then was on the target. */
+  syncedAt?: string;
 }
 
 interface PairingFile extends PairingRecord {
@@ -44,7 +46,8 @@ export class PairingStore {
       if (parsed.version !== 1 || parsed.folder !== folder || parsed.target !== target) return null;
       if (typeof parsed.pairedAt !== 'string') return null;
       const kept = Array.isArray(parsed.kept) ? parsed.kept.filter((p) => typeof p === 'string') : [];
-      return { pairedAt: parsed.pairedAt, kept: kept as RelPath[] };
+      const synced = typeof parsed.syncedAt === 'string' ? { syncedAt: parsed.syncedAt } : {};
+      return { pairedAt: parsed.pairedAt, kept: kept as RelPath[], ...synced };
     } catch {
       return null;
     }

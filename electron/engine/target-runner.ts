@@ -17,7 +17,7 @@ import type { PairingRecord, PairingStore } from './pairing-store.js';
 import type { PathChange } from './path-change.js';
 import { QueueStore } from './queue-store.js';
 import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type RunSpec } from './run-plan.js';
-import { planMoves, runMovePlan } from './rsync/move-plan.js';
+import { planMoves, retryIncompleteMoves, runMovePlan } from './rsync/move-plan.js';
 import { runRsync } from './rsync/runner.js';
 import { TransferTracker, type SentFile } from './rsync/transfer-progress.js';
 import { pruneBelowDeleted } from './rsync/deletion-list.js';
@@ -32,6 +32,7 @@ import type { Classified } from './rsync/exit-codes.js';
 import { findExcluded } from './tree-walk.js';
 import type { FolderProbe } from './folder-probe.js';
 import { SentToday } from '../shared/sent-today.js';
+import { TargetLoss } from './target-loss.js';
 
 /**
  * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
@@ -43,7 +44,6 @@ const OUTAGE_KINDS: ReadonlySet<SyncError['kind']> = new Set([
   'timeout',
   'connection-lost',
 ]);
-
 
 function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -102,6 +102,8 @@ export class TargetRunner {
   #keepGranted = false;
   /** The target refused rsync's basis options (copy-dest, fuzzy): moves are plain sends from now on. */
   #basisRefused = false;
+  /** Whether its full syncs had to restore what this pair had put there (target-loss.ts). */
+  readonly #loss: TargetLoss;
 
   constructor(config: EngineTargetConfig, host: TargetHost) {
     this.#host = host;
@@ -118,6 +120,7 @@ export class TargetRunner {
     this.label = this.configError ? config.url : describeTarget(target);
     this.options = { ...host.config.rsync, ...config.rsync };
     this.#sent = new SentToday(day(host.ctx.clock.now()));
+    this.#loss = new TargetLoss(host.root, this.label);
     this.server = new TargetServer({
       rsync: host.ctx.rsync,
       target,
@@ -171,6 +174,7 @@ export class TargetRunner {
   async load(): Promise<PathChange[]> {
     if (this.configError) return [];
     this.#pairing = await this.#host.pairings.load(this.#host.config.folder, this.config.url);
+    this.#loss.reference = this.#pairing?.syncedAt;
     return (await this.#store?.load()) ?? [];
   }
 
@@ -230,6 +234,7 @@ export class TargetRunner {
       current: this.#current,
       existing: this.#existing,
       keepsExisting: (this.#pairing?.kept.length ?? 0) > 0,
+      lost: this.#loss.state,
     };
   }
 
@@ -261,7 +266,10 @@ export class TargetRunner {
     this.#caps = prepared.capabilities;
     if (job.kind === 'full') {
       const started = this.#host.ctx.clock.now();
+      const wallStart = Date.now(); // compared with the files' ctime: the wall clock, not the injected one
+      this.#loss.begin();
       const outcome = await this.#fullSync(job.reason, runId);
+      if (outcome.ok) await this.#noteLoss(wallStart);
       if (!outcome.ok || this.#caps.modifyWindowNs) return outcome;
       // No --modify-window=-1 (rsync 3.1.2): files changed in the seconds before this sync are sent again by
       // content, in case the server's copy has the same size and the same whole-second mtime.
@@ -303,8 +311,9 @@ export class TargetRunner {
     const host = this.#host;
     const { config, ctx } = host;
     const started = ctx.clock.now();
+    const planned = moves.map((m) => ({ from: m.from ?? m.path, path: m.path, dir: m.dir }));
     const plan = planMoves({
-      moves: moves.map((m) => ({ from: m.from ?? m.path, path: m.path, dir: m.dir })),
+      moves: planned,
       base: {
         folder: config.folder,
         target: this.target,
@@ -361,6 +370,10 @@ export class TargetRunner {
       this.label,
     );
     if (result.basisRefused) this.#basisRefused = true;
+    // Incomplete: the old paths were not deleted; their deletions travel with the retry (move-plan.ts).
+    const sent = failed as JobOutcome | null; // assigned in the callbacks above
+    if (sent?.retry && !result.complete)
+      failed = { ...sent, retry: retryIncompleteMoves(plan, planned, sent.retry) };
     // A directory moved onto a name another move just left (two directories swapped) may hold the old one's
     // entries on the target: it is made exact by a tree run.
     const left = new Set(moves.map((m) => m.from));
@@ -555,7 +568,10 @@ export class TargetRunner {
       const count = await host.probe.count();
       const sample =
         host.guard.tripped || skipped >= host.config.deleteGuard.minEntries ? await this.#sample(runId) : [];
-      if (!host.guard.judgeTargetExcess(skipped, count, sample)) return this.#fullOutcome(report);
+      // A full sync of this target completed in this run: the guard watched what made the excess.
+      const observed = this.queue.lastFullSyncAt !== null;
+      if (!(await host.guard.judgeTargetExcess(skipped, count, sample, observed)))
+        return this.#fullOutcome(report);
       report = await this.#run({ kind: 'full', reason }, runId, { maxDelete: skipped });
       if (!completed(report)) return this.#fullOutcome(report);
       skipped = report.reading.deletionsSkipped;
@@ -615,6 +631,19 @@ export class TargetRunner {
   async #sample(runId: number): Promise<string[]> {
     const listing = await this.#run({ kind: 'full', reason: 'list deletions' }, runId, DRY_LISTING);
     return sampleOf(listing.allDeleted ?? []);
+  }
+
+  /** A full sync that began at `startedMs` completed: did it restore what the target lost? Then remember it. */
+  async #noteLoss(startedMs: number): Promise<void> {
+    const { ctx, pairId, pairings, config } = this.#host;
+    const had = this.#loss.state !== null;
+    const lost = await this.#loss.finish(startedMs, new Date(ctx.clock.now()).toISOString());
+    if (lost) this.#host.log('warn', lost.message);
+    if (this.#pairing) {
+      this.#pairing = { ...this.#pairing, syncedAt: new Date(startedMs).toISOString() };
+      await pairings.save(config.folder, this.config.url, this.#pairing);
+    }
+    if (lost || had) ctx.emit('state', pairId);
   }
 
   async #markPaired(kept: RelPath[]): Promise<void> {
@@ -696,6 +725,8 @@ export class TargetRunner {
       password: this.config.password ?? null,
       onItem: (item) => {
         if (item.type === 'file') {
+          if (item.created && spec.kind === 'full' && !extra.dryRun)
+            this.#loss.noteCreated(item.path as RelPath);
           if (!item.deleted) {
             for (const file of tracker.file(item)) done(file);
             return;

@@ -92,6 +92,27 @@ export interface TargetState {
   existing: ExistingDataState | null;
   /** This pair keeps the entries that were on the target before it was paired (merge), never deleting them. */
   keepsExisting: boolean;
+  /**
+   * The last full sync found that the target had lost entries this pair had put there and not deleted, and
+   * restored them (absent or null: it found the target whole, or none has run yet).
+   */
+  lost?: LostDataState | null;
+}
+
+/**
+ * What a full sync found missing on the target although this pair had put it there and not deleted it since
+ * (another pair's sync, a foreign tool, a restored server): it sent those entries again. See
+ * docs/reliability.md ("A target that lost data is not green").
+ */
+export interface LostDataState {
+  /** Entries restored: created on the target although their copies had not changed since the last full sync. */
+  entries: number;
+  /** The first 100 of them, top-most only (a lost directory stands for what it held). */
+  paths: string[];
+  /** When the full sync that found them ended (ISO). */
+  at: string;
+  /** The warning in one paragraph: what happened, to which target, what to check. */
+  message: string;
 }
 
 export interface WatcherState {

@@ -14,13 +14,21 @@ export type TargetStatusKey =
   | 'error'
   | 'folder-error'
   | 'deletions-held'
-  | 'needs-choice';
+  | 'needs-choice'
+  | 'lost-data';
 
 export type PairStatusKey =
-  'up-to-date' | 'syncing' | 'starting' | 'paused' | 'error' | 'deletions-held' | 'needs-choice';
+  | 'up-to-date'
+  | 'syncing'
+  | 'starting'
+  | 'paused'
+  | 'error'
+  | 'deletions-held'
+  | 'needs-choice'
+  | 'lost-data';
 
 export type OverallStatusKey =
-  'no-folders' | 'up-to-date' | 'syncing' | 'starting' | 'paused' | 'needs-you' | 'error';
+  'no-folders' | 'up-to-date' | 'syncing' | 'starting' | 'paused' | 'needs-you' | 'lost-data' | 'error';
 
 export interface StatusView<K extends string> {
   key: K;
@@ -56,6 +64,7 @@ const TARGET_VIEWS: Record<TargetStatusKey, Omit<StatusView<TargetStatusKey>, 'k
   error: { word: 'error', tone: 'error' },
   'folder-error': { word: 'folder error', tone: 'error' },
   'deletions-held': { word: 'deletions held', tone: 'attention' },
+  'lost-data': { word: 'lost data restored', tone: 'attention' },
   paused: { word: 'paused', tone: 'paused' },
   syncing: { word: 'syncing', tone: 'busy' },
   starting: { word: 'starting', tone: 'busy' },
@@ -68,7 +77,8 @@ function view<K extends TargetStatusKey>(key: K): StatusView<K> {
 
 /**
  * A target's status. First match wins: waits for the user's choice about data already there, failing, its
- * pair's folder failed, its pair's delete guard holds deletions, paused (itself or its pair), sending or with
+ * pair's folder failed, its pair's delete guard holds deletions, its last full sync had to restore entries the
+ * target lost (never plain green: something else deletes there), paused (itself or its pair), sending or with
  * changes waiting, starting, else up to date.
  */
 export function targetStatus(pair: PairState, target: TargetState): StatusView<TargetStatusKey> {
@@ -76,6 +86,7 @@ export function targetStatus(pair: PairState, target: TargetState): StatusView<T
   if (targetFailed(target)) return view('error');
   if (folderFailed(pair)) return view('folder-error');
   if (pair.deleteGuard) return view('deletions-held');
+  if (target.lost) return view('lost-data');
   if (target.status === 'paused' || pair.status === 'paused') return view('paused');
   if (target.status === 'syncing' || target.inFlight > 0 || target.queued > 0) return view('syncing');
   if (target.status === 'starting' || pair.status === 'starting') return view('starting');
@@ -84,7 +95,8 @@ export function targetStatus(pair: PairState, target: TargetState): StatusView<T
 
 /**
  * A pair's status: a tripped delete guard, a failed folder or a failing target make it red; a target waiting
- * for the user's choice makes it "waits for you"; then paused, syncing, starting, else up to date.
+ * for the user's choice makes it "waits for you"; a target that lost data (restored) "lost data restored";
+ * then paused, syncing, starting, else up to date.
  */
 export function pairStatus(pair: PairState): StatusView<PairStatusKey> {
   const targets = pair.targets.map((target) => targetStatus(pair, target).key);
@@ -92,6 +104,8 @@ export function pairStatus(pair: PairState): StatusView<PairStatusKey> {
   if (folderFailed(pair) || targets.includes('error')) return { key: 'error', word: 'error', tone: 'error' };
   if (targets.includes('needs-choice'))
     return { key: 'needs-choice', word: 'waits for you', tone: 'attention' };
+  if (targets.includes('lost-data'))
+    return { key: 'lost-data', word: 'lost data restored', tone: 'attention' };
   if (pair.status === 'paused') return { key: 'paused', word: 'paused', tone: 'paused' };
   if (targets.includes('syncing') || pair.status === 'syncing')
     return { key: 'syncing', word: 'syncing', tone: 'busy' };
@@ -102,7 +116,7 @@ export function pairStatus(pair: PairState): StatusView<PairStatusKey> {
 
 /**
  * Everything at once (tray icon, tooltip, window title). Errors win (a tripped guard, a failed folder or
- * target), then a choice the user must make, then syncing, starting, paused (every pair, or `paused`: the
+ * target), then a choice the user must make, then a target that lost data (restored), then syncing, starting, paused (every pair, or `paused`: the
  * tray's "Pause all"), else up to date. `paused` never hides a pair that is busy.
  */
 export function overallStatus(state: EngineState, options: { paused?: boolean } = {}): OverallStatus {
@@ -134,6 +148,14 @@ export function overallStatus(state: EngineState, options: { paused?: boolean } 
       'waits for you',
       'attention',
       `${plural(choices, 'folder')} waiting for your choice`,
+    );
+  const lost = count('lost-data');
+  if (lost > 0)
+    return make(
+      'lost-data',
+      'lost data restored',
+      'attention',
+      `${plural(lost, 'folder')}: a target lost data (restored)`,
     );
   const syncing = count('syncing');
   if (syncing > 0) return make('syncing', 'syncing', 'busy', `Syncing ${plural(syncing, 'folder')}`);

@@ -8,11 +8,14 @@
 //     with the pair and target badges "waits for you";
 // (m) Activity names a removed pair by its name, says "1 path", and shows a failed run's message;
 // (n) most of a folder deleted at once trips the delete guard: the pair and its target say "deletions held",
-//     the one line and the title say so, the held paths are listed.
+//     the one line and the title say so, the held paths are listed;
+// (o) files deleted on the target behind the pair: "Sync now" restores them, and the target, the pair and the
+//     one line say "lost data restored" with the names listed, never "up to date".
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOSS_MARGIN_MS } from '../../electron/engine/target-loss.js';
 import { waitForConverge } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
 import {
@@ -269,6 +272,47 @@ describe('status at a glance', () => {
     const list = guard.locator('details');
     if ((await list.count()) > 0) await list.first().locator('summary').click();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'n-delete-guard.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+  it('(o) a target that lost data is not green: restored, the badges say so, the names are listed', async () => {
+    const { daemon, app, page, errors } = await setup();
+    const folder = await folderIn(app, 'Notes');
+    for (let i = 0; i < 5; i++) await writeFile(path.join(folder, `n${i}.txt`), `note ${i}`);
+    // The rule needs the files older than the first sync's start by more than its margin.
+    const written = Date.now();
+    await until(
+      'the files to be old enough',
+      async () => Date.now() > written + LOSS_MARGIN_MS + 200,
+      10_000,
+    );
+    await app.service.handle('savePair', {
+      pair: {
+        id: 'notes',
+        folder,
+        targets: [{ id: 't1', url: daemon.url('docs'), password: daemon.password }],
+      },
+    });
+    await page.goto(app.url);
+    const card = page.locator('#pair-notes');
+    const target = card.getByTestId('target');
+    await untilText(target.getByTestId('status'), /^up to date$/);
+    const dest = daemon.modulePaths['docs'] as string;
+    await waitForConverge(folder, dest, { timeoutMs: 30_000 });
+    await rm(path.join(dest, 'n1.txt'));
+    await rm(path.join(dest, 'n3.txt'));
+
+    await app.service.handle('syncNow', { pairId: 'notes' });
+    await untilText(target.getByTestId('status'), /^lost data restored$/, 30_000);
+    await untilText(card.getByTestId('status').first(), /^lost data restored$/);
+    await untilText(page.getByTestId('overall'), /^1 folder: a target lost data \(restored\)$/);
+    const lost = target.getByTestId('target-lost');
+    expect(await lost.textContent()).toContain(
+      'had lost 2 entries that this pair had put there and not deleted',
+    );
+    await lost.locator('summary').click();
+    expect((await lost.locator('li').allTextContents()).sort()).toEqual(['n1.txt', 'n3.txt']);
+    await waitForConverge(folder, dest, { timeoutMs: 30_000 });
+    await card.screenshot({ path: path.join(SCREENSHOTS, 'o-lost-data-card.png') });
     expect(errors).toEqual([]);
   });
 });

@@ -86,6 +86,17 @@ describe('Coalescer', () => {
     ]);
   });
 
+  it('a directory delete adds up what went below it before (sum, never the larger of the two)', () => {
+    const { clock, flushes, coalescer } = setup();
+    // rm -rf big/: a subdirectory reported with the 50 entries it held, 300 files one by one, then big/ with
+    // the 500 entries the watcher still knew under it.
+    coalescer.add({ kind: 'removed', path: p('big/sub'), dir: true, entries: 50 });
+    for (let i = 0; i < 300; i++) coalescer.add({ kind: 'removed', path: p(`big/f${i}`) });
+    coalescer.add({ kind: 'removed', path: p('big'), dir: true, entries: 500 });
+    clock.advance(100);
+    expect(flushes[0]).toEqual([{ path: 'big', change: 'delete', dir: true, entries: 850 }]);
+  });
+
   it('a directory deleted and created again becomes a tree change (its old contents must go)', () => {
     const { clock, flushes, coalescer } = setup();
     coalescer.add({ kind: 'removed', path: p('site'), dir: true, entries: 3 });

@@ -36,9 +36,11 @@ class FakeFolder implements FolderProbe {
   check(): Promise<FolderProblem | null> {
     return Promise.resolve(this.problem);
   }
+  /** Counts to answer first, one per count (a walk that raced renames), before `entries`. */
+  racing: number[] = [];
   count(): Promise<number> {
     this.counts++;
-    return Promise.resolve(this.entries);
+    return Promise.resolve(this.racing.shift() ?? this.entries);
   }
 }
 
@@ -275,16 +277,69 @@ describe('delete guard', () => {
 
   it('a full sync that finds too much to delete trips; a little goes', async () => {
     const t = await setup(10);
-    expect(t.guard.judgeTargetExcess(5, 10, [])).toBe(true);
-    expect(t.guard.judgeTargetExcess(150, 10, ['x', 'y'])).toBe(false);
+    expect(await t.guard.judgeTargetExcess(5, 10, [])).toBe(true);
+    expect(await t.guard.judgeTargetExcess(150, 10, ['x', 'y'])).toBe(false);
     expect(t.guard.state()).toMatchObject({ reason: 'mass-delete', held: 150, paths: ['x', 'y'] });
+  });
+
+  it('a full sync while watched: old names of a reorganisation left on the target are no loss', async () => {
+    // 2,000 entries, moved around: the folder's level never drops, while a full sync finds 2,100 old names on
+    // the target whose moves (or deletions) are still queued (some entries moved twice).
+    const t = await setup(2000);
+    t.remove([del('a', 800, true), del('b', 800, true)]);
+    t.create(1600);
+    expect(await t.guard.judgeTargetExcess(2100, 2000, ['a/', 'b/'], true)).toBe(true);
+    expect(t.guard.tripped).toBe(false);
+    // Not watched (a start-up sync, --once): the same excess is judged by itself and trips.
+    expect(await t.guard.judgeTargetExcess(2100, 2000, ['a/', 'b/'])).toBe(false);
+  });
+
+  it('a full sync while watched: a loss the watcher never reported trips on the real count', async () => {
+    const t = await setup(2000);
+    t.folder.entries = 500; // deleted without an event (events lost, an unwatched directory)
+    await t.tick(1_000);
+    expect(await t.guard.judgeTargetExcess(1500, 500, ['gone/'], true)).toBe(false);
+    expect(t.guard.state()).toMatchObject({ reason: 'mass-delete', held: 1500, paths: ['gone/'] });
+  });
+
+  it('a full sync while watched: a loss the live rule already let through (small) is not judged again', async () => {
+    const t = await setup(2000);
+    t.remove([del('x', 150, true)]);
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.released.map((c) => c.path)).toEqual(['x']);
+    expect(await t.guard.judgeTargetExcess(150, 1850, ['x/'], true)).toBe(true);
+  });
+
+  it('a count that raced renames (most of the folder missed) is counted again: no trip, no levels shifted', async () => {
+    const t = await setup(2000);
+    // 1,200 entries leave under old names at once (a reorganisation); the first walk misses 1,300 that moved
+    // behind it; the next walk sees the folder whole.
+    t.remove([del('a', 600, true), del('b', 600, true)]);
+    t.folder.entries += 1200; // on disk they are under their new names already
+    t.folder.racing = [700];
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.guard.tripped).toBe(false);
+    expect(t.released.map((c) => c.path)).toEqual(['a', 'b']);
+    // The window was not shifted down by the bad count: a real loss right after still trips.
+    t.remove([del('c', 1500, true)]);
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.guard.state()).toMatchObject({ reason: 'mass-delete', held: 1500 });
+  });
+
+  it('a loss that stays in every count trips (the recounts cannot hide it)', async () => {
+    const t = await setup(2000);
+    t.folder.racing = [500, 520];
+    t.remove([del('big', 1500, true)]);
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.guard.state()).toMatchObject({ reason: 'mass-delete', held: 1500 });
+    expect(t.folder.counts).toBe(4); // start, then three counts
   });
 
   it('does nothing when switched off', async () => {
     const t = await setup(1000, { enabled: false, maxShare: 0.5, minEntries: 1 });
     t.guard.trip('folder-missing');
     expect(t.guard.tripped).toBe(false);
-    expect(t.guard.judgeTargetExcess(1000, 0, [])).toBe(true);
+    expect(await t.guard.judgeTargetExcess(1000, 0, [])).toBe(true);
   });
 });
 

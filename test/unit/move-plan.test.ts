@@ -9,6 +9,7 @@ import {
   refusedBasisNote,
   relativeFrom,
   rerootGlobs,
+  retryIncompleteMoves,
   runMovePlan,
   type Move,
   type MoveRunBase,
@@ -303,5 +304,38 @@ describe('runMovePlan', () => {
     const { log, runner } = fake([{ exitCode: 23, stderr: '' }], false);
     expect(await runMovePlan(p(), runner, 'nas::mod')).toEqual({ complete: false, basisRefused: false });
     expect(log.some((line) => line.startsWith('delete'))).toBe(false);
+  });
+});
+
+describe('retryIncompleteMoves: an incomplete plan still owes the old paths their deletion', () => {
+  const moves = [mv('a/f', 'b/f'), mv('c/g', 'd/g'), mv('x', 'y', true), mv('x/in', 'z/in')];
+  const upsert = (path: string, dir = false) => ({ path: r(path), change: 'upsert' as const, dir });
+  const del = (path: string, dir = false) => ({ path: r(path), change: 'delete' as const, dir });
+
+  it('the cause of issue 10 (inotify never converged): without it a failed plain send lost every old path', () => {
+    // The plain send of b/f failed (vanished, rechecked: b/f exists, y is gone again): before the fix the
+    // retry was this list alone, and a/f, c/g and x stayed on the target for good.
+    const retry = retryIncompleteMoves(plan(moves), moves, [upsert('b/f'), del('y', true)]);
+    expect(retry).toEqual([
+      { ...upsert('b/f'), from: r('a/f') },
+      { ...del('y', true), from: r('x') },
+      // d/g arrived (a basis run) but its old path was never deleted: a deletion of its own.
+      del('c/g'),
+    ]);
+  });
+
+  it('a new path retried under an old name (a swap) is re-sent whole instead of deleted', () => {
+    const swap = [mv('p', 'q', true), mv('q', 'p', true)];
+    const retry = retryIncompleteMoves(plan(swap), swap, [upsert('p', true), upsert('q', true)]);
+    expect(retry).toEqual([
+      { path: r('p'), change: 'tree', dir: true },
+      { path: r('q'), change: 'tree', dir: true },
+    ]);
+  });
+
+  it('old paths below another owed one or excluded are not listed again', () => {
+    const nested = [mv('x', 'y', true), mv('x/in/f', 'w/f'), mv('cache/f', 'k/f')];
+    const planned = plan(nested, { isExcluded: (p) => p.startsWith('cache') });
+    expect(retryIncompleteMoves(planned, nested, [])).toEqual([del('x', true)]);
   });
 });

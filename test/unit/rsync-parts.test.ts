@@ -140,12 +140,17 @@ describe('rsync output parsing', () => {
       deleted: false,
       transferred: true,
       data: true,
+      created: true,
       isDir: false,
     });
     expect(parseLine('RL>*deleting  |0|gone/')).toMatchObject({ path: 'gone', deleted: true, isDir: true });
     expect(parseLine('RL>cL+++++++++|7|link')).toMatchObject({ transferred: true, data: false });
     // Move runs keep the wire bytes (MOVE_OUT_FORMAT).
     expect(parseLine('RM><f+++++++++|5|48|dir/a|b')).toMatchObject({ path: 'dir/a|b', size: 5, bytes: 48 });
+    // New on the receiver ("+++++++++") or an update of what was there.
+    expect(parseLine('RL>cd+++++++++|0|new/')).toMatchObject({ created: true, isDir: true });
+    expect(parseLine('RL>>f.st......|9|changed')).toMatchObject({ created: false, transferred: true });
+    expect(parseLine('RL>*deleting  |0|old')).toMatchObject({ created: false });
     expect(unescapeName('new\\#012line\\#377')).toBe('new\nline\xff');
   });
 

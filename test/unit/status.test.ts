@@ -2,7 +2,12 @@
 // target, the badge of the pair and the overall status (tray icon, tooltip headline, window title) it gives.
 import { describe, expect, it } from 'vitest';
 import { trayModel } from '../../electron/main/tray-model.js';
-import type { DeleteGuardState, ExistingDataState, PairState } from '../../electron/shared/state.js';
+import type {
+  DeleteGuardState,
+  ExistingDataState,
+  LostDataState,
+  PairState,
+} from '../../electron/shared/state.js';
 import { overallStatus, pairStatus, targetStatus } from '../../electron/shared/status.js';
 import { pair, state, syncError, target } from './main/state-builders.js';
 
@@ -15,6 +20,12 @@ const guard: DeleteGuardState = {
   pathsTotal: 3,
 };
 const existing: ExistingDataState = { entries: 12, paths: ['old/'], suggestion: 'nas::photos/host-Photos' };
+const lost: LostDataState = {
+  entries: 3,
+  paths: ['a', 'b/'],
+  at: '2025-01-01T00:00:00.000Z',
+  message: 'nas::photos had lost 3 entries that this pair had put there and not deleted (a, b); …',
+};
 const folderGone = {
   backend: 'inotify',
   directories: 0,
@@ -129,6 +140,42 @@ const TABLE: [string, PairState, string, string, string, string, string][] = [
     'needs-you',
     '1 folder waiting for your choice',
     'error',
+  ],
+  [
+    'a target that lost data (restored by a full sync) is not green',
+    pair({ targets: [target({ lost })] }),
+    'lost data restored',
+    'lost data restored',
+    'lost-data',
+    '1 folder: a target lost data (restored)',
+    'error',
+  ],
+  [
+    'lost data shows while the pair syncs again',
+    pair({ status: 'syncing', targets: [target({ status: 'syncing', inFlight: 1, lost })] }),
+    'lost data restored',
+    'lost data restored',
+    'lost-data',
+    '1 folder: a target lost data (restored)',
+    'error',
+  ],
+  [
+    'a failing target wins over lost data',
+    pair({ status: 'error', targets: [target({ status: 'error', error: syncError(), lost })] }),
+    'error',
+    'error',
+    'error',
+    '1 folder failing',
+    'error',
+  ],
+  [
+    'the warning cleared (a later full sync found the target whole): up to date',
+    pair({ targets: [target({ lost: null })] }),
+    'up to date',
+    'up to date',
+    'up-to-date',
+    'Up to date: 1 folder',
+    'synced',
   ],
 ];
 

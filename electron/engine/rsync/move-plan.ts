@@ -4,6 +4,7 @@
 // after every new path is complete. Pure: moves in, argv + stdin out; running them and reading their outcome
 // is the caller's (see docs/architecture.md, "Moves").
 import { baseName, display, isWithin, parentOf, toBuffer, topMost, type RelPath } from '../byte-path.js';
+import type { PathChange } from '../path-change.js';
 import { buildArgs, encodeFileList, VERSIONS_DIR, type CommandSpec, type MoveBasis } from './command.js';
 import type { Target } from './target.js';
 
@@ -353,4 +354,43 @@ export async function runMovePlan(
 
 function isVersionsPath(rel: RelPath): boolean {
   return isWithin(rel, VERSIONS_DIR as RelPath);
+}
+
+/**
+ * What to retry after a plan that did not complete (a plain send failed, e.g. a new path moved or deleted again
+ * while it was sent): the failed send's retry list, plus the old paths' deletions the plan still owes. Without
+ * them the old copies stayed on the target for good (until a full sync found them, in a reorganisation often
+ * enough of them to trip the delete guard). An old path travels as `from` on the retry of its new path (the
+ * target runner deletes it in the same run, or sends what stands there again); when the new path is not
+ * retried (it arrived, or it is gone and the retry deletes an ancestor), as a deletion of its own.
+ */
+export function retryIncompleteMoves(
+  plan: Pick<MovePlan, 'deletions'>,
+  moves: readonly Move[],
+  retry: readonly PathChange[],
+): PathChange[] {
+  const out = new Map<RelPath, PathChange>(retry.map((change) => [change.path, change]));
+  // A moved directory's new path holds nothing on the target yet: it is sent whole (a recheck says upsert).
+  for (const move of moves) {
+    const change = out.get(move.path);
+    if (move.dir && change?.change === 'upsert' && change.dir)
+      out.set(move.path, { ...change, change: 'tree' });
+  }
+  const owed = new Set(plan.deletions);
+  for (const move of moves) {
+    if (!owed.has(move.from) || out.has(move.from)) continue; // below another owed path, excluded, or re-sent
+    const change = out.get(move.path);
+    if (!change || change.from !== undefined || isWithin(move.from, move.path)) continue;
+    out.set(move.path, { ...change, from: move.from });
+    owed.delete(move.from);
+  }
+  const dirs = new Set(moves.filter((m) => m.dir).map((m) => m.from));
+  for (const from of owed) {
+    const pending = out.get(from);
+    // Something is retried under the old name itself (another move's new path): sent whole, it replaces the
+    // old copy there.
+    if (!pending) out.set(from, { path: from, change: 'delete', dir: dirs.has(from) });
+    else if (pending.change === 'upsert' && pending.dir) out.set(from, { ...pending, change: 'tree' });
+  }
+  return [...out.values()];
 }

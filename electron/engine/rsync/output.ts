@@ -15,6 +15,8 @@ export type OutputItem =
       transferred: boolean;
       /** Its data is sent ("<", or ">" to a local target): the progress lines that follow are this file's. */
       data: boolean;
+      /** New on the receiving side (itemized "+++++++++"): it was not there before this run. */
+      created: boolean;
       isDir: boolean;
     }
   | {
@@ -88,6 +90,7 @@ export function parseLine(line: string): OutputItem | null {
       deleted,
       transferred: itemize[0] === '<' || itemize[0] === '>' || itemize[0] === 'c' || itemize[0] === 'h',
       data: itemize[0] === '<' || itemize[0] === '>',
+      created: !deleted && /^\+{5,}$/.test(itemize.slice(2)),
       isDir,
     };
   }
