@@ -4,6 +4,14 @@
 import { z } from 'zod';
 import { pairSchema, targetListSchema, targetSchema, type RsyncOptions } from './config.js';
 import type { BatchSummary, EngineState, SyncError, TransferProgress } from './state.js';
+import {
+  restoreRequests,
+  type BackupListingView,
+  type BackupSearchView,
+  type BackupVersionsView,
+  type RestoreEvents,
+  type RestoreResultView,
+} from './restore.js';
 
 /** A target as the UI edits it: the password travels only UI → app, never back. */
 export const targetInputSchema = targetSchema.extend({
@@ -134,6 +142,8 @@ export const apiRequests = {
   getSettings: empty,
   /** Strict: the read-only fields of AppSettings are an invalid request. */
   setSettings: settingsChangeSchema,
+  /** Browse backup, search, versions and restore (issue 16): see ./restore.ts. */
+  ...restoreRequests,
 } as const;
 
 export type ApiMethod = keyof typeof apiRequests;
@@ -158,6 +168,10 @@ export interface ApiResponses {
   pickFolder: { folder: string | null };
   getSettings: AppSettings;
   setSettings: AppSettings;
+  browse: BackupListingView;
+  searchBackup: BackupSearchView;
+  versions: BackupVersionsView;
+  restore: RestoreResultView;
 }
 
 type _EveryMethodHasAResponse = ApiResponses[ApiMethod];
@@ -169,7 +183,7 @@ export type ApiRequest<M extends ApiMethod> = z.input<(typeof apiRequests)[M]>;
 export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof apiRequests)[M]>;
 
 /** Push events from the app to the UI. */
-export interface ApiEvents {
+export interface ApiEvents extends RestoreEvents {
   state: EngineState;
   batch: BatchSummary;
   progress: { pairId: string; targetId: string } & TransferProgress;
@@ -189,6 +203,8 @@ export const API_EVENTS: readonly ApiEventName[] = [
   'recovered',
   'settings',
   'focusPair',
+  'restoreProgress',
+  'restoreEnd',
 ];
 
 /** What a transport must provide to the renderer. */
