@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Pair, type EnginePairConfig, type StartOptions } from './pair.js';
 import { PairingStore } from './pairing-store.js';
 import { findOverlap } from './target-overlap.js';
+import type { ProgressListener, RestoreRequest, RestoreResult, TargetAccess } from './restore/types.js';
 
 export interface EngineOptions {
   /** rsync executable (default "rsync" from PATH). */
@@ -127,6 +128,31 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Resolves when everything changed so far has been sent, or its target is failing, paused or stopped. */
   async whenIdle(pairId?: string): Promise<void> {
     await Promise.all(this.#select(pairId).map((pair) => pair.whenIdle()));
+  }
+
+  /**
+   * How to read one of a pair's targets (browse, search, versions): the first target when `targetId` is not
+   * given; undefined when the pair or the target does not exist.
+   */
+  restoreAccess(pairId: string, targetId?: string): TargetAccess | undefined {
+    void pairId;
+    void targetId;
+    throw new Error('Engine.restoreAccess is not implemented yet');
+  }
+
+  /**
+   * Restores paths of a pair from one of its targets into its folder (or `request.to`), while the pair ignores
+   * the events of the restored paths (so the restore is neither re-sent nor mirrored back as a deletion).
+   */
+  async restore(
+    pairId: string,
+    request: Omit<RestoreRequest, 'folder'>,
+    options: { targetId?: string; onProgress?: ProgressListener } = {},
+  ): Promise<RestoreResult> {
+    void pairId;
+    void request;
+    void options;
+    throw new Error('Engine.restore is not implemented yet');
   }
 
   /** Stops watching and waits for the runs in flight to finish. */
