@@ -20,12 +20,11 @@ import {
 } from '../engine/restore/index.js';
 import { deletedEntries } from './restore-deleted.js';
 
-type RestoreEventName = 'restoreProgress' | 'restoreEnd';
-
 export interface RestoreServiceOptions {
   engine: Engine;
-  /** Delivers a push event to every window / browser tab. */
-  emit: <E extends RestoreEventName>(event: E, payload: ApiEvents[E]) => void;
+  /** Push events to every window / browser tab: a restore's progress, and its end. */
+  onProgress: (progress: ApiEvents['restoreProgress']) => void;
+  onEnd: (end: ApiEvents['restoreEnd']) => void;
   /** What "~" in a `to` folder means (default: the user's home directory). */
   home?: string;
 }
@@ -77,10 +76,17 @@ export class RestoreService {
       if (versions) {
         const present = new Set<string>(listed.map((entry) => entry.path));
         const deleted = await deletedEntries(access, r.dir as RelPath, (rel) => present.has(rel));
-        entries.push(...(await compareLocal(folder, deleted.map((d) => d.entry))).map((entry, i) => ({
-          ...entryView(entry),
-          deletedVersion: deleted[i]?.version ?? '',
-        })));
+        entries.push(
+          ...(
+            await compareLocal(
+              folder,
+              deleted.map((d) => d.entry),
+            )
+          ).map((entry, i) => ({
+            ...entryView(entry),
+            deletedVersion: deleted[i]?.version ?? '',
+          })),
+        );
       }
       return { dir: r.dir, entries, versions };
     } catch (error) {
@@ -123,7 +129,8 @@ export class RestoreService {
   async restore(r: ApiParsedRequest<'restore'>): Promise<ApiResponses['restore']> {
     this.#open(r.pairId, r.targetId);
     const { pairId, targetId } = r;
-    const to = r.to === undefined ? undefined : path.resolve(expandHome(r.to, this.#options.home ?? os.homedir()));
+    const to =
+      r.to === undefined ? undefined : path.resolve(expandHome(r.to, this.#options.home ?? os.homedir()));
     try {
       const result = await this.#options.engine.restore(
         pairId,
@@ -136,7 +143,7 @@ export class RestoreService {
         {
           targetId,
           onProgress: (p) =>
-            this.#options.emit('restoreProgress', {
+            this.#options.onProgress({
               pairId,
               targetId,
               phase: p.phase,
@@ -154,11 +161,11 @@ export class RestoreService {
         failed: result.failed.map((f) => ({ path: f.path, name: display(f.path), message: f.message })),
         destination: result.destination,
       };
-      this.#options.emit('restoreEnd', { pairId, targetId, result: view, error: null });
+      this.#options.onEnd({ pairId, targetId, result: view, error: null });
       return view;
     } catch (error) {
       const failure = apiError(error);
-      this.#options.emit('restoreEnd', { pairId, targetId, result: null, error: failure.message });
+      this.#options.onEnd({ pairId, targetId, result: null, error: failure.message });
       throw failure;
     }
   }
