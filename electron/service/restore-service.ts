@@ -7,18 +7,18 @@ import path from 'node:path';
 import { ApiError, type ApiEvents, type ApiParsedRequest, type ApiResponses } from '../shared/api.js';
 import { expandHome } from '../shared/folder-rules.js';
 import type { BackupEntryView, RestoreResultView } from '../shared/restore.js';
-import { display, type RelPath } from '../engine/byte-path.js';
+import { baseName, display, type RelPath } from '../engine/byte-path.js';
 import type { Engine } from '../engine/index.js';
 import {
   compareLocal,
   listRemote,
+  listVersionedChildren,
   listVersions,
   RestoreError,
   searchRemote,
   type RemoteEntry,
   type TargetAccess,
 } from '../engine/restore/index.js';
-import { deletedEntries } from './restore-deleted.js';
 
 export interface RestoreServiceOptions {
   engine: Engine;
@@ -74,17 +74,25 @@ export class RestoreService {
       const listed = await listRemote(access, r.dir as RelPath);
       const entries = (await compareLocal(folder, listed)).map(entryView);
       if (versions) {
+        // A file deleted from the folder is no longer in the tree; its last version is (versions mode).
         const present = new Set<string>(listed.map((entry) => entry.path));
-        const deleted = await deletedEntries(access, r.dir as RelPath, (rel) => present.has(rel));
+        const deleted = (await listVersionedChildren(access, r.dir as RelPath)).filter(
+          (version) => !present.has(version.path),
+        );
+        const compared = await compareLocal(
+          folder,
+          deleted.map((version) => ({
+            path: version.path,
+            name: display(baseName(version.path)),
+            kind: version.kind,
+            size: version.size,
+            mtimeMs: version.mtimeMs,
+          })),
+        );
         entries.push(
-          ...(
-            await compareLocal(
-              folder,
-              deleted.map((d) => d.entry),
-            )
-          ).map((entry, i) => ({
+          ...compared.map((entry, index) => ({
             ...entryView(entry),
-            deletedVersion: deleted[i]?.version ?? '',
+            deletedVersion: deleted[index]?.date ?? '',
           })),
         );
       }
@@ -109,10 +117,16 @@ export class RestoreService {
   async versions(r: ApiParsedRequest<'versions'>): Promise<ApiResponses['versions']> {
     const { versions: keeps, access } = this.#open(r.pairId, r.targetId);
     const rel = r.path as RelPath;
-    const name = display(rel.slice(rel.lastIndexOf('/') + 1));
+    const name = display(baseName(rel));
     try {
-      const parent = rel.includes('/') ? (rel.slice(0, rel.lastIndexOf('/')) as RelPath) : ('' as RelPath);
-      const current = (await listRemote(access, parent)).find((entry) => entry.path === rel);
+      // A file answers itself; one deleted from the backup is "not on the target" (its versions remain).
+      const current = await listRemote(access, rel).then(
+        (listed) => listed.find((entry) => entry.path === rel),
+        (error: unknown) => {
+          if (error instanceof RestoreError && error.kind === 'bad-request') return undefined;
+          throw error;
+        },
+      );
       const found = keeps ? await listVersions(access, rel) : [];
       return {
         path: r.path,
