@@ -6,7 +6,21 @@ import { systemClock, type Clock } from './clock.js';
 import { Pair, type EnginePairConfig, type StartOptions } from './pair.js';
 import { PairingStore } from './pairing-store.js';
 import { findOverlap } from './target-overlap.js';
-import type { ProgressListener, RestoreRequest, RestoreResult, TargetAccess } from './restore/types.js';
+import path from 'node:path';
+import { join as joinPath, relFromUtf8, ROOT, type RelPath } from './byte-path.js';
+import { targetAccess } from './restore/access.js';
+import { compareLocal } from './restore/compare.js';
+import { restore as restorePaths } from './restore/pull.js';
+import { RESTORE_SETTLE_MS } from './restore/quiet-paths.js';
+import {
+  RestoreError,
+  type ProgressListener,
+  type RemoteEntry,
+  type RestoreRequest,
+  type RestoreResult,
+  type TargetAccess,
+} from './restore/types.js';
+import { targetId as targetIdOf } from './target-runner.js';
 
 export interface EngineOptions {
   /** rsync executable (default "rsync" from PATH). */
@@ -135,24 +149,50 @@ export class Engine extends EventEmitter<EngineEvents> {
    * given; undefined when the pair or the target does not exist.
    */
   restoreAccess(pairId: string, targetId?: string): TargetAccess | undefined {
-    void pairId;
-    void targetId;
-    throw new Error('Engine.restoreAccess is not implemented yet');
+    const config = this.#pairs.get(pairId)?.config;
+    if (!config) return undefined;
+    const index =
+      targetId === undefined
+        ? 0
+        : config.targets.findIndex((target, i) => targetIdOf(target, i) === targetId);
+    const target = config.targets[index];
+    return target ? targetAccess(target, config.rsync, this.#options.rsync) : undefined;
   }
 
   /**
    * Restores paths of a pair from one of its targets into its folder (or `request.to`), while the pair ignores
-   * the events of the restored paths (so the restore is neither re-sent nor mirrored back as a deletion).
+   * the events of the restored paths (so the restore is neither re-sent nor mirrored back as a deletion) until
+   * `settleMs` after it ends on the engine's clock; a restored entry that changed meanwhile is synced then.
    */
   async restore(
     pairId: string,
     request: Omit<RestoreRequest, 'folder'>,
-    options: { targetId?: string; onProgress?: ProgressListener } = {},
+    options: { targetId?: string; onProgress?: ProgressListener; settleMs?: number } = {},
   ): Promise<RestoreResult> {
-    void pairId;
-    void request;
-    void options;
-    throw new Error('Engine.restore is not implemented yet');
+    const pair = this.#pairs.get(pairId);
+    if (!pair)
+      throw new RestoreError(
+        `no pair "${pairId}": rsync-live run --config lists the pairs it starts`,
+        'bad-request',
+      );
+    const access = this.restoreAccess(pairId, options.targetId);
+    if (!access)
+      throw new RestoreError(
+        `pair "${pairId}" has no target "${options.targetId ?? ''}": pick one of its targets`,
+        'bad-request',
+      );
+    const folder = pair.config.folder;
+    const prefix = quietPrefix(folder, request.to);
+    const hold = prefix === null ? null : pair.quiet.begin();
+    try {
+      return await restorePaths({ ...request, folder }, access, options.onProgress, (entries) =>
+        hold?.add(entries.map((entry) => ({ ...entry, path: joinPath(prefix ?? ROOT, entry.path) }))),
+      );
+    } finally {
+      hold?.end(options.settleMs ?? RESTORE_SETTLE_MS, (entries) => {
+        void changedSince(pair.config.folder, entries).then((paths) => pair.noteChanged(paths));
+      });
+    }
   }
 
   /** Stops watching and waits for the runs in flight to finish. */
@@ -167,4 +207,22 @@ export class Engine extends EventEmitter<EngineEvents> {
     const pair = this.#pairs.get(pairId);
     return pair ? [pair] : [];
   }
+}
+
+/** Where a restore lands relative to the watched folder ('' = the folder itself), or null when outside it. */
+function quietPrefix(folder: string, to: string | undefined): RelPath | null {
+  if (to === undefined) return '' as RelPath;
+  const rel = path.relative(folder, to);
+  if (rel === '') return '' as RelPath;
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  return relFromUtf8(rel);
+}
+
+/** Restored entries that no longer match the backup copy on disk (changed while their events were ignored). */
+async function changedSince(folder: string, entries: RemoteEntry[]): Promise<RelPath[]> {
+  const files = entries.filter((entry) => entry.kind !== 'dir');
+  const compared = await compareLocal(folder, files).catch(() =>
+    files.map((e) => ({ ...e, local: 'differs' as const })),
+  );
+  return compared.filter((entry) => entry.local !== 'same').map((entry) => entry.path);
 }

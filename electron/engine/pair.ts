@@ -16,6 +16,7 @@ import type { EnginePairConfig, PairContext } from './pair-types.js';
 import { checkPasswordFile } from './password-file.js';
 import type { PathChange } from './path-change.js';
 import { VERSIONS_DIR } from './rsync/command.js';
+import { QuietPaths } from './restore/quiet-paths.js';
 import { TargetRunner } from './target-runner.js';
 import { createWatcher, type Watcher } from './watcher/index.js';
 
@@ -36,6 +37,8 @@ export interface StartOptions {
 
 export class Pair {
   readonly config: EnginePairConfig;
+  /** Paths a restore is writing into the folder: their events are not synced. */
+  readonly quiet: QuietPaths;
   readonly #ctx: PairContext;
   readonly #root: Buffer;
   readonly #excluded: ExcludeMatcher;
@@ -57,6 +60,7 @@ export class Pair {
   constructor(config: EnginePairConfig, ctx: PairContext) {
     this.config = config;
     this.#ctx = ctx;
+    this.quiet = new QuietPaths(ctx.clock);
     this.#root = Buffer.from(config.folder.replace(/\/+$/, '') || '/', 'utf8');
     const versionsRule = config.deletion === 'versions' ? [VERSIONS_DIR] : [];
     this.#excluded = compileExcludes(config.excludes, versionsRule);
@@ -106,6 +110,11 @@ export class Pair {
         this.#makeError(kind, message, cls),
     };
     config.targets.forEach((target, index) => this.#targets.push(new TargetRunner(target, index, host)));
+  }
+
+  /** Syncs paths as if the watcher had seen them change (a restored file changed during its settle period). */
+  noteChanged(paths: readonly RelPath[]): void {
+    for (const path of paths) this.#coalescer.add({ kind: 'changed', path });
   }
 
   get id(): string {
@@ -195,6 +204,7 @@ export class Pair {
     // A backend that reports closes holds a file until its writer is done with it.
     this.#coalescer.useCloseWrite(watcher.capabilities.closeWrite);
     watcher.on('event', (event: WatchEvent) => {
+      if (this.quiet.covers(event.path, event.from)) return; // a restore writing (restore/quiet-paths.ts)
       this.#guard.noteEvent(event);
       this.#coalescer.add(event);
     });

@@ -108,6 +108,8 @@ export async function restore(
   request: RestoreRequest,
   access: TargetAccess,
   onProgress?: ProgressListener,
+  /** Called with the entries about to be written, before rsync starts (the live mirror ignores them). */
+  onPlan?: (write: readonly RemoteEntry[]) => void,
 ): Promise<RestoreResult> {
   if (request.version !== undefined && !DATE.test(request.version))
     throw new RestoreError(
@@ -157,6 +159,7 @@ export async function restore(
     return result;
   }
 
+  onPlan?.(plan.write);
   await fs.mkdir(destination, { recursive: true });
   const total = files.length;
   let done = 0;
