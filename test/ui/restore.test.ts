@@ -94,7 +94,7 @@ describe('get a file back', () => {
 
     // Deleted locally; the pair keeps deleted files on the backup.
     await rm(path.join(folder, 'report.txt'));
-    await until('the deletion to be handled', async () => (await app.service.state()).pairs[0]?.targets[0]?.queued === 0);
+    await app.service.whenIdle('docs');
     const before = await manifest(daemon.modulePath);
 
     await card.getByRole('button', { name: 'Browse backup' }).click();
@@ -133,8 +133,13 @@ describe('get a file back', () => {
         () => false,
       ),
     );
-    await until('its batch to end', async () => (await activity(app)).length > batches);
-    const after = (await activity(app)).slice(0, (await activity(app)).length - batches);
+    await app.service.whenIdle('docs');
+    const newBatches = async (): Promise<BatchSummary[]> => {
+      const all = await activity(app);
+      return all.slice(0, all.length - batches);
+    };
+    await until('its batch to end', async () => (await newBatches()).some((batch) => batch.files > 0));
+    const after = await newBatches();
     expect(after.reduce((sum, batch) => sum + batch.files, 0)).toBe(1);
     expect(after.reduce((sum, batch) => sum + batch.deleted, 0)).toBe(0);
     const now = await manifest(daemon.modulePath);
@@ -151,7 +156,9 @@ describe('get a file back', () => {
     await dialog.waitFor();
     expect(await dialog.getByRole('heading').textContent()).toBe('Overwrite 1 newer local file?');
     await dialog.locator('summary').click();
-    expect(await dialog.getByTestId('newer-locally').locator('li').allTextContents()).toEqual(['notes/a.txt']);
+    expect(await dialog.getByTestId('newer-locally').locator('li').allTextContents()).toEqual([
+      'notes/a.txt',
+    ]);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'o-newer-locally.png') });
     expect(await readFile(path.join(folder, 'notes', 'a.txt'), 'utf8')).toBe('changed here\n');
     await dialog.getByRole('button', { name: 'Overwrite' }).click();
@@ -207,10 +214,9 @@ describe('get a file back', () => {
     await entry(page, 'plan.txt').getByRole('button', { name: 'Versions of plan.txt' }).click();
     const versions = page.getByTestId('versions');
     await versions.getByTestId('version').first().waitFor();
-    expect(await versions.getByTestId('version').evaluateAll((rows) => rows.map((row) => row.dataset['version']))).toEqual([
-      '2026-12-01',
-      '2026-11-30',
-    ]);
+    expect(
+      await versions.getByTestId('version').evaluateAll((rows) => rows.map((row) => row.dataset['version'])),
+    ).toEqual(['2026-12-01', '2026-11-30']);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'p-versions.png'), fullPage: true });
 
     // The older copy replaces a newer file: asked first.
