@@ -242,6 +242,10 @@ describe('get a file back', () => {
       ),
     );
     await untilText(page.getByTestId('restore-outcome'), /^Restored 1 file into .*Plans\.$/);
+    // Narrow and dark, as the rest of the window.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 420, height: 760 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'p-restored-narrow-dark.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });

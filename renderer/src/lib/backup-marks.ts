@@ -42,3 +42,8 @@ export function describeResult(result: RestoreResultView): string {
 export function displayPath(path: string): string {
   return new TextDecoder().decode(Uint8Array.from(path, (char) => char.charCodeAt(0) & 0xff));
 }
+
+/** A backup entry's time, short: "Dec 4, 2026, 4:00 PM" (the full time is in the title). */
+export function formatEntryTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
