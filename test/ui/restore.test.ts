@@ -79,6 +79,10 @@ describe('get a file back', () => {
     await put(path.join(folder, 'report.txt'), 'the report\n', past);
     await put(path.join(folder, 'notes', 'a.txt'), 'note a\n', past);
     await put(path.join(folder, 'notes', 'b #[1].txt'), 'note b\n', past);
+    // A name that is not UTF-8 (Latin-1 "café"): shown with U+FFFD, restored byte for byte.
+    const cafe = Buffer.concat([Buffer.from(`${folder}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]);
+    await writeFile(cafe, 'bytes\n');
+    await utimes(cafe, past, past);
     await app.service.handle('savePair', {
       pair: {
         id: 'docs',
@@ -94,6 +98,7 @@ describe('get a file back', () => {
 
     // Deleted locally; the pair keeps deleted files on the backup.
     await rm(path.join(folder, 'report.txt'));
+    await rm(cafe);
     await app.service.whenIdle('docs');
     const before = await manifest(daemon.modulePath);
 
@@ -116,11 +121,14 @@ describe('get a file back', () => {
     await page.getByRole('button', { name: 'Clear search' }).click();
 
     // Restore the deleted file to its place.
+    await untilText(entry(page, 'caf\uFFFD.txt').getByTestId('mark'), /^missing locally$/);
     await entry(page, 'report.txt').getByRole('checkbox').check();
-    await untilText(page.getByTestId('selected'), /^\s*1 selected\s*$/);
+    await entry(page, 'caf\uFFFD.txt').getByRole('checkbox').check();
+    await untilText(page.getByTestId('selected'), /^\s*2 selected\s*$/);
     await page.getByRole('button', { name: 'Restore', exact: true }).click();
-    await untilText(page.getByTestId('restore-outcome'), /^Restored 1 file into .*Documents\.$/);
+    await untilText(page.getByTestId('restore-outcome'), /^Restored 2 files into .*Documents\.$/);
     expect(await readFile(path.join(folder, 'report.txt'), 'utf8')).toBe('the report\n');
+    expect(await readFile(cafe, 'utf8')).toBe('bytes\n');
     expect((await stat(path.join(folder, 'report.txt'))).mtimeMs).toBe(past * 1000);
     await untilText(entry(page, 'report.txt').getByTestId('mark'), /^$/);
 
