@@ -17,6 +17,7 @@ import {
   RestoreError,
   searchRemote,
   type RemoteEntry,
+  type RestoreProgress,
   type TargetAccess,
 } from '../engine/restore/index.js';
 
@@ -42,6 +43,22 @@ export function entryView(entry: RemoteEntry): BackupEntryView {
   };
 }
 
+/**
+ * Which progress reports of one restore go out as events: every change of phase, then about one per percent
+ * of the entries (a restore of 100,000 files sends some 100 events, not 100,000).
+ */
+export function progressSampler(): (progress: RestoreProgress) => boolean {
+  let phase: RestoreProgress['phase'] | null = null;
+  let reported = 0;
+  return (progress) => {
+    const step = Math.max(1, Math.floor(progress.total / 100));
+    if (progress.phase === phase && progress.done - reported < step) return false;
+    phase = progress.phase;
+    reported = progress.done;
+    return true;
+  };
+}
+
 /** An engine error as the UI shows it: a refused request is the caller's, anything else the target's. */
 function apiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -61,8 +78,6 @@ export class RestoreService {
   #open(pairId: string, targetId: string): { folder: string; versions: boolean; access: TargetAccess } {
     const config = this.#options.engine.pairConfig(pairId);
     if (!config) throw new ApiError('not-found', `there is no pair "${pairId}"`);
-    if (!config.targets.some((t) => t.id === targetId))
-      throw new ApiError('not-found', `the pair "${pairId}" has no target "${targetId}"`);
     const access = this.#options.engine.restoreAccess(pairId, targetId);
     if (!access) throw new ApiError('not-found', `the pair "${pairId}" has no target "${targetId}"`);
     return { folder: config.folder, versions: config.deletion === 'versions', access };
@@ -145,6 +160,7 @@ export class RestoreService {
     const { pairId, targetId } = r;
     const to =
       r.to === undefined ? undefined : path.resolve(expandHome(r.to, this.#options.home ?? os.homedir()));
+    const shouldReport = progressSampler();
     try {
       const result = await this.#options.engine.restore(
         pairId,
@@ -156,7 +172,8 @@ export class RestoreService {
         },
         {
           targetId,
-          onProgress: (p) =>
+          onProgress: (p) => {
+            if (!shouldReport(p)) return;
             this.#options.onProgress({
               pairId,
               targetId,
@@ -165,7 +182,8 @@ export class RestoreService {
               done: p.done,
               file: p.path === undefined ? '' : display(p.path),
               bytes: p.bytes,
-            }),
+            });
+          },
         },
       );
       const view: RestoreResultView = {

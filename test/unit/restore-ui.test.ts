@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiRequests } from '../../electron/shared/api.js';
 import type { BackupEntryView } from '../../electron/shared/restore.js';
+import { progressSampler } from '../../electron/service/restore-service.js';
 import { describeResult, displayPath, entryMark } from '../../renderer/src/lib/backup-marks.js';
 
 const entry = (over: Partial<BackupEntryView>): BackupEntryView => ({
@@ -70,5 +71,25 @@ describe('Browse backup helpers', () => {
   it('shows a binary path as UTF-8 text, invalid bytes as U+FFFD', () => {
     expect(displayPath(Buffer.from('notes/café.txt').toString('latin1'))).toBe('notes/café.txt');
     expect(displayPath(Buffer.from([0x61, 0xff]).toString('latin1'))).toBe('a\uFFFD');
+  });
+});
+
+describe('restore progress events', () => {
+  it('reports each phase change, then about one event per percent of the entries', () => {
+    const report = progressSampler();
+    const at = (phase: 'listing' | 'transferring' | 'done', done: number, total = 1000) =>
+      report({ phase, done, total, bytes: 0 });
+    expect(at('listing', 0, 0)).toBe(true);
+    expect(at('listing', 0, 0)).toBe(false);
+    expect(at('transferring', 1)).toBe(true);
+    expect([2, 5, 10].map((done) => at('transferring', done))).toEqual([false, false, false]);
+    expect(at('transferring', 11)).toBe(true);
+    expect(at('done', 1000)).toBe(true);
+    const small = progressSampler();
+    expect([1, 2, 3].map((done) => small({ phase: 'transferring', done, total: 3, bytes: 0 }))).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 });
