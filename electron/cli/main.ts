@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { LockedError } from '../service/instance-lock.js';
 import { EXIT, UsageError, usageHint, type CliIo, type Command } from './command.js';
 import { confirmDeletionsCommand, deletionsCommand } from './commands/deletions.js';
+import { lsCommand, restoreCommand } from './commands/restore.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { sersyncCommand } from './commands/sersync.js';
@@ -21,6 +22,8 @@ export const COMMANDS: readonly Command[] = [
   sersyncCommand,
   deletionsCommand,
   confirmDeletionsCommand,
+  lsCommand,
+  restoreCommand,
 ];
 
 export const USAGE = `Usage: rsync-live COMMAND [options]   (rsync-live COMMAND --help for a command's options)

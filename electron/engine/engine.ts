@@ -190,9 +190,17 @@ export class Engine extends EventEmitter<EngineEvents> {
       );
     } finally {
       hold?.end(options.settleMs ?? RESTORE_SETTLE_MS, (entries) => {
-        void changedSince(pair.config.folder, entries).then((paths) => pair.noteChanged(paths));
+        // An earlier version differs from what the target holds now: the live mirror sends it, once.
+        if (request.version !== undefined)
+          pair.noteChanged(entries.filter((e) => e.kind !== 'dir').map((e) => e.path));
+        else void changedSince(pair.config.folder, entries).then((paths) => pair.noteChanged(paths));
       });
     }
+  }
+
+  /** True while a restore into the pair's folder runs or settles (its paths' events are ignored meanwhile). */
+  restoring(pairId: string): boolean {
+    return this.#pairs.get(pairId)?.quiet.active ?? false;
   }
 
   /** Stops watching and waits for the runs in flight to finish. */

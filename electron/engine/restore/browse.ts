@@ -75,7 +75,7 @@ export function missingOnTarget(access: TargetAccess, path: RelPath): RestoreErr
   const parent = parentOf(path);
   return new RestoreError(
     `${display(path) || '/'} is not on ${access.label}: rsync-live ls TARGET${parent === '' ? '' : ` ${JSON.stringify(display(parent))}`} lists what is there`,
-    'bad-request',
+    'missing',
   );
 }
 

@@ -107,11 +107,14 @@ export interface RestoreProgress {
 
 export type ProgressListener = (progress: RestoreProgress) => void;
 
-/** Thrown for a request that cannot start (bad date, bad path, target unreachable): message says what to do. */
+/**
+ * Thrown for a request that cannot start: bad-request (bad date, bad path), missing (not on the backup), target
+ * (unreachable, auth), local (the folder). The message says what to do.
+ */
 export class RestoreError extends Error {
   constructor(
     message: string,
-    readonly kind: 'bad-request' | 'target' | 'local' = 'target',
+    readonly kind: 'bad-request' | 'missing' | 'target' | 'local' = 'target',
   ) {
     super(message);
   }
