@@ -6,7 +6,9 @@
 //     locally is left alone, listed in a confirmation, then overwritten; a folder restored into another folder;
 // (p) versions: a file's earlier copies (crafted in .rsync-live-versions/DATE/ on the daemon's module) listed
 //     newest first, "Restore this version" brings that copy back (after confirming it replaces a newer file),
-//     and a file deleted from the backup shows and restores its last version.
+//     and a file deleted from the backup shows and restores its last version;
+// (q) errors: the daemon stops while the view is open → Restore says why (and changes nothing locally),
+//     reopening a folder says it cannot be listed; the daemon is back → the restore works.
 import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -255,5 +257,51 @@ describe('get a file back', () => {
     await page.setViewportSize({ width: 420, height: 760 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'p-restored-narrow-dark.png'), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  it('(q) the target goes away: Restore and listing say why; back again, the restore works', async () => {
+    const { daemon, app, page, errors } = await setup();
+    const folder = path.join(app.work, 'Music');
+    await put(path.join(folder, 'song.txt'), 'la la\n', Math.floor(Date.now() / 1000) - 3600);
+    await put(path.join(folder, 'lyrics', 'verse.txt'), 'verse\n', Math.floor(Date.now() / 1000) - 3600);
+    await app.service.handle('savePair', {
+      pair: {
+        id: 'music',
+        folder,
+        deletion: 'keep',
+        targets: [{ id: 't1', url: daemon.url(), password: daemon.password }],
+      },
+    });
+    await waitForConverge(folder, daemon.modulePath, { timeoutMs: 30_000 });
+    await rm(path.join(folder, 'song.txt'));
+    await page.goto(app.url);
+    const card = page.locator('#pair-music');
+    await card.getByRole('button', { name: 'Browse backup' }).click();
+    await untilText(entry(page, 'song.txt').getByTestId('mark'), /^missing locally$/);
+
+    await daemon.stop();
+    await entry(page, 'song.txt').getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    const alert = page.getByTestId('restore-error');
+    await untilText(alert, /^Cannot .*127\.0\.0\.1.*\?$/, 30_000);
+    const message = (await alert.textContent()) ?? '';
+    expect(message).not.toContain(daemon.password);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'q-restore-error.png'), fullPage: true });
+    expect(await stat(path.join(folder, 'song.txt')).catch(() => null)).toBeNull();
+    // The tree keeps what it listed; a folder opened now says why it cannot be listed.
+    await page.getByRole('button', { name: 'lyrics/' }).click();
+    await untilText(
+      page.getByTestId('backup-tree').locator('.sub').getByRole('alert'),
+      /127\.0\.0\.1/,
+      30_000,
+    );
+
+    await daemon.start();
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    await untilText(page.getByTestId('restore-outcome'), /^Restored 1 file into .*Music\.$/, 30_000);
+    expect(await readFile(path.join(folder, 'song.txt'), 'utf8')).toBe('la la\n');
+    expect(await page.getByTestId('restore-error').count()).toBe(0);
+    // The failed call's console line is the only browser error.
+    expect(errors.filter((error) => !/status of 503/.test(error))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import type { BackupEntryView, RestoreResultView } from '../../../electron/share
 import type { AppState } from './state.svelte.ts';
 
 export interface DirNode {
-  /** null while loading for the first time or after an error. */
+  /** null while loading for the first time, or when the first listing failed. */
   entries: BackupEntryView[] | null;
   loading: boolean;
   error: string | null;
@@ -100,7 +100,9 @@ export class BackupBrowser {
       this.#versions = listing.versions;
       this.#dirs.set(dir, { entries: listing.entries, loading: false, error: null });
     } catch (error) {
-      this.#dirs.set(dir, { entries: null, loading: false, error: (error as Error).message });
+      // What was listed before stays, under the error (the target may be back in a moment).
+      const message = (error as Error).message;
+      this.#dirs.set(dir, { entries: before?.entries ?? null, loading: false, error: message });
     }
   }
 
@@ -181,7 +183,8 @@ export class BackupBrowser {
         newer.push(...result.skippedNewer.map((s) => ({ ...s, ...(version ? { version } : {}) })));
       }
     } finally {
-      if (!options.to) void this.reload();
+      // Something may have been written (a later day's call failed): the markers show the folder as it is.
+      if (!options.to && (merged.restored > 0 || merged.skippedNewer.length > 0)) void this.reload();
     }
     return { result: merged, newer };
   }
