@@ -24,7 +24,8 @@ export function createEventsSocket(service: AppService): EventsSocket {
     const message = JSON.stringify({ event, payload });
     for (const client of wss.clients) {
       if (client.readyState !== WebSocket.OPEN) continue;
-      if (event === 'progress' && client.bufferedAmount > SLOW_CLIENT_BYTES) continue;
+      const droppable = event === 'progress' || event === 'restoreProgress';
+      if (droppable && client.bufferedAmount > SLOW_CLIENT_BYTES) continue;
       client.send(message);
     }
   };

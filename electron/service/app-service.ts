@@ -32,6 +32,7 @@ import { testConnection } from '../engine/connection-test.js';
 import { excludeGlobs } from '../engine/excludes.js';
 import { formatFieldIssues, validatePair } from './pair-validation.js';
 import { planSersyncImport, uniquePairIds } from './sersync-import.js';
+import { RestoreService } from './restore-service.js';
 import { secretKey, type PairStore, type SecretStore } from './stores.js';
 
 /** Where the settings live and what they do (the desktop app: its settings file, autostart, safeStorage). */
@@ -173,6 +174,12 @@ export class AppService {
     engine.on('failure', (info) => this.events.emit('failure', info));
     engine.on('recovered', (info) => this.events.emit('recovered', info));
     const ok = { ok: true as const };
+    const restore = new RestoreService({
+      engine,
+      onProgress: (progress) => this.events.emit('restoreProgress', progress),
+      onEnd: (end) => this.events.emit('restoreEnd', end),
+      ...(options.home === undefined ? {} : { home: options.home }),
+    });
     this.#handlers = {
       getState: async () => this.state(),
       listPairs: async () => Promise.all(this.#pairs.map((pair) => this.#view(pair))),
@@ -208,6 +215,10 @@ export class AppService {
         this.events.emit('settings', settings);
         return settings;
       },
+      browse: async (request) => restore.browse(request),
+      searchBackup: async (request) => restore.search(request),
+      versions: async (request) => restore.versions(request),
+      restore: async (request) => restore.restore(request),
     };
   }
 

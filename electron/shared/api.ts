@@ -5,6 +5,14 @@ import { z } from 'zod';
 import { pairSchema, targetListSchema, targetSchema, type RsyncOptions } from './config.js';
 import { folderProblem } from './folder-rules.js';
 import type { BatchSummary, EngineState, SyncError, TransferProgress } from './state.js';
+import {
+  restoreRequests,
+  type BackupListingView,
+  type BackupSearchView,
+  type BackupVersionsView,
+  type RestoreEvents,
+  type RestoreResultView,
+} from './restore.js';
 
 /** A target as the UI edits it: the password travels only UI → app, never back. */
 export const targetInputSchema = targetSchema.extend({
@@ -172,6 +180,8 @@ export const apiRequests = {
   getSettings: empty,
   /** Strict: the read-only fields of AppSettings are an invalid request. */
   setSettings: settingsChangeSchema,
+  /** Browse backup, search, versions and restore (issue 16): see ./restore.ts. */
+  ...restoreRequests,
 } as const;
 
 export type ApiMethod = keyof typeof apiRequests;
@@ -196,6 +206,10 @@ export interface ApiResponses {
   pickFolder: { folder: string | null };
   getSettings: AppSettings;
   setSettings: AppSettings;
+  browse: BackupListingView;
+  searchBackup: BackupSearchView;
+  versions: BackupVersionsView;
+  restore: RestoreResultView;
 }
 
 type _EveryMethodHasAResponse = ApiResponses[ApiMethod];
@@ -207,7 +221,7 @@ export type ApiRequest<M extends ApiMethod> = z.input<(typeof apiRequests)[M]>;
 export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof apiRequests)[M]>;
 
 /** Push events from the app to the UI. */
-export interface ApiEvents {
+export interface ApiEvents extends RestoreEvents {
   state: EngineState;
   batch: BatchSummary;
   progress: { pairId: string; targetId: string } & TransferProgress;
@@ -227,6 +241,8 @@ export const API_EVENTS: readonly ApiEventName[] = [
   'recovered',
   'settings',
   'focusPair',
+  'restoreProgress',
+  'restoreEnd',
 ];
 
 /** What a transport must provide to the renderer. */

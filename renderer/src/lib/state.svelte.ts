@@ -3,7 +3,9 @@
 // Loads everything on start and on every reconnect, then follows the push events. Actions go straight to the
 // transport.
 import type {
+  ApiEvents,
   ApiRequest,
+  ApiResponses,
   AppSettings,
   ConnectionTestResult,
   PairInput,
@@ -61,6 +63,8 @@ export class AppState {
   #loaded = $state(false);
   #loadError = $state<string | null>(null);
   #focusedPairId = $state<string | null>(null);
+  /** Restores running now, by "pairId/targetId": their latest progress. */
+  #restoring = $state<Record<string, ApiEvents['restoreProgress']>>({});
   #loading: Promise<void> | null = null;
   /** Counts state events, so a slower HTTP answer never overwrites a newer pushed state. */
   #stateSeq = 0;
@@ -128,6 +132,11 @@ export class AppState {
     return this.#focusedPairId;
   }
 
+  /** The progress of the restore from this target, while one runs. */
+  restoring(pairId: string, targetId: string): ApiEvents['restoreProgress'] | undefined {
+    return this.#restoring[`${pairId}/${targetId}`];
+  }
+
   pairState(pairId: string): PairState | undefined {
     return this.#engine.pairs.find((pair) => pair.id === pairId);
   }
@@ -146,6 +155,12 @@ export class AppState {
       this.#client.on('progress', ({ pairId, targetId, ...progress }) => {
         const target = this.targetState(pairId, targetId);
         if (target) target.current = progress;
+      }),
+      this.#client.on('restoreProgress', (progress) => {
+        this.#restoring[`${progress.pairId}/${progress.targetId}`] = progress;
+      }),
+      this.#client.on('restoreEnd', ({ pairId, targetId }) => {
+        delete this.#restoring[`${pairId}/${targetId}`];
       }),
       this.#client.on('settings', (settings) => {
         this.#settings = settings;
@@ -276,6 +291,24 @@ export class AppState {
     this.#settings = settings;
     this.#settingsError = null;
     return settings;
+  }
+
+  /** Browse backup (issue 16): one directory of a target, compared with the folder. */
+  async browse(request: ApiRequest<'browse'>): Promise<ApiResponses['browse']> {
+    return this.#client.call('browse', request);
+  }
+
+  async searchBackup(request: ApiRequest<'searchBackup'>): Promise<ApiResponses['searchBackup']> {
+    return this.#client.call('searchBackup', request);
+  }
+
+  async versions(request: ApiRequest<'versions'>): Promise<ApiResponses['versions']> {
+    return this.#client.call('versions', request);
+  }
+
+  /** Restores paths from a target; resolves when the restore has ended (progress comes as events). */
+  async restore(request: ApiRequest<'restore'>): Promise<ApiResponses['restore']> {
+    return this.#client.call('restore', request);
   }
 
   async pickFolder(): Promise<string | null> {
