@@ -7,7 +7,7 @@
 // while its runs were in flight.
 import type { Clock } from './clock.js';
 import { ancestors, type RelPath } from './byte-path.js';
-import { busyFresh, coverable, FRESH_HOLD_MS, nearestIn } from './fresh-dirs.js';
+import { busyFresh, coverable, FRESH_HOLD_MS, nearestFresh } from './fresh-dirs.js';
 import { combine, type Change, type PathChange } from './path-change.js';
 
 export type { Change, PathChange } from './path-change.js';
@@ -300,8 +300,8 @@ export class Coalescer {
       this.#freshHeld.delete(path);
       if (entry.change === 'upsert') freshOut.add(path);
     }
-    const changes =
-      freshOut.size > 0 || this.#parked.size > 0 ? this.#gather(settled, freshOut, busy) : settled;
+    const gathering = freshOut.size > 0 || this.#freshHeld.size > 0 || this.#parked.size > 0;
+    const changes = gathering ? this.#gather(settled, freshOut, busy) : settled;
     if (next !== Infinity) this.#arm(Math.max(next, now + this.#granularityMs()));
     if (settled.length > 0) this.#options.onSettled?.(settled);
     if (changes.length > 0) this.#options.onFlush(changes);
@@ -325,15 +325,14 @@ export class Coalescer {
         if (covering.has(change.path)) change = { ...change, subtree: true };
         else if (parked) work.push(...parked);
       }
-      if (coverable(change)) {
-        const holder = nearestIn(change.path, this.#freshHeld);
-        if (holder !== null) {
-          const list = this.#parked.get(holder);
-          if (list) list.push(change);
-          else this.#parked.set(holder, [change]);
-          continue;
-        }
-        if (nearestIn(change.path, covering) !== null) continue;
+      // The nearest new directory above it decides: released now, it covers it; still held, it parks it.
+      const above = coverable(change) ? nearestFresh(change.path, covering, this.#freshHeld) : null;
+      if (above !== null && covering.has(above)) continue;
+      if (above !== null) {
+        const list = this.#parked.get(above);
+        if (list) list.push(change);
+        else this.#parked.set(above, [change]);
+        continue;
       }
       out.push(change);
     }

@@ -23,10 +23,14 @@ import type { PathChange } from './path-change.js';
  */
 export const FRESH_HOLD_MS = 300;
 
-/** The nearest proper ancestor of `path` in `dirs`, or null. */
-export function nearestIn(path: RelPath, dirs: ReadonlySet<RelPath>): RelPath | null {
-  if (dirs.size === 0) return null;
-  for (const dir of ancestors(path)) if (dirs.has(dir)) return dir;
+/** The nearest proper ancestor of `path` in `a` or in `b`, or null. */
+export function nearestFresh(
+  path: RelPath,
+  a: ReadonlySet<RelPath>,
+  b: ReadonlySet<RelPath>,
+): RelPath | null {
+  if (a.size === 0 && b.size === 0) return null;
+  for (const dir of ancestors(path)) if (a.has(dir) || b.has(dir)) return dir;
   return null;
 }
 
