@@ -275,7 +275,11 @@ export class Coalescer {
     let busy: ReadonlySet<RelPath> = new Set();
     const fresh = released.filter(([, entry]) => entry.fresh).map(([path]) => path);
     if (fresh.length > 0) {
-      const split = busyFresh(fresh, this.#entries.keys(), (dir) => {
+      // A file only seen created (found by a listing, or not written yet) does not hold a new directory up: its
+      // recursive run sends what it holds, and a write after that reports itself (its directory is watched).
+      const holding: RelPath[] = [];
+      for (const [path, entry] of this.#entries) if (!onlyCreated(entry)) holding.push(path);
+      const split = busyFresh(fresh, holding, (dir) => {
         const entry = released.find(([path]) => path === dir)?.[1] as Entry;
         const limit = entry.firstAt + Math.min(this.#freshHoldMs(), this.#options.maxDelayMs);
         if (limit <= now) return false;
@@ -283,6 +287,14 @@ export class Coalescer {
         return true;
       });
       busy = split.busy;
+      const covering = new Set(fresh.filter((dir) => !split.busy.has(dir) && !split.kept.has(dir)));
+      if (covering.size > 0) {
+        for (const [path, entry] of this.#entries) {
+          if (!onlyCreated(entry) || nearestFresh(path, covering, covering) === null) continue;
+          this.#entries.delete(path);
+          released.push([path, entry]);
+        }
+      }
       if (split.kept.size > 0) {
         for (let i = released.length - 1; i >= 0; i--) {
           const [path, entry] = released[i] as [RelPath, Entry];
@@ -404,6 +416,11 @@ export class Coalescer {
     this.#timer = null;
     this.#timerDue = Infinity;
   }
+}
+
+/** A file seen created and nothing else yet (close-write backends hold it for a close that may never come). */
+function onlyCreated(entry: Entry): boolean {
+  return entry.open === 'created' && entry.change === 'upsert' && !entry.dir && entry.from === undefined;
 }
 
 /** The outermost directory deleted after this entry's last event, which swallows it; null if none. */

@@ -81,6 +81,16 @@ describe('new directories: one recursive send', () => {
     expect(all()).toEqual([subtree('d')]);
   });
 
+  it('files a listing found (created, never seen written) do not hold their new directory and are covered', () => {
+    const { clock, all, add, mkdir } = setup();
+    mkdir('d');
+    add({ kind: 'created', path: p('d/listed1') }, { kind: 'created', path: p('d/listed2') });
+    clock.advance(10);
+    expect(all()).toEqual([subtree('d')]);
+    clock.advance(2_000);
+    expect(all()).toEqual([subtree('d')]);
+  });
+
   it('at its limit with a file still open below it, the directory goes plain and what settled goes one by one', () => {
     const { clock, all, add, write, mkdir } = setup();
     mkdir('d');
