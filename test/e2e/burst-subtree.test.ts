@@ -16,7 +16,10 @@ const bytesPath = (root: string, rel: string): Buffer =>
 
 const ODD = ['plain', 'with space', '#hash', ';semi', '[br]', 'star*', 'new\nline', '-dash', 'caf\xe9\xff'];
 
-/** Excluded by the pair: glob `cache/` and `*.tmp`, regex `.*\.gz$` (the manifest skips them on both sides). */
+/**
+ * Excluded by the pair: glob `cache/` and `*.tmp`, regex `[\s\S]*\.gz` (a full match; "." would not match the
+ * newline in one of the names). The manifest skips them on both sides.
+ */
 const excluded = (rel: string): boolean =>
   rel.endsWith('.gz') || rel.endsWith('.tmp') || rel.split('/').includes('cache');
 
@@ -31,7 +34,7 @@ describe('bursts of new directories', () => {
     h = await startHarness(
       pairConfig({
         folder: src,
-        excludes: { regex: ['.*\\.gz$'], glob: ['cache/', '*.tmp'], defaultTemporary: true },
+        excludes: { regex: ['[\\s\\S]*\\.gz'], glob: ['cache/', '*.tmp'], defaultTemporary: true },
         targets: [{ url: daemon.url(), passwordFile: daemon.passwordFile }],
       }),
     );
