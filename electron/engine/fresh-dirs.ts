@@ -21,7 +21,7 @@ import type { PathChange } from './path-change.js';
  * How long a fresh directory may gather what is written below it before it is sent: a burst into one new
  * directory is sent recursively if it is done within this time, and streams (directory by directory) after it.
  */
-export const FRESH_HOLD_MS = 300;
+export const FRESH_HOLD_MS = 1_000;
 
 /** The nearest proper ancestor of `path` in `a` or in `b`, or null. */
 export function nearestFresh(

@@ -113,7 +113,7 @@ describe('new directories: one recursive send', () => {
     let n = 0;
     for (let d = 0; d < 40; d++) {
       mkdir(`burst/d${d}`);
-      for (let f = 0; f < 10; f++, n++) {
+      for (let f = 0; f < 40; f++, n++) {
         write(`burst/d${d}/f${f}`);
         clock.advance(1);
       }
