@@ -2,12 +2,17 @@
 // gathers what settles below it and leaves as one upsert with `subtree`; files still being written hold it up
 // to its limit; a long burst into one new directory streams after the limit; deletions and moves below it still
 // travel on their own; listeners still hear of every path. Time is the fake clock's.
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RelPath } from '../../electron/engine/byte-path.js';
 import { Coalescer, type WatchEvent } from '../../electron/engine/coalescer.js';
 import { busyFresh, depth, FRESH_HOLD_MS } from '../../electron/engine/fresh-dirs.js';
 import { buildArgs } from '../../electron/engine/rsync/command.js';
+import { FULL_CAPABILITIES } from '../../electron/engine/rsync/server-capabilities.js';
 import { combine, type PathChange } from '../../electron/engine/path-change.js';
+import { QueueStore } from '../../electron/engine/queue-store.js';
 import { planRun } from '../../electron/engine/run-plan.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -199,6 +204,24 @@ describe('new directories: one recursive send', () => {
 });
 
 describe('fresh-dirs helpers and the subtree run', () => {
+  it('a pending subtree upsert survives a restart (queue file code "s")', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rsync-live-fresh-'));
+    try {
+      const changes = [subtree('new\ndir'), file('a')];
+      const store = new QueueStore({
+        stateDir: dir,
+        folder: '/src',
+        target: '/dst',
+        snapshot: () => changes,
+      });
+      await store.save();
+      const again = new QueueStore({ stateDir: dir, folder: '/src', target: '/dst', snapshot: () => [] });
+      expect(await again.load()).toEqual(changes);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('busyFresh keeps the deepest busy directory and marks those above it busy', () => {
     const { kept, busy } = busyFresh([p('a'), p('a/b'), p('c')], [p('a/b/x')], (dir) => dir === 'a/b');
     expect([...kept]).toEqual(['a/b']);
@@ -249,13 +272,8 @@ describe('fresh-dirs helpers and the subtree run', () => {
       passwordFile: null,
       excludeGlobs: [],
       today: '2026-12-04',
-      capabilities: { ...FULL_CAPS(), modifyWindowNs: false },
+      capabilities: { ...FULL_CAPABILITIES, modifyWindowNs: false },
     });
     expect(old).toContain('--ignore-times');
   });
 });
-
-function FULL_CAPS() {
-  return { ...FULL_CAPABILITIES };
-}
-import { FULL_CAPABILITIES } from '../../electron/engine/rsync/server-capabilities.js';
