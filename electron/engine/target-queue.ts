@@ -213,11 +213,8 @@ export class TargetQueue {
       return;
     }
     let free = this.#options.concurrency - this.#runs.size;
-    // Each run takes one slot's share of what waits, never all of it while another run is in flight: runs stay
-    // alike in size, so in a burst every slot keeps sending and the tail after the last write is split evenly.
-    const share = Math.ceil(this.#pending.size / this.#options.concurrency);
     while (free > 0 && this.#pending.size > 0) {
-      const size = Math.min(this.#options.maxBatch, share);
+      const size = Math.min(this.#options.maxBatch, Math.ceil(this.#pending.size / free));
       const changes = this.#take(size);
       if (changes.length === 0) break;
       this.#start({ kind: 'paths', changes });

@@ -60,18 +60,6 @@ describe('TargetQueue', () => {
     expect(queue.inFlight).toBe(4);
   });
 
-  it('a slot freed while another run is in flight takes its share of what waits, not all of it', async () => {
-    const { queue, started } = setup(2);
-    queue.enqueue([up('a'), up('b')]);
-    queue.enqueue([up('c'), up('d'), up('e'), up('f')]);
-    expect(started.map((s) => paths(s.job))).toEqual([['a'], ['b']]);
-    await started[0]!.finish({});
-    expect(paths(started[2]!.job)).toEqual(['c', 'd']);
-    await started[1]!.finish({});
-    expect(paths(started[3]!.job)).toEqual(['e']);
-    expect(queue.queued).toBe(1);
-  });
-
   it('never runs two batches touching the same path; a change during flight is sent again after', async () => {
     const { queue, started } = setup(2);
     queue.enqueue([up('a')]);
