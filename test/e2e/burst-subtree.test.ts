@@ -17,7 +17,7 @@ const bytesPath = (root: string, rel: string): Buffer =>
 const ODD = ['plain', 'with space', '#hash', ';semi', '[br]', 'star*', 'new\nline', '-dash', 'caf\xe9\xff'];
 
 /**
- * Excluded by the pair: glob `cache/` and `*.tmp`, regex `[\s\S]*\.gz` (a full match; "." would not match the
+ * Excluded by the pair: glob `cache` and `*.tmp`, regex `[\s\S]*\.gz` (a full match; "." would not match the
  * newline in one of the names). The manifest skips them on both sides.
  */
 const excluded = (rel: string): boolean =>
@@ -34,7 +34,7 @@ describe('bursts of new directories', () => {
     h = await startHarness(
       pairConfig({
         folder: src,
-        excludes: { regex: ['[\\s\\S]*\\.gz'], glob: ['cache/', '*.tmp'], defaultTemporary: true },
+        excludes: { regex: ['[\\s\\S]*\\.gz'], glob: ['cache', '*.tmp'], defaultTemporary: true },
         targets: [{ url: daemon.url(), passwordFile: daemon.passwordFile }],
       }),
     );
