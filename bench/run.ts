@@ -2,11 +2,12 @@
 // interleaved (run 1 of every tool, then run 2, …), against loopback daemons it starts itself; then writes
 // benchmarks.md, benchmarks.png and benchmarks.json (docs/ for a full run) and prints the results table.
 // Each run is bounded by a timeout; every tool process group is killed at the end, even on failure.
-import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { folderProblem } from '../electron/shared/folder-rules.js';
 import { writeChartPng } from './chart.js';
 import { parseOptions, UsageError, type BenchOptions } from './config.js';
 import { emptyDir, startDaemons, type BenchDaemons } from './daemons.js';
@@ -234,6 +235,13 @@ async function render(file: string, outDir: string): Promise<number> {
   return 0;
 }
 
+/** A symlink in the system temp dir to `dir` (a folder below /dev/shm), used as its path. */
+async function linkOutside(dir: string): Promise<string> {
+  const link = path.join(os.tmpdir(), path.basename(dir));
+  await symlink(dir, link);
+  return link;
+}
+
 async function main(): Promise<number> {
   let opts: BenchOptions;
   try {
@@ -269,11 +277,15 @@ async function main(): Promise<number> {
   // Sources on a tmpfs: on the shared disk, 20,000 small files take 1–15 s to write depending on what else
   // runs, and every tool keeps up with such a trickle; on tmpfs the burst is a burst (~0.3 s).
   const sourceBase = opts.sourceBase ?? (existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
-  const baseDir = await mkdtemp(path.join(sourceBase, 'rsync-live-bench-'));
+  const realBase = await mkdtemp(path.join(sourceBase, 'rsync-live-bench-'));
+  // Rsync Live refuses folders inside /dev (a tree of the running system): /dev/shm is reached through a
+  // symlink in the system temp dir instead, so the watched folders' paths are ordinary ones.
+  const baseDir = folderProblem(realBase) === null ? realBase : await linkOutside(realBase);
   const diskDir = await mkdtemp(path.join(os.tmpdir(), 'rsync-live-bench-'));
   // Also on SIGINT/SIGTERM (proc.ts exits the process): no run folders left behind.
   process.on('exit', () => {
-    rmSync(baseDir, { recursive: true, force: true });
+    rmSync(realBase, { recursive: true, force: true });
+    if (baseDir !== realBase) rmSync(baseDir, { force: true });
     rmSync(diskDir, { recursive: true, force: true });
   });
   await rm(LOGS_DIR, { recursive: true, force: true });
@@ -323,7 +335,8 @@ async function main(): Promise<number> {
       for (const m of ['t1', 't2', 't3']) await emptyDir(daemons.fast.modulePaths[m] as string);
       await daemons.dispose();
     }
-    await rm(baseDir, { recursive: true, force: true });
+    await rm(realBase, { recursive: true, force: true });
+    if (baseDir !== realBase) await rm(baseDir, { force: true });
     await rm(diskDir, { recursive: true, force: true });
     if (!opts.keepTrees) await rm(TREES_DIR, { recursive: true, force: true });
   }

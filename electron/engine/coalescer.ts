@@ -2,10 +2,12 @@
 // has been quiet for a moment: a few milliseconds for a small file, longer for a file that was written to for
 // a long time, so that it is sent once, after its last write. Paths that keep changing leave after a maximum
 // delay. create+modify+modify becomes one upsert, and a directory delete swallows older events below it.
-// Batching for throughput happens downstream: a target's queue takes everything released while its runs
-// were in flight.
+// A directory that appeared since the last sync gathers what settles below it and leaves as one recursive
+// send (fresh-dirs.ts). Batching for throughput happens downstream: a target's queue takes everything released
+// while its runs were in flight.
 import type { Clock } from './clock.js';
 import { ancestors, type RelPath } from './byte-path.js';
+import { busyFresh, coverable, FRESH_HOLD_MS, nearestFresh } from './fresh-dirs.js';
 import { combine, type Change, type PathChange } from './path-change.js';
 
 export type { Change, PathChange } from './path-change.js';
@@ -49,6 +51,8 @@ interface Entry {
   open: 'writing' | 'created' | false;
   /** Moved here from this path (a move, or what became of one). */
   from?: RelPath;
+  /** A directory that appeared since the last sync (created or moved in): sent recursively (fresh-dirs.ts). */
+  fresh: boolean;
 }
 
 export interface CoalescerOptions {
@@ -58,6 +62,13 @@ export interface CoalescerOptions {
   maxDelayMs: number;
   clock: Clock;
   onFlush: (changes: PathChange[]) => void;
+  /**
+   * Every path as it settles, one change each, before new directories gather what lies below them (for
+   * listeners that want each path: plugins, the burst check).
+   */
+  onSettled?: (changes: PathChange[]) => void;
+  /** How long a new directory may gather what is written below it (default FRESH_HOLD_MS; 0: never). */
+  freshHoldMs?: number;
   /**
    * The watcher reports when a writer closes a file (IN_CLOSE_WRITE): a file being written is held until its
    * writer closes it (or maxDelayMs), instead of being judged by its writer's pauses.
@@ -79,6 +90,9 @@ export class Coalescer {
   readonly #entries = new Map<RelPath, Entry>();
   /** Paths a move left, until what is held is released: a directory made there replaces the old one. */
   readonly #vacated = new Set<RelPath>();
+  /** Held fresh directories, and the settled changes each one parked (its recursive send covers them). */
+  readonly #freshHeld = new Set<RelPath>();
+  readonly #parked = new Map<RelPath, PathChange[]>();
   readonly #options: CoalescerOptions;
   #seq = 0;
   #timer: unknown = null;
@@ -129,7 +143,14 @@ export class Coalescer {
           : event.kind === 'created' && !event.dir && previous?.open !== 'writing'
             ? 'created'
             : (previous?.open ?? false);
+    const fresh =
+      this.#freshHoldMs() > 0 &&
+      combined.change === 'upsert' &&
+      combined.dir &&
+      combined.from === undefined &&
+      (previous ? previous.fresh : event.kind === 'created' && event.dir === true && !replacing);
     const entry: Entry = {
+      fresh,
       change: combined.change,
       dir: combined.dir,
       seq,
@@ -144,6 +165,15 @@ export class Coalescer {
     // Delete first so that the map stays ordered by last event.
     this.#entries.delete(event.path);
     this.#entries.set(event.path, entry);
+    if (fresh) this.#freshHeld.add(event.path);
+    else if (previous?.fresh) this.#unfresh(event.path);
+    // Fresh directories above it stay held while their subtree is busy (up to their hold limit).
+    if (this.#freshHeld.size > 0) {
+      for (const dir of ancestors(event.path)) {
+        const above = this.#freshHeld.has(dir) ? this.#entries.get(dir) : undefined;
+        if (above) above.lastAt = now;
+      }
+    }
     this.#arm(now + Math.max(this.#options.delayMs, this.#granularityMs()));
   }
 
@@ -156,6 +186,8 @@ export class Coalescer {
   #moveFrom(from: RelPath, to: RelPath, dir: boolean): PathChange {
     const pending = this.#entries.get(from);
     this.#entries.delete(from);
+    // A new directory moved on before it was sent: the move's recursive send covers what it parked.
+    if (pending?.fresh) this.#unfresh(from);
     this.#vacated.add(from);
     const origin = pending?.change === 'delete' ? from : (pending?.from ?? from);
     return { path: to, change: 'move', dir, from: origin };
@@ -174,6 +206,18 @@ export class Coalescer {
   close(): void {
     this.#cancelTimer();
     this.#entries.clear();
+    this.#freshHeld.clear();
+    this.#parked.clear();
+  }
+
+  /** No longer a held fresh directory: what it parked is dropped (deleted with it, or covered by its move). */
+  #unfresh(path: RelPath): void {
+    this.#freshHeld.delete(path);
+    this.#parked.delete(path);
+  }
+
+  #freshHoldMs(): number {
+    return this.#options.freshHoldMs ?? FRESH_HOLD_MS;
   }
 
   /**
@@ -201,6 +245,9 @@ export class Coalescer {
 
   #dueAt(entry: Entry): number {
     const latest = entry.firstAt + this.#options.maxDelayMs;
+    // A new directory leaves when its subtree has been quiet for the quiet period, or at its hold limit.
+    if (entry.fresh)
+      return Math.min(entry.lastAt + this.#options.delayMs, entry.firstAt + this.#freshHoldMs(), latest);
     // A file still open for writing waits for its writer's close; one kept open for good (a log) leaves after
     // maxDelayMs, and again after each maxDelayMs while it is written.
     if (this.#options.closeWrite && entry.change === 'upsert') {
@@ -224,10 +271,84 @@ export class Coalescer {
       else next = Math.min(next, due);
     }
     for (const [path] of released) this.#entries.delete(path);
+    // A new directory due while a file below it is still being written waits for it, up to its hold limit.
+    let busy: ReadonlySet<RelPath> = new Set();
+    const fresh = released.filter(([, entry]) => entry.fresh).map(([path]) => path);
+    if (fresh.length > 0) {
+      // A file only seen created (found by a listing, or not written yet) does not hold a new directory up: its
+      // recursive run sends what it holds, and a write after that reports itself (its directory is watched).
+      const holding: RelPath[] = [];
+      for (const [path, entry] of this.#entries) if (!onlyCreated(entry)) holding.push(path);
+      const split = busyFresh(fresh, holding, (dir) => {
+        const entry = released.find(([path]) => path === dir)?.[1] as Entry;
+        const limit = entry.firstAt + Math.min(this.#freshHoldMs(), this.#options.maxDelayMs);
+        if (limit <= now) return false;
+        next = Math.min(next, limit);
+        return true;
+      });
+      busy = split.busy;
+      const covering = new Set(fresh.filter((dir) => !split.busy.has(dir) && !split.kept.has(dir)));
+      if (covering.size > 0) {
+        for (const [path, entry] of this.#entries) {
+          if (!onlyCreated(entry) || nearestFresh(path, covering, covering) === null) continue;
+          this.#entries.delete(path);
+          released.push([path, entry]);
+        }
+      }
+      if (split.kept.size > 0) {
+        for (let i = released.length - 1; i >= 0; i--) {
+          const [path, entry] = released[i] as [RelPath, Entry];
+          if (!split.kept.has(path)) continue;
+          released.splice(i, 1);
+          this.#entries.set(path, entry);
+        }
+      }
+    }
     if (this.#entries.size === 0) this.#vacated.clear();
-    const changes = released.length > 0 ? this.#collapse(released) : [];
+    const settled = released.length > 0 ? this.#collapse(released) : [];
+    const freshOut = new Set<RelPath>();
+    for (const [path, entry] of released) {
+      if (!entry.fresh) continue;
+      this.#freshHeld.delete(path);
+      if (entry.change === 'upsert') freshOut.add(path);
+    }
+    const gathering = freshOut.size > 0 || this.#freshHeld.size > 0 || this.#parked.size > 0;
+    const changes = gathering ? this.#gather(settled, freshOut, busy) : settled;
     if (next !== Infinity) this.#arm(Math.max(next, now + this.#granularityMs()));
+    if (settled.length > 0) this.#options.onSettled?.(settled);
     if (changes.length > 0) this.#options.onFlush(changes);
+  }
+
+  /**
+   * New directories released now (`released`) become recursive sends unless something below them is still held
+   * (`busy`); settled upserts below a held new directory are parked there, those below a released one are
+   * covered by it (fresh-dirs.ts).
+   */
+  #gather(settled: PathChange[], released: ReadonlySet<RelPath>, busy: ReadonlySet<RelPath>): PathChange[] {
+    const covering = new Set<RelPath>();
+    for (const path of released) if (!busy.has(path)) covering.add(path);
+    const out: PathChange[] = [];
+    const work = [...settled];
+    for (let i = 0; i < work.length; i++) {
+      let change = work[i] as PathChange;
+      if (released.has(change.path) && change.change === 'upsert' && change.dir) {
+        const parked = this.#parked.get(change.path);
+        this.#parked.delete(change.path);
+        if (covering.has(change.path)) change = { ...change, subtree: true };
+        else if (parked) work.push(...parked);
+      }
+      // The nearest new directory above it decides: released now, it covers it; still held, it parks it.
+      const above = coverable(change) ? nearestFresh(change.path, covering, this.#freshHeld) : null;
+      if (above !== null && covering.has(above)) continue;
+      if (above !== null) {
+        const list = this.#parked.get(above);
+        if (list) list.push(change);
+        else this.#parked.set(above, [change]);
+        continue;
+      }
+      out.push(change);
+    }
+    return out;
   }
 
   /**
@@ -252,7 +373,9 @@ export class Coalescer {
     }
     if (deletedDirs.size > 0) {
       for (const [path, entry] of this.#entries) {
-        if (swallowedBy(path, entry.seq, deletedDirs) !== null) this.#entries.delete(path);
+        if (swallowedBy(path, entry.seq, deletedDirs) === null) continue;
+        this.#entries.delete(path);
+        if (entry.fresh) this.#unfresh(path);
       }
     }
     const changes: PathChange[] = kept.map(([path, entry]) =>
@@ -297,6 +420,11 @@ export class Coalescer {
     this.#timer = null;
     this.#timerDue = Infinity;
   }
+}
+
+/** A file seen created and nothing else yet (close-write backends hold it for a close that may never come). */
+function onlyCreated(entry: Entry): boolean {
+  return entry.open === 'created' && entry.change === 'upsert' && !entry.dir && entry.from === undefined;
 }
 
 /** The outermost directory deleted after this entry's last event, which swallows it; null if none. */

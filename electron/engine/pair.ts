@@ -71,6 +71,7 @@ export class Pair {
       maxDelayMs: config.maxDelayMs,
       clock: ctx.clock,
       onFlush: (changes) => this.#dispatch(changes),
+      onSettled: (changes) => this.#settled(changes),
     });
     this.#probe = new DiskFolderProbe(config.folder, this.#root, this.#excluded);
     this.#guardStore = ctx.stateDir ? new GuardStore(ctx.stateDir, config.folder) : null;
@@ -312,7 +313,8 @@ export class Pair {
     }
   }
 
-  #dispatch(changes: PathChange[]): void {
+  /** Every path as it settled (before new directories gather what lies below them): the burst check, plugins. */
+  #settled(changes: PathChange[]): void {
     this.#noteBurst(changes.length);
     if (changes.length > 0 && this.#ctx.hasListeners('changes')) {
       this.#ctx.emit('changes', {
@@ -328,6 +330,9 @@ export class Pair {
         }),
       });
     }
+  }
+
+  #dispatch(changes: PathChange[]): void {
     const deletes = this.config.deletion === 'keep' ? [] : changes.filter((c) => c.change === 'delete');
     this.#enqueue(this.#guard.supersede(changes.filter((c) => c.change !== 'delete')));
     if (deletes.length === 0) return;

@@ -20,6 +20,11 @@ export interface PathChange {
    * with --delete-missing-args: if `from` exists in the folder again, it is sent instead).
    */
   from?: RelPath;
+  /**
+   * For an upsert of a directory that appeared since the last sync (created or moved in, see fresh-dirs.ts):
+   * send it with everything below it in one recursive run, deleting nothing, instead of listing each entry.
+   */
+  subtree?: true;
 }
 
 /**
@@ -28,7 +33,7 @@ export interface PathChange {
  *
  * | prev \ next    | upsert file | upsert dir | tree | delete                                   |
  * |----------------|-------------|------------|------|------------------------------------------|
- * | none / upsert  | upsert      | upsert     | tree | delete                                   |
+ * | none / upsert  | upsert      | upsert (3) | tree | delete                                   |
  * | tree           | tree (1)    | tree (1)   | tree | delete                                   |
  * | delete         | upsert      | tree (2)   | tree | delete, the larger entry count, dir kept  |
  *
@@ -36,6 +41,7 @@ export interface PathChange {
  *     "changed" event does not say whether its path is a directory, and a directory replaced by a file
  *     arrives as a delete first);
  * (2) a directory created where a deletion had not gone out yet replaces the old one: what it held must go.
+ * (3) a subtree upsert (a new directory, sent recursively) stays one through a later upsert of the directory.
  * A delete always wins: even a name created and deleted in one window is deleted on the target (it may have
  * replaced an existing file, and a full sync may have copied it meanwhile).
  *
@@ -51,6 +57,8 @@ export function combine(prev: PathChange | undefined, next: PathChange): PathCha
 function combineChange(prev: PathChange | undefined, next: PathChange): PathChange {
   if (next.change === 'move') return next;
   if (prev?.change === 'move' && next.change === 'upsert') return prev;
+  // A later event on a new directory (a chmod) must not narrow its recursive send to the directory alone.
+  if (prev?.subtree && next.change === 'upsert' && next.dir && !next.subtree) return prev;
   if (next.change === 'delete') {
     if (prev?.change !== 'delete') return next;
     return {

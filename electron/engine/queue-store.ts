@@ -12,8 +12,11 @@ interface QueueFile {
   version: 1;
   folder: string;
   target: string;
-  /** The fourth element, when present, is the path a move (or what became of one) came from. */
-  changes: [path: string, change: 'u' | 'd' | 't' | 'm', dir: 0 | 1, from?: string][];
+  /**
+   * s: an upsert of a new directory with everything below it (read as a plain upsert by versions before it).
+   * The fourth element, when present, is the path a move (or what became of one) came from.
+   */
+  changes: [path: string, change: 'u' | 'd' | 't' | 'm' | 's', dir: 0 | 1, from?: string][];
 }
 
 const CHANGES: Record<string, PathChange['change']> = { u: 'upsert', d: 'delete', t: 'tree', m: 'move' };
@@ -59,6 +62,7 @@ export class QueueStore {
       path: p as RelPath,
       change: CHANGES[change] ?? 'upsert',
       dir: dir === 1,
+      ...(change === 's' ? { subtree: true as const } : {}),
       ...(typeof from === 'string' ? { from: from as RelPath } : {}),
     }));
   }
@@ -91,7 +95,15 @@ export class QueueStore {
       target: this.#target,
       changes: changes.map((c) => {
         const code =
-          c.change === 'delete' ? 'd' : c.change === 'tree' ? 't' : c.change === 'move' ? 'm' : 'u';
+          c.change === 'delete'
+            ? 'd'
+            : c.change === 'tree'
+              ? 't'
+              : c.change === 'move'
+                ? 'm'
+                : c.subtree
+                  ? 's'
+                  : 'u';
         return c.from === undefined ? [c.path, code, c.dir ? 1 : 0] : [c.path, code, c.dir ? 1 : 0, c.from];
       }),
     };

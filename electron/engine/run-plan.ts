@@ -11,8 +11,12 @@ import { failedPaths } from './rsync/failed-paths.js';
 import type { ServerCapabilities } from './rsync/server-capabilities.js';
 import type { Target } from './rsync/target.js';
 
-/** What one rsync process does: a flat list, directories sent recursively (replaced ones), or the folder. */
-export type RunSpec = { kind: 'paths' | 'tree'; changes: PathChange[] } | { kind: 'full'; reason: string };
+/**
+ * What one rsync process does: a flat list, directories sent recursively (replaced ones: tree; new ones, nothing
+ * deleted: subtree), or the folder.
+ */
+export type RunSpec =
+  { kind: 'paths' | 'tree' | 'subtree'; changes: PathChange[] } | { kind: 'full'; reason: string };
 
 export interface PlanContext {
   folder: string;
@@ -51,13 +55,14 @@ export const RULES_FILE_PLACEHOLDER = '\u0000rules-file';
 
 export function planRun(spec: RunSpec, ctx: PlanContext): RunPlan {
   // Rules: excluded paths never travel (and are never deleted), kept entries are protected from deletion.
+  // A subtree run deletes nothing: protect rules would be moot there.
   const rules = [
     ...ctx.excludedPaths.map((rel) => `- ${literalRsyncPattern(rel)}`),
-    ...ctx.keptPaths.map((rel) => `P ${literalRsyncPattern(rel)}`),
+    ...(spec.kind === 'subtree' ? [] : ctx.keptPaths.map((rel) => `P ${literalRsyncPattern(rel)}`)),
   ];
   let input: Buffer | null = null;
   let listed = 0;
-  if (spec.kind === 'paths' || spec.kind === 'tree') {
+  if (spec.kind !== 'full') {
     const paths = spec.kind === 'paths' ? collapse(spec.changes) : spec.changes.map((c) => c.path);
     listed = paths.length;
     input = encodeFileList(paths);

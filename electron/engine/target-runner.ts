@@ -286,11 +286,18 @@ export class TargetRunner {
       if (others.length === 0) return outcome;
     }
     const trees = others.filter((c) => c.change === 'tree');
-    if (trees.length === 0) return this.#pathsRun({ kind: 'paths', changes: others }, runId);
-    const flat = others.filter((c) => c.change !== 'tree');
+    const subtrees = others.filter((c) => c.subtree === true && c.change === 'upsert');
+    if (trees.length === 0 && subtrees.length === 0)
+      return this.#pathsRun({ kind: 'paths', changes: others }, runId);
+    const flat = others.filter((c) => c.change !== 'tree' && !(c.subtree === true && c.change === 'upsert'));
     if (flat.length > 0) {
       const outcome = await this.#pathsRun({ kind: 'paths', changes: flat }, runId);
-      if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? flat), ...trees] };
+      if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? flat), ...subtrees, ...trees] };
+    }
+    if (subtrees.length > 0) {
+      const outcome = await this.#subtreeRun(subtrees, runId);
+      if (!outcome.ok) return { ...outcome, retry: [...(outcome.retry ?? subtrees), ...trees] };
+      if (trees.length === 0) return outcome;
     }
     const report = await this.#run({ kind: 'tree', changes: trees }, runId);
     if (report.reading.ok) return this.#outcome(report);
@@ -481,6 +488,18 @@ export class TargetRunner {
     return changes;
   }
 
+  /** New directories, each sent recursively in one run (fresh-dirs.ts); nothing is deleted there. */
+  async #subtreeRun(changes: PathChange[], runId: number): Promise<JobOutcome> {
+    const report = await this.#run({ kind: 'subtree', changes }, runId);
+    if (report.reading.ok) return this.#outcome(report);
+    // What is still there is sent again (recursively), what is gone becomes a deletion at its top.
+    const rechecked = await this.#recheck(changes);
+    return {
+      ...this.#outcome(report),
+      retry: rechecked.map((c) => (c.change === 'upsert' && c.dir ? { ...c, subtree: true } : c)),
+    };
+  }
+
   async #pathsRun(spec: RunSpec & { kind: 'paths' }, runId: number): Promise<JobOutcome> {
     // rsync < 3.2.3 aborts on a deleted directory listed with entries below it: those entries are left out.
     let run = spec;
@@ -662,6 +681,8 @@ export class TargetRunner {
     const started = ctx.clock.now();
     const today = day(started);
     const regexExcludes = config.excludes.regex.length > 0 && spec.kind !== 'paths';
+    // A subtree run looks for excluded entries only inside the new directories it sends.
+    const below = spec.kind === 'subtree' ? spec.changes.map((c) => c.path) : undefined;
     const fullSyncExtra = spec.kind === 'full' && spec.reason === 'schedule' ? config.fullSync.excludes : [];
     const plan = planRun(spec, {
       folder: config.folder,
@@ -670,7 +691,7 @@ export class TargetRunner {
       options: this.options,
       passwordFile: this.config.passwordFile ?? null,
       excludeGlobs: [...excludeGlobs(config.excludes), ...fullSyncExtra],
-      excludedPaths: regexExcludes ? await findExcluded(host.root, host.excluded) : [],
+      excludedPaths: regexExcludes ? await findExcluded(host.root, host.excluded, below) : [],
       keptPaths: this.#pairing?.kept ?? [],
       today,
       capabilities: this.#caps,
@@ -691,7 +712,7 @@ export class TargetRunner {
         pairId: host.pairId,
         targetId: this.id,
         runId,
-        kind: spec.kind,
+        kind: shownKind(spec.kind),
         paths: plan.listed,
       });
     }
@@ -768,7 +789,7 @@ export class TargetRunner {
       pairId: host.pairId,
       targetId: this.id,
       runId,
-      kind: spec.kind,
+      kind: shownKind(spec.kind),
       paths: plan.listed,
       files,
       deleted,
@@ -819,6 +840,11 @@ export class TargetRunner {
     }
     return [...result.values()];
   }
+}
+
+/** How a run's kind is reported (Activity, logs): a subtree run sends directories recursively, as a tree run. */
+function shownKind(kind: RunSpec['kind']): 'paths' | 'tree' | 'full' {
+  return kind === 'subtree' ? 'tree' : kind;
 }
 
 /** A full sync run that did its work: ok, or only some files vanished while it ran (normal in a live folder). */

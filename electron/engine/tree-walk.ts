@@ -4,9 +4,14 @@ import fs from 'node:fs/promises';
 import { absolute, join, ROOT, type RelPath } from './byte-path.js';
 import type { ExcludeMatcher } from './excludes.js';
 
-export async function findExcluded(root: Buffer, excluded: ExcludeMatcher): Promise<RelPath[]> {
+/** With `below`: only inside those directories (a recursive run of new directories). */
+export async function findExcluded(
+  root: Buffer,
+  excluded: ExcludeMatcher,
+  below: readonly RelPath[] = [ROOT],
+): Promise<RelPath[]> {
   const found: RelPath[] = [];
-  const stack: RelPath[] = [ROOT];
+  const stack: RelPath[] = [...below];
   while (stack.length > 0) {
     const dir = stack.pop() as RelPath;
     let entries;
