@@ -84,26 +84,27 @@ export function costTable(results: BenchResults, kind: 'tree' | 'burst'): string
   const tools = TOOL_IDS.filter((t) => series.some((s) => s.tool === t));
   if (tools.length === 0) return null;
   const sizes = sizesOf(results, kind);
+  // The floor is rsync alone: CPU only (its RSS is rsync's, not a tool's).
+  const columns = (t: ToolId): ('cpuSec' | 'rssMB')[] => (t === 'floor' ? ['cpuSec'] : ['cpuSec', 'rssMB']);
   const headers = [
     kind === 'tree' ? 'directories (3 files each)' : 'files in the burst',
-    ...tools.flatMap((t) => [`${TOOL_LABELS[t]}: CPU-s`, `${TOOL_LABELS[t]}: peak RSS (MB)`]),
+    ...tools.flatMap((t) =>
+      columns(t).map((c) => `${TOOL_LABELS[t]}: ${c === 'cpuSec' ? 'CPU-s' : 'peak RSS (MB)'}`),
+    ),
   ];
   const value = (tool: ToolId, metric: 'cpuSec' | 'rssMB', size: number): string => {
     const s = series.find((x) => x.tool === tool && x.metric === metric);
     const p = s?.points.find(([x]) => x === size);
-    if (!p) return metric === 'rssMB' && tool === 'floor' ? '' : '—';
+    if (!p) return '—';
     return metric === 'cpuSec' ? p[1].toFixed(2) : p[1].toFixed(0);
   };
   const rows = sizes.map((size) => [
     num(size),
-    ...tools.flatMap((t) => [value(t, 'cpuSec', size), value(t, 'rssMB', size)]),
+    ...tools.flatMap((t) => columns(t).map((c) => value(t, c, size))),
   ]);
   const slope = (tool: ToolId, metric: 'cpuSec' | 'rssMB'): string =>
     slopeText(series.find((x) => x.tool === tool && x.metric === metric)?.slope ?? null);
-  rows.push([
-    'slope (log-log fit)',
-    ...tools.flatMap((t) => [slope(t, 'cpuSec'), t === 'floor' ? '' : slope(t, 'rssMB')]),
-  ]);
+  rows.push(['slope (log-log fit)', ...tools.flatMap((t) => columns(t).map((c) => slope(t, c)))]);
   return markdownTable(headers, rows);
 }
 
