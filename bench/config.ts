@@ -17,7 +17,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--only a,b,.
   --quick        small sizes (development); results go to bench/results/quick unless --out is given
   --runs N       runs per tool and workload (default 3; 1 with --quick); medians are reported
   --only LIST    workloads by letter (a burst, b latency, c big files, d churn, e three targets,
-                 f large tree + idle, g moves, h slow writer) or by id (${WORKLOAD_IDS.join(', ')})
+                 f large tree + idle, g moves, h slow writer,
+                 i cost against tree and burst size) or by id (${WORKLOAD_IDS.join(', ')})
   --tools LIST   ${TOOL_IDS.join(', ')}; "lsyncd" means both lsyncd variants
   --timeout SEC  per run: a tool that has not converged by then "did not converge" (default 120)
   --settle SEC   fixed window after convergence before CPU is read, the same for every tool (default 3)
@@ -68,6 +69,8 @@ export const FULL_SIZES: Readonly<Sizes> = {
   slowWriterMiB: 40,
   slowWriterChunks: 8,
   slowWriterPauseMs: 400,
+  costTreeDirs: [1000, 10_000, 100_000],
+  costBurstFiles: [1000, 20_000, 100_000],
 };
 
 export const QUICK_SIZES: Readonly<Sizes> = {
@@ -85,6 +88,8 @@ export const QUICK_SIZES: Readonly<Sizes> = {
   idleWindowMs: 5000,
   movesMiB: 8,
   slowWriterMiB: 8,
+  costTreeDirs: [300, 1000, 3000],
+  costBurstFiles: [300, 1000, 3000],
 };
 
 class UsageError extends Error {}
@@ -113,7 +118,7 @@ export function parseWorkloads(value: string): WorkloadId[] {
     const byLetter = WORKLOAD_LETTERS[item.toLowerCase()];
     if (byLetter) for (const w of byLetter) chosen.add(w);
     else if ((WORKLOAD_IDS as readonly string[]).includes(item)) chosen.add(item as WorkloadId);
-    else throw new UsageError(`--only: unknown workload ${item} (letters a-f or ${WORKLOAD_IDS.join(', ')})`);
+    else throw new UsageError(`--only: unknown workload ${item} (letters a-i or ${WORKLOAD_IDS.join(', ')})`);
   }
   return WORKLOAD_IDS.filter((w) => chosen.has(w));
 }

@@ -1,5 +1,6 @@
 // Benchmark suite: renders the results as docs/benchmarks.md (results table, ratios, targets, findings, chart,
 // method) and writes the results JSON. Rendering is pure (results in, text out); `writeReport` does the I/O.
+import { costSection } from './cost.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
@@ -34,6 +35,12 @@ export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = {
   'slow-writer': '(h) slow writer',
   idle: '(f) idle after start-up',
   startup: '(f) start-up, large tree',
+  'cost-tree-1': '(i) cost: start-up, small tree',
+  'cost-tree-2': '(i) cost: start-up, medium tree',
+  'cost-tree-3': '(i) cost: start-up, large tree',
+  'cost-burst-1': '(i) cost: small burst',
+  'cost-burst-2': '(i) cost: medium burst',
+  'cost-burst-3': '(i) cost: large burst',
 };
 
 interface Row {
@@ -228,7 +235,7 @@ export function ratiosTable(results: BenchResults): string {
   const rows: string[][] = [];
   const usedPeers = peers.filter((p) => results.cells.some((c) => c.tool === p));
   for (const w of WORKLOAD_IDS) {
-    if (w === 'idle') continue;
+    if (w === 'idle' || w.startsWith('cost-')) continue;
     const ours = cellOf(results, w, 'rsync-live');
     const mine = ours && ours.convergedRuns > 0 ? ours.medians[key(w)] : undefined;
     if (!ours) continue;
@@ -337,6 +344,8 @@ export function renderMarkdown(results: BenchResults, chartFile: string | null):
     '',
   );
   if (chartFile) out.push(`![Convergence times per workload and tool, log scale](${chartFile})`, '');
+  const cost = costSection(results);
+  if (cost) out.push(cost);
   out.push('## Targets', '', targetsTable(results), '');
   out.push('## Findings', '');
   out.push(...(results.findings.length > 0 ? results.findings.map((f) => `- ${f}`) : ['- none']));

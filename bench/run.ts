@@ -21,8 +21,11 @@ import { WATCH_TOOLS } from './tools/index.js';
 import { describeFloor } from './tools/floor.js';
 import { useRsyncLiveBin } from './tools/rsync-live.js';
 import {
+  COST_BURST_WORKLOADS,
+  COST_TREE_WORKLOADS,
   TOOL_LABELS,
   WORKLOAD_TOOLS,
+  type Sizes,
   type BenchResults,
   type Cell,
   type RunResult,
@@ -79,7 +82,25 @@ function toolConfigs(tools: readonly ToolId[]): Partial<Record<ToolId, string>> 
 interface Suite {
   ctx: SuiteContext;
   fixtures: { large: TreeFixture; idle: TreeFixture };
+  /** (i) the start-up trees of Sizes.costTreeDirs (the idle or large tree when of the same size). */
+  costTrees: TreeFixture[];
   extraFindings: string[];
+}
+
+/** The tree fixture a start-up workload runs on, and its start-up window (idle: the idle check). */
+function startupFixture(suite: Suite, workload: WorkloadId): TreeFixture | null {
+  if (workload === 'startup') return suite.fixtures.large;
+  if (workload === 'idle') return suite.fixtures.idle;
+  const i = (COST_TREE_WORKLOADS as readonly WorkloadId[]).indexOf(workload);
+  return i >= 0 ? (suite.costTrees[i] ?? null) : null;
+}
+
+/** (i) the cost trees: the idle or large fixture when one has the size, else a tree of 3 files per directory. */
+function costTrees(sizes: Sizes, shared: readonly TreeFixture[]): TreeFixture[] {
+  return sizes.costTreeDirs.map(
+    (dirs) =>
+      shared.find((f) => f.dirs === dirs && f.files === dirs * 3) ?? fixture(`tree-${dirs}`, dirs, dirs * 3),
+  );
 }
 
 function scenarioFor(suite: Suite, workload: WorkloadId): Scenario | null {
@@ -108,6 +129,14 @@ function scenarioFor(suite: Suite, workload: WorkloadId): Scenario | null {
       return movesScenario(ctx, d.target(d.fast, 't1'));
     case 'slow-writer':
       return slowWriterScenario(ctx, d.target(d.fast, 't1'));
+    case 'cost-burst-1':
+    case 'cost-burst-2':
+    case 'cost-burst-3': {
+      // The burst workload at another size: 50 files per new directory, as in (a).
+      const files = ctx.opts.sizes.costBurstFiles[COST_BURST_WORKLOADS.indexOf(workload)] as number;
+      const sizes = { ...ctx.opts.sizes, burstFiles: files, burstDirs: Math.max(1, Math.round(files / 50)) };
+      return burstScenario({ ...ctx, opts: { ...ctx.opts, sizes } }, workload, [d.target(d.fast, 't1')]);
+    }
     default:
       return null;
   }
@@ -134,8 +163,9 @@ async function runWorkload(
   }));
   cells.push(...mine);
   let restore = (): void => {};
-  if (workload === 'startup' || workload === 'idle') {
-    const f = workload === 'startup' ? suite.fixtures.large : suite.fixtures.idle;
+  const startupTree = startupFixture(suite, workload);
+  if (startupTree) {
+    const f = startupTree;
     await ensureTree(ctx, f);
     const raise = raiseWatchLimit(f.dirs + (tools.includes('rsync-live-chokidar') ? f.files : 0) + 20_000);
     restore = raise.restore;
@@ -152,8 +182,8 @@ async function runWorkload(
         const t0 = performance.now();
         let result: RunResult;
         try {
-          if (workload === 'startup' || workload === 'idle') {
-            const f = workload === 'startup' ? suite.fixtures.large : suite.fixtures.idle;
+          if (startupTree) {
+            const f = startupTree;
             const target = ctx.daemons.target(ctx.daemons.fast, f.name);
             result = await runStartup(
               ctx,
@@ -219,7 +249,7 @@ async function render(file: string, outDir: string): Promise<number> {
   const results: BenchResults = {
     ...old,
     suiteNotes,
-    targets: evaluateTargets(old.cells, old.timeoutSec * 1000),
+    targets: evaluateTargets(old.cells, old.timeoutSec * 1000, old.sizes),
     findings: [...suiteNotes, ...findingsOf(old.cells)],
   };
   let chart: string | null = 'benchmarks.png';
@@ -313,7 +343,7 @@ async function main(): Promise<number> {
     machine,
     toolConfigs: configs,
     cells,
-    targets: evaluateTargets(cells, opts.timeoutMs),
+    targets: evaluateTargets(cells, opts.timeoutMs, opts.sizes),
     suiteNotes: extraFindings,
     findings: [...extraFindings, ...findingsOf(cells)],
     loadAverage: { min: Math.min(...loads), median: median(loads) ?? 0, max: Math.max(...loads) },
@@ -323,11 +353,19 @@ async function main(): Promise<number> {
     await writeFile(PROGRESS_FILE, `${JSON.stringify(results(), null, 1)}\n`);
   };
   try {
+    const trees = costTrees(opts.sizes, [fixtures.idle, fixtures.large]);
+    const own = trees.filter((f) => f !== fixtures.idle && f !== fixtures.large);
     daemons = await startDaemons([
       { name: 'large', path: fixtures.large.dst },
       { name: 'idle', path: fixtures.idle.dst },
+      ...own.map((f) => ({ name: f.name, path: f.dst })),
     ]);
-    const suite: Suite = { ctx: { opts, daemons, baseDir, diskDir, log }, fixtures, extraFindings };
+    const suite: Suite = {
+      ctx: { opts, daemons, baseDir, diskDir, log },
+      fixtures,
+      costTrees: trees,
+      extraFindings,
+    };
     for (const workload of opts.workloads) await runWorkload(suite, workload, cells, save);
   } finally {
     killAll();

@@ -1,7 +1,8 @@
 // Benchmark suite: evaluates the issue's targets against the medians (for each: the measured value, the target,
 // whether it holds and by how much it misses or holds). Pure.
+import { costSeries } from './cost.js';
 import { formatMs, formatRatio, formatSeconds } from './stats.js';
-import type { Cell, TargetResult, ToolId, Verdict, WorkloadId } from './types.js';
+import type { BenchResults, Cell, TargetResult, ToolId, Verdict, WorkloadId } from './types.js';
 
 const MB = (x: number): string => `${x.toFixed(0)} MB`;
 const CPU = (x: number): string => `${x.toFixed(2)} CPU-s`;
@@ -81,36 +82,114 @@ function atLeastRatio(
   return { id, target, value: formatRatio(ratio), verdict, detail };
 }
 
-/** The burst's lag after the last write, at most this share of the floor's (issue 15). */
-export const BURST_FLOOR_RATIO = 0.6;
+/** The ratio `ours / base` ≤ `limit`, shown with both values. */
+function ratioAtMost(
+  id: string,
+  target: string,
+  ours: number | undefined,
+  base: number | undefined,
+  limit: number,
+  show: (x: number) => string,
+  none: string,
+): TargetResult {
+  if (ours === undefined || base === undefined || base <= 0)
+    return { id, target, value: '—', verdict: 'n/a', detail: none };
+  const r = ours / base;
+  return {
+    ...atMost(id, target, r, limit, formatRatio, none),
+    value: `${formatRatio(r)} (${show(ours)} vs ${show(base)})`,
+  };
+}
 
-export function evaluateTargets(cells: readonly Cell[], timeoutMs: number): TargetResult[] {
+/**
+ * Issue 15 (performance, round 2): burst ≤ 0.6× the floor, latency p50 ≤ 1.25× the floor (TCP_NODELAY server),
+ * idle RSS ≤ 60 MB at 10,000 directories, and cost growing no faster than linearly with tree and burst size
+ * (log-log slope ≤ 1.1 for CPU-s and RSS). The other issue-15 rows (≥ 10× lsyncd, three targets ≤ 1.3×,
+ * ≤ 30 ms without TCP_NODELAY, ≤ 400 MB at 100,000 directories) are the targets above.
+ */
+function issue15Targets(
+  L: Lookup,
+  cells: readonly Cell[],
+  sizes: BenchResults['sizes'] | undefined,
+): TargetResult[] {
+  const RL: ToolId = 'rsync-live';
+  const none = 'not measured (or never converged)';
+  const out: TargetResult[] = [];
+  out.push(
+    ratioAtMost(
+      'burst-floor-0.6',
+      'Issue 15: burst converged within 0.6× the floor (one rsync -a after the last write)',
+      L.get('burst', RL, 'convergeMs'),
+      L.get('burst', 'floor', 'convergeMs'),
+      0.6,
+      formatSeconds,
+      none,
+    ),
+  );
+  out.push(
+    ratioAtMost(
+      'latency-floor-1.25',
+      'Issue 15: latency p50 ≤ 1.25× the floor (one --files-from push per file), server with TCP_NODELAY',
+      L.get('latency', RL, 'p50Ms'),
+      L.get('latency', 'floor', 'p50Ms'),
+      1.25,
+      formatMs,
+      none,
+    ),
+  );
+  out.push(
+    atMost(
+      'idle-rss-60',
+      'Issue 15: RSS ≤ 60 MB idle, watching 10,000 directories (after start-up)',
+      L.get('idle', RL, 'idleRssMB'),
+      60,
+      MB,
+      none,
+    ),
+  );
+  if (sizes) {
+    const series = costSeries({ cells: [...cells], sizes } as BenchResults).filter((x) => x.tool === RL);
+    for (const kind of ['tree', 'burst'] as const) {
+      const what = kind === 'tree' ? 'tree size (start-up)' : 'burst size';
+      const parts = series.filter((x) => x.kind === kind && x.slope !== null);
+      const worst = parts.length > 0 ? Math.max(...parts.map((x) => x.slope as number)) : undefined;
+      const t = atMost(
+        `cost-slope-${kind}`,
+        `Issue 15: CPU-s and RSS grow at most linearly with ${what} (log-log slope ≤ 1.1)`,
+        worst,
+        1.1,
+        (x) => x.toFixed(2),
+        'not measured: run the cost workloads (--only i)',
+      );
+      out.push(
+        worst === undefined
+          ? t
+          : {
+              ...t,
+              value: parts
+                .map((x) => `${x.metric === 'cpuSec' ? 'CPU' : 'RSS'} ${(x.slope as number).toFixed(2)}`)
+                .join(', '),
+            },
+      );
+    }
+  }
+  return out;
+}
+
+export function evaluateTargets(
+  cells: readonly Cell[],
+  timeoutMs: number,
+  sizes?: BenchResults['sizes'],
+): TargetResult[] {
   const L = new Lookup(cells);
   const RL: ToolId = 'rsync-live';
   const none = 'not measured (or never converged)';
   const out: TargetResult[] = [];
 
-  // Issue 15: a live tool sends while the writer writes, so only the tail is left after the last write.
-  const BURST_FLOOR = `Burst: within ${BURST_FLOOR_RATIO}× the floor (one rsync -a after the last write)`;
   const burst = L.get('burst', RL, 'convergeMs');
   out.push(
     atMost('burst-1s', 'Burst: converged within 1.0 s of the last write', burst, 1000, formatSeconds, none),
   );
-  const floor = L.get('burst', 'floor', 'convergeMs');
-  if (burst !== undefined && floor !== undefined) {
-    const r = burst / floor;
-    out.push({
-      ...atMost('burst-floor', BURST_FLOOR, r, BURST_FLOOR_RATIO, formatRatio, none),
-      value: `${formatRatio(r)} (${formatSeconds(burst)} vs ${formatSeconds(floor)})`,
-    });
-  } else
-    out.push({
-      id: 'burst-floor',
-      target: BURST_FLOOR,
-      value: '—',
-      verdict: 'n/a',
-      detail: none,
-    });
   out.push(
     atLeastRatio(
       'burst-vs-lsyncd',
@@ -233,6 +312,8 @@ export function evaluateTargets(cells: readonly Cell[], timeoutMs: number): Targ
       none,
     ),
   );
+
+  out.push(...issue15Targets(L, cells, sizes));
 
   const big = L.cell('big', RL);
   const bigTarget = 'Big files: each sent once, after its last write';

@@ -35,6 +35,12 @@ export const WORKLOAD_IDS = [
   'slow-writer',
   'idle',
   'startup',
+  'cost-tree-1',
+  'cost-tree-2',
+  'cost-tree-3',
+  'cost-burst-1',
+  'cost-burst-2',
+  'cost-burst-3',
 ] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
@@ -48,6 +54,7 @@ export const WORKLOAD_LETTERS: Readonly<Record<string, readonly WorkloadId[]>> =
   f: ['startup', 'idle'],
   g: ['moves'],
   h: ['slow-writer'],
+  i: ['cost-tree-1', 'cost-tree-2', 'cost-tree-3', 'cost-burst-1', 'cost-burst-2', 'cost-burst-3'],
 };
 
 /** Which tools each workload runs, in column order. */
@@ -63,7 +70,18 @@ export const WORKLOAD_TOOLS: Readonly<Record<WorkloadId, readonly ToolId[]>> = {
   'slow-writer': ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
   idle: ['rsync-live', 'lsyncd-0.1s', 'inotifywait'],
   startup: ['rsync-live', 'rsync-live-chokidar', 'lsyncd-0.1s', 'inotifywait', 'floor'],
+  // (i) cost against size: start-up on trees of Sizes.costTreeDirs, bursts of Sizes.costBurstFiles files.
+  'cost-tree-1': ['rsync-live', 'lsyncd-0.1s', 'floor'],
+  'cost-tree-2': ['rsync-live', 'lsyncd-0.1s', 'floor'],
+  'cost-tree-3': ['rsync-live', 'lsyncd-0.1s', 'floor'],
+  'cost-burst-1': ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
+  'cost-burst-2': ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
+  'cost-burst-3': ['rsync-live', 'lsyncd-0.1s', 'inotifywait', 'floor'],
 };
+
+/** The cost workloads, smallest size first: tree sizes (start-up) and burst sizes. */
+export const COST_TREE_WORKLOADS = ['cost-tree-1', 'cost-tree-2', 'cost-tree-3'] as const;
+export const COST_BURST_WORKLOADS = ['cost-burst-1', 'cost-burst-2', 'cost-burst-3'] as const;
 
 export interface Sizes {
   burstFiles: number;
@@ -87,6 +105,10 @@ export interface Sizes {
   slowWriterMiB: number;
   slowWriterChunks: number;
   slowWriterPauseMs: number;
+  /** (i) cost: directories of the three start-up trees (3 files per directory), smallest first. */
+  costTreeDirs: readonly [number, number, number];
+  /** (i) cost: files of the three bursts (50 per new directory, burstFileBytes each), smallest first. */
+  costBurstFiles: readonly [number, number, number];
 }
 
 /**

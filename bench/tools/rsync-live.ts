@@ -2,6 +2,7 @@
 // with default settings: `watch` (inotify, the default watcher, or `--watcher chokidar`), or, for the churn
 // only, `run --config` with a pair that differs from the defaults in `deleteGuard.enabled: false`. Ready = its
 // "watching … (N directories, …)" log line, synced = one "full sync: … ok" line per target.
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,21 @@ let bin = REPO_BIN;
  */
 export function useRsyncLiveBin(file: string): void {
   bin = file;
+}
+
+/**
+ * The node flags of the bin's `#!/usr/bin/env -S node FLAGS` line: the installed `rsync-live` command runs with
+ * them, so the suite does too (it starts the bin with this process's node, as `node FLAGS bin ...`).
+ */
+export function shebangNodeFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+--?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  return (
+    m?.[1]
+      ?.trim()
+      .split(/\s+/)
+      .filter((f) => f !== '') ?? []
+  );
 }
 
 export type RsyncLiveVariant = 'inotify' | 'chokidar' | 'noguard';
@@ -50,12 +66,13 @@ export function rsyncLiveTool(variant: RsyncLiveVariant): WatchTool {
   return {
     id,
     describe: () =>
-      variant === 'noguard'
+      (variant === 'noguard'
         ? 'node bin/rsync-live.js run --config RUN_DIR/rsync-live.json --state-dir RUN_DIR/state, where the config is:\n\n' +
           noGuardConfig('SOURCE', ['rsync://backup@127.0.0.1:PORT/t1'], 'PASSWORD_FILE')
         : `node bin/rsync-live.js watch SOURCE rsync://backup@127.0.0.1:PORT/t1 [rsync://…/t2 …] ` +
           `--password-file PASSWORD_FILE --state-dir RUN_DIR/state${extra.length ? ` ${extra.join(' ')}` : ''}\n` +
-          '(no other options: the engine defaults)',
+          '(no other options: the engine defaults)') +
+      `\n(node runs with the flags of the bin's first line, as the installed rsync-live command does: ${shebangNodeFlags(bin).join(' ')})`,
     async start(o: ToolStart): Promise<RunningTool> {
       const state = path.join(o.workDir, 'state');
       let args: string[];
@@ -84,7 +101,9 @@ export function rsyncLiveTool(variant: RsyncLiveVariant): WatchTool {
           ...extra,
         ];
       }
-      const proc = spawnLogged(process.execPath, args, { logFile: path.join(o.workDir, `${id}.log`) });
+      const proc = spawnLogged(process.execPath, [...shebangNodeFlags(bin), ...args], {
+        logFile: path.join(o.workDir, `${id}.log`),
+      });
       return {
         id,
         proc,

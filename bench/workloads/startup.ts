@@ -19,7 +19,8 @@ import { errorText, keepLogs, newRunDir, sleep, startReady, type SuiteContext } 
 export const TREES_DIR = path.join(os.tmpdir(), 'rsync-live-bench-trees');
 
 export interface TreeFixture {
-  name: 'large' | 'idle';
+  /** 'large', 'idle', or 'tree-N' for the cost trees; also the daemon module's name. */
+  name: string;
   src: string;
   /** Served as the daemon module of the same name. */
   dst: string;
@@ -27,7 +28,7 @@ export interface TreeFixture {
   files: number;
 }
 
-export function fixture(name: 'large' | 'idle', dirs: number, files: number): TreeFixture {
+export function fixture(name: string, dirs: number, files: number): TreeFixture {
   return {
     name,
     src: path.join(TREES_DIR, `${name}-src`),

@@ -348,6 +348,7 @@ export class TargetRunner {
             args: run.args,
             input: run.input,
             password: this.config.password ?? null,
+            stall: { ms: this.options.timeoutSec * 1000, clock: ctx.clock },
             onItem: (item) => {
               if (item.type !== 'file' || !item.transferred || item.isDir) return;
               files++;
@@ -744,6 +745,7 @@ export class TargetRunner {
       args: plan.args,
       input: plan.input,
       password: this.config.password ?? null,
+      stall: { ms: this.options.timeoutSec * 1000, clock: ctx.clock },
       onItem: (item) => {
         if (item.type === 'file') {
           if (item.created && spec.kind === 'full' && !extra.dryRun)

@@ -66,7 +66,7 @@ describe('bench targets', () => {
     expect(byId['burst-1s']?.verdict).toBe('holds');
     expect(byId['burst-1s']?.value).toBe('0.80 s');
     // 800 / 600 = 1.33× > 0.6×
-    expect(byId['burst-floor']?.verdict).toBe('misses');
+    expect(byId['burst-floor-0.6']?.verdict).toBe('misses');
   });
 
   it('ratios against peers: lsyncd 25× holds the 10× target, inotifywait 2.5× misses the 4× target', () => {

@@ -133,7 +133,6 @@ describe('planMoves', () => {
         '--files-from=-',
         '--ignore-missing-args',
         '--password-file=/etc/rl.pw',
-        '--timeout=30',
         '--contimeout=10',
         '--numeric-ids',
         '--exclude=*.tmp',

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { relFromBuffer, type RelPath } from '../../electron/engine/byte-path.js';
-import { buildArgs, encodeFileList, type CommandSpec } from '../../electron/engine/rsync/command.js';
+import {
+  buildArgs,
+  encodeFileList,
+  watchdogReplacesTimeout,
+  type CommandSpec,
+} from '../../electron/engine/rsync/command.js';
+import { needsStallWatch } from '../../electron/engine/rsync/runner.js';
 import { classifyFailure, exitMeaning } from '../../electron/engine/rsync/exit-codes.js';
 import { failedPaths } from '../../electron/engine/rsync/failed-paths.js';
 import { LineSplitter, parseLine, parseRate, unescapeName } from '../../electron/engine/rsync/output.js';
@@ -91,10 +97,26 @@ describe('buildArgs', () => {
     );
     expect(args).not.toContain('--delete');
     expect(args).toEqual(
-      expect.arrayContaining(['--sockopts=TCP_NODELAY', '--contimeout=10', '--timeout=30', '--bwlimit=500']),
+      expect.arrayContaining(['--sockopts=TCP_NODELAY', '--contimeout=10', '--bwlimit=500']),
     );
+    // Path runs to a daemon go without --timeout: the runner's stall watchdog stands in (see command.ts).
+    expect(args.some((a) => a.startsWith('--timeout'))).toBe(false);
     expect(args).toContain('--password-file=/etc/rl.secret');
     expect(args.slice(-3)).toEqual(['--numeric-ids', '/home/me/Photos/', 'rsync://backup@nas/photos/']);
+  });
+
+  it('keeps rsync --timeout for full and tree runs and for ssh targets; path runs to a daemon use the watchdog', () => {
+    expect(buildArgs({ ...base, kind: 'full' })).toContain('--timeout=30');
+    expect(buildArgs({ ...base, kind: 'tree' })).toContain('--timeout=30');
+    expect(watchdogReplacesTimeout({ ...base, kind: 'paths' })).toBe(true);
+    expect(watchdogReplacesTimeout({ ...base, kind: 'move' })).toBe(true);
+    expect(watchdogReplacesTimeout({ ...base, kind: 'full' })).toBe(false);
+    const ssh = { ...base, target: parseTarget('backup@nas:/srv/photos') };
+    expect(watchdogReplacesTimeout(ssh)).toBe(false);
+    expect(buildArgs(ssh)).toContain('--timeout=30');
+    expect(needsStallWatch(buildArgs(base), 30_000)).toBe(true);
+    expect(needsStallWatch(buildArgs({ ...base, kind: 'full' }), 30_000)).toBe(false);
+    expect(needsStallWatch(buildArgs(base), 0)).toBe(false);
   });
 
   it('never deletes in keep mode and keeps versions in versions mode', () => {

@@ -73,6 +73,18 @@ function contentCheck(deletion: DeletionPolicy): string {
   return deletion === 'versions' ? '--checksum' : '--ignore-times';
 }
 
+/**
+ * Short runs to a daemon (listed paths, moves) go without rsync's --timeout: a daemon given one sends
+ * MSG_IO_TIMEOUT as a separate small write right after the protocol set-up, and on a server socket without
+ * TCP_NODELAY Nagle holds it until the client's delayed ACK, ~40 ms per run (docs/benchmarks.md). The runner's
+ * stall watchdog (./stall-watchdog.ts, RunRequest.stall) stops such a run after the same time without data
+ * instead. Full and tree runs keep --timeout: they are long anyway, and rsync's keepalives cover a server that
+ * is busy comparing a large tree without sending anything.
+ */
+export function watchdogReplacesTimeout(spec: Pick<CommandSpec, 'kind' | 'target'>): boolean {
+  return spec.target.kind === 'daemon' && (spec.kind === 'paths' || spec.kind === 'move');
+}
+
 export function buildArgs(spec: CommandSpec): string[] {
   const { target, options, deletion } = spec;
   const caps = spec.capabilities ?? FULL_CAPABILITIES;
@@ -143,7 +155,7 @@ export function buildArgs(spec: CommandSpec): string[] {
   }
   // Without --mkpath (rsync < 3.2.3) the engine creates a missing sub-path first (ensureTargetPath).
   if (target.kind === 'local' || (target.path !== '' && caps.mkpath)) args.push('--mkpath');
-  if (options.timeoutSec > 0) args.push(`--timeout=${options.timeoutSec}`);
+  if (options.timeoutSec > 0 && !watchdogReplacesTimeout(spec)) args.push(`--timeout=${options.timeoutSec}`);
   if (options.bwlimitKiB > 0) args.push(`--bwlimit=${options.bwlimitKiB}`);
   args.push(...options.extraArgs);
   args.push(spec.folder.endsWith('/') ? spec.folder : `${spec.folder}/`, destinationArg(target));

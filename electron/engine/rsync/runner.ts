@@ -5,8 +5,10 @@
 // only rsync-live, which lets the transfer finish, and not rsync, which would die with exit 20 ("received
 // SIGINT, SIGTERM, or SIGHUP") mid-file; see docs/reliability.md.
 import { execa } from 'execa';
+import { systemClock, type Clock } from '../clock.js';
 import { withParentDeathSignal } from './parent-death.js';
 import { LineSplitter, parseLine, type OutputItem } from './output.js';
+import { procIoProbe, watchStall, type StallWatch } from './stall-watchdog.js';
 
 export interface RunRequest {
   rsync: string;
@@ -16,6 +18,11 @@ export interface RunRequest {
   password: string | null;
   signal?: AbortSignal;
   onItem?: (item: OutputItem) => void;
+  /**
+   * The target's timeout: a run whose argv has no --timeout of its own (./command.ts leaves it out of short
+   * daemon runs) is stopped when rsync moves no bytes for this long, and ends as exit 30 (rsync's timeout).
+   */
+  stall?: { ms: number; clock?: Clock };
 }
 
 export interface RunResult {
@@ -25,6 +32,16 @@ export interface RunResult {
   spawnError?: string;
   /** The child's pid, for tests that inspect /proc. */
   pid: number | undefined;
+  /** True when the stall watchdog stopped the run. */
+  stalled?: boolean;
+}
+
+/** Exit code reported for a run the watchdog stopped: rsync's own "timeout in data send/receive". */
+export const STALL_EXIT_CODE = 30;
+
+/** The watchdog runs when the target has a timeout and rsync was not given one. */
+export function needsStallWatch(args: readonly string[], stallMs: number | undefined): boolean {
+  return stallMs !== undefined && stallMs > 0 && !args.some((a) => a.startsWith('--timeout='));
 }
 
 const STDERR_LIMIT = 64 * 1024;
@@ -53,8 +70,23 @@ export async function runRsync(
     detached,
   });
   onSpawn?.(child.pid);
+  let stalled = false;
+  let watch: StallWatch | null = null;
+  const stallMs = request.stall?.ms;
+  if (needsStallWatch(request.args, stallMs) && child.pid !== undefined) {
+    watch = watchStall({
+      clock: request.stall?.clock ?? systemClock,
+      stallMs: stallMs as number,
+      probe: procIoProbe(child.pid),
+      onStall: () => {
+        stalled = true;
+        child.kill('SIGTERM');
+      },
+    });
+  }
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
+    watch?.touch();
     if (stderr.length < STDERR_LIMIT) stderr += chunk.toString('latin1');
   });
   const splitter = new LineSplitter();
@@ -62,9 +94,23 @@ export async function runRsync(
     const item = parseLine(line);
     if (item) request.onItem?.(item);
   };
-  child.stdout?.on('data', (chunk: Buffer) => splitter.push(chunk, onLine));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    watch?.touch();
+    splitter.push(chunk, onLine);
+  });
   const result = await child;
+  watch?.stop();
   splitter.end(onLine);
+  if (stalled) {
+    const seconds = Math.round((stallMs as number) / 1000);
+    return {
+      exitCode: STALL_EXIT_CODE,
+      signal: null,
+      stderr: `${Buffer.from(stderr, 'latin1').toString('utf8')}rsync-live: rsync moved no data for ${seconds} s (the target's timeout); the run was stopped and will be retried\n`,
+      pid: child.pid,
+      stalled: true,
+    };
+  }
   const spawnError =
     result.failed && result.exitCode === undefined && !result.signal ? spawnCode(result) : undefined;
   return {
