@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RsyncOptions } from '../shared/config.js';
 import type { BatchSummary, ExistingDataState, SyncError, TargetState } from '../shared/state.js';
-import { absolute, ancestors, display, topMost, type RelPath } from './byte-path.js';
+import { absolute, ancestors, display, isWithin, topMost, type RelPath } from './byte-path.js';
 import type { DeleteGuard } from './delete-guard.js';
 import { excludeGlobs, type ExcludeMatcher } from './excludes.js';
 import type { PairContext, EnginePairConfig, EngineTargetConfig } from './pair-types.js';
@@ -493,8 +493,25 @@ export class TargetRunner {
   async #subtreeRun(changes: PathChange[], runId: number): Promise<JobOutcome> {
     const report = await this.#run({ kind: 'subtree', changes }, runId);
     if (report.reading.ok) return this.#outcome(report);
+    // rsync named each file it could not send (unreadable, vanished) inside the new directories: the rest
+    // arrived, so only those are retried, as plain paths. Otherwise the directories are sent again.
+    const failed = report.reading.failed;
+    const inside = (p: RelPath): boolean => changes.some((c) => isWithin(p, c.path));
+    const onlyNamed = failed !== null && failed.length > 0 && failed.every(inside);
+    const rechecked = await this.#recheck(
+      onlyNamed ? failed.map((path): PathChange => ({ path, change: 'upsert', dir: false })) : changes,
+    );
+    if (onlyNamed) {
+      const retry: PathChange[] = [];
+      for (const c of rechecked)
+        retry.push(
+          c.change === 'upsert' && (await isDirectory(this.#host.root, c.path))
+            ? { ...c, dir: true, subtree: true }
+            : c,
+        );
+      return { ...this.#outcome(report), retry };
+    }
     // What is still there is sent again (recursively), what is gone becomes a deletion at its top.
-    const rechecked = await this.#recheck(changes);
     return {
       ...this.#outcome(report),
       retry: rechecked.map((c) => (c.change === 'upsert' && c.dir ? { ...c, subtree: true } : c)),
@@ -774,8 +791,9 @@ export class TargetRunner {
         }
       },
     });
-    // The file named last is done when rsync ended well (24: others vanished, this one was read).
-    const last = tracker.finish(result.exitCode === 0 || result.exitCode === 24);
+    // The file named last is done when rsync ended well (24: others vanished, this one was read; 25: only
+    // deletions were held back by --max-delete, every file was sent).
+    const last = tracker.finish(result.exitCode === 0 || result.exitCode === 24 || result.exitCode === 25);
     if (last) done(last);
     if (rulesFile) await fs.rm(rulesFile, { force: true });
     const reading = readOutcome(result, {
@@ -852,6 +870,14 @@ function shownKind(kind: RunSpec['kind']): 'paths' | 'tree' | 'full' {
 /** A full sync run that did its work: ok, or only some files vanished while it ran (normal in a live folder). */
 function completed(report: RunReport): boolean {
   return report.reading.ok || report.exitCode === 24;
+}
+
+async function isDirectory(root: Buffer, rel: RelPath): Promise<boolean> {
+  try {
+    return (await fs.lstat(absolute(root, rel))).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The changes whose paths rsync named. */
