@@ -18,8 +18,8 @@
 //     the warnings and what is not imported; Import 1 folder → the pair appears and a new file reaches the daemon.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   API_EVENTS,
   type AppSettings,
@@ -30,37 +30,15 @@ import { callService, type SettingsHooks } from '../../electron/service/app-serv
 import { waitForConverge } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
 import { stockConfxml } from '../helpers/sersync-config.js';
-import {
-  ensureRendererBuilt,
-  launchBrowser,
-  SCREENSHOTS,
-  startApp,
-  until,
-  untilText,
-  type TestApp,
-} from './harness.js';
+import { SCREENSHOTS, startApp, until, untilText, type TestApp, browserSuite } from './harness.js';
 
 describe('web UI', () => {
-  let browser: Browser;
-  const cleanups: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await ensureRendererBuilt();
-    browser = await launchBrowser();
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const suite = browserSuite();
+  const { cleanups } = suite;
 
   /** A page, closed after the test; console errors (CSP included) are collected for the test to check. */
   async function newPage(): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const context = await suite.browser().newContext({ viewport: { width: 1000, height: 760 } });
     cleanups.push(() => context.close());
     const page = await context.newPage();
     const errors: string[] = [];

@@ -7,31 +7,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import { manifest } from '../helpers/manifest.js';
 import { startRsyncDaemon } from '../helpers/rsync-daemon.js';
-import { ensureRendererBuilt, launchBrowser, SCREENSHOTS, startApp, untilText } from './harness.js';
+import { browserSuite, SCREENSHOTS, startApp, untilText } from './harness.js';
 
 const host = (os.hostname().split('.')[0] ?? '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
 
 describe('Test connection in the form', () => {
-  let browser: Browser;
-  const cleanups: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await ensureRendererBuilt();
-    browser = await launchBrowser();
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const suite = browserSuite();
+  const { cleanups } = suite;
 
   it('(o) says what the target holds that the folder does not; Use sub-path fills the target', async () => {
     const daemon = await startRsyncDaemon({ socketNodelay: true });
@@ -47,7 +33,7 @@ describe('Test connection in the form', () => {
     await writeFile(path.join(daemon.modulePath, 'mine.txt'), 'an older copy of ours');
     const before = await manifest(daemon.modulePath);
 
-    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const context = await suite.browser().newContext({ viewport: { width: 1000, height: 900 } });
     cleanups.push(() => context.close());
     const page = await context.newPage();
     const errors: string[] = [];

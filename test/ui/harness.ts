@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Engine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/server.js';
 import { AppService, type SettingsHooks } from '../../electron/service/app-service.js';
@@ -138,4 +139,31 @@ export async function untilText(locator: Locator, pattern: RegExp, timeoutMs = 1
   } catch {
     throw new Error(`timed out waiting for ${pattern}; last text: ${JSON.stringify(last.trim())}`);
   }
+}
+
+/**
+ * The browser lifecycle every UI suite shares: renderer built and Chromium launched before the tests, each
+ * test's cleanups run (newest first) after it, the browser closed at the end. Call inside a describe block.
+ */
+export function browserSuite(): { browser: () => Browser; cleanups: (() => Promise<void>)[] } {
+  let browser: Browser | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await ensureRendererBuilt();
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    browser: () => {
+      if (!browser) throw new Error('the browser is not launched yet');
+      return browser;
+    },
+    cleanups,
+  };
 }

@@ -13,38 +13,16 @@
 //     one line say "lost data restored" with the names listed, never "up to date".
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { LOSS_MARGIN_MS } from '../../electron/engine/target-loss.js';
 import { waitForConverge } from '../helpers/manifest.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsync-daemon.js';
-import {
-  ensureRendererBuilt,
-  launchBrowser,
-  SCREENSHOTS,
-  startApp,
-  until,
-  untilText,
-  type TestApp,
-} from './harness.js';
+import { SCREENSHOTS, startApp, until, untilText, type TestApp, browserSuite } from './harness.js';
 
 describe('status at a glance', () => {
-  let browser: Browser;
-  const cleanups: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await ensureRendererBuilt();
-    browser = await launchBrowser();
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const suite = browserSuite();
+  const { cleanups } = suite;
 
   async function setup(): Promise<{ daemon: RsyncDaemon; app: TestApp; page: Page; errors: string[] }> {
     const daemon = await startRsyncDaemon({
@@ -54,7 +32,7 @@ describe('status at a glance', () => {
     cleanups.push(() => daemon.dispose());
     const app = await startApp();
     cleanups.push(() => app.close());
-    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const context = await suite.browser().newContext({ viewport: { width: 1000, height: 760 } });
     cleanups.push(() => context.close());
     const page = await context.newPage();
     const errors: string[] = [];
