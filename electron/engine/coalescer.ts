@@ -279,8 +279,9 @@ export class Coalescer {
       // recursive run sends what it holds, and a write after that reports itself (its directory is watched).
       const holding: RelPath[] = [];
       for (const [path, entry] of this.#entries) if (!onlyCreated(entry)) holding.push(path);
+      const releasedFresh = new Map(released.filter(([, entry]) => entry.fresh));
       const split = busyFresh(fresh, holding, (dir) => {
-        const entry = released.find(([path]) => path === dir)?.[1] as Entry;
+        const entry = releasedFresh.get(dir) as Entry;
         const limit = entry.firstAt + Math.min(this.#freshHoldMs(), this.#options.maxDelayMs);
         if (limit <= now) return false;
         next = Math.min(next, limit);
@@ -329,17 +330,32 @@ export class Coalescer {
     for (const path of released) if (!busy.has(path)) covering.add(path);
     const out: PathChange[] = [];
     const work = [...settled];
+    // What each recursive send covers, in entries: a covered change counts for every new directory above it
+    // that is released now (the outermost one is sent), with what it covered itself if it was sent recursively.
+    const covers = new Map<RelPath, number>();
+    const sends: PathChange[] = [];
+    const cover = (change: PathChange): void => {
+      for (const dir of ancestors(change.path))
+        if (covering.has(dir)) covers.set(dir, (covers.get(dir) ?? 0) + 1 + (change.covers ?? 0));
+    };
     for (let i = 0; i < work.length; i++) {
       let change = work[i] as PathChange;
       if (released.has(change.path) && change.change === 'upsert' && change.dir) {
         const parked = this.#parked.get(change.path);
         this.#parked.delete(change.path);
-        if (covering.has(change.path)) change = { ...change, subtree: true };
-        else if (parked) work.push(...parked);
+        if (covering.has(change.path)) {
+          const sent: PathChange = { ...change, subtree: true };
+          sends.push(sent);
+          change = sent;
+          for (const below of parked ?? []) cover(below);
+        } else if (parked) work.push(...parked);
       }
       // The nearest new directory above it decides: released now, it covers it; still held, it parks it.
       const above = coverable(change) ? nearestFresh(change.path, covering, this.#freshHeld) : null;
-      if (above !== null && covering.has(above)) continue;
+      if (above !== null && covering.has(above)) {
+        cover(change);
+        continue;
+      }
       if (above !== null) {
         const list = this.#parked.get(above);
         if (list) list.push(change);
@@ -347,6 +363,11 @@ export class Coalescer {
         continue;
       }
       out.push(change);
+    }
+    // Counted once every covered change was seen (a send may be parked in turn, in a new directory further up).
+    for (const sent of sends) {
+      const n = covers.get(sent.path);
+      if (n !== undefined) sent.covers = n;
     }
     return out;
   }

@@ -25,6 +25,11 @@ export interface PathChange {
    * send it with everything below it in one recursive run, deleting nothing, instead of listing each entry.
    */
   subtree?: true;
+  /**
+   * For a subtree upsert: how many entries below it the coalescer saw settle, which its recursive send covers
+   * (a hint for sharing work between a target's runs: see run-share.ts).
+   */
+  covers?: number;
 }
 
 /**

@@ -6,6 +6,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js
 import type { Clock } from './clock.js';
 import { combine, type PathChange } from './path-change.js';
 import type { Classified } from './rsync/exit-codes.js';
+import { runWeight, shareFor } from './run-share.js';
 import type { SyncError, TargetStatus } from '../shared/state.js';
 
 export type Job = { kind: 'paths'; changes: PathChange[] } | { kind: 'full'; reason: string };
@@ -40,6 +41,9 @@ interface Run {
   id: number;
   job: Job;
   paths: RelPath[];
+  /** run-share.ts: what the run weighs and when it started. */
+  weight: number;
+  startedAt: number;
 }
 
 let nextRunId = 1;
@@ -214,21 +218,35 @@ export class TargetQueue {
     }
     let free = this.#options.concurrency - this.#runs.size;
     while (free > 0 && this.#pending.size > 0) {
-      const size = Math.min(this.#options.maxBatch, Math.ceil(this.#pending.size / free));
-      const changes = this.#take(size);
+      // Each freed slot takes its even part of the work left (run-share.ts), never all of it while another run
+      // is in flight: in a burst every slot keeps sending, and the tail is split between them.
+      let pendingWeight = 0;
+      for (const change of this.#pending.values()) pendingWeight += runWeight(change);
+      const now = this.#options.clock.now();
+      const share = shareFor(pendingWeight, [...this.#runs.values()], now, this.#options.concurrency);
+      const changes = this.#take(share);
       if (changes.length === 0) break;
       this.#start({ kind: 'paths', changes });
       free--;
     }
   }
 
-  /** Takes up to `size` pending changes that touch nothing in flight. */
-  #take(size: number): PathChange[] {
+  /**
+   * Takes pending changes that touch nothing in flight: new or changed entries up to `share` (by runWeight),
+   * and with them every move and deletion that can go (they weigh nothing: the moves of a swap or a rotation
+   * must travel in one run, where the move plan orders them; split, one would delete the old copy the other
+   * builds on). At most maxBatch changes.
+   */
+  #take(share: number): PathChange[] {
     const taken: PathChange[] = [];
+    let weight = 0;
     for (const change of this.#pending.values()) {
-      if (taken.length >= size) break;
+      if (taken.length >= this.#options.maxBatch) break;
+      const w = runWeight(change);
+      if (w > 0 && weight >= share) continue;
       if (this.#conflicts(change)) continue;
       taken.push(change);
+      weight += w;
     }
     for (const change of taken) this.#pending.delete(change.path);
     return taken;
@@ -267,6 +285,8 @@ export class TargetQueue {
         job.kind === 'paths'
           ? job.changes.flatMap((c) => (c.from === undefined ? [c.path] : [c.path, c.from]))
           : [],
+      weight: job.kind === 'paths' ? job.changes.reduce((sum, c) => sum + runWeight(c), 0) : 0,
+      startedAt: this.#options.clock.now(),
     };
     if (job.kind === 'paths') {
       for (const change of job.changes) {

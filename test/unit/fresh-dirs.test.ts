@@ -43,7 +43,14 @@ function setup(options: { freshHoldMs?: number; maxDelayMs?: number } = {}) {
   return { clock, flushes, settled, coalescer, add, write, mkdir, all: () => flushes.flat() };
 }
 
-const subtree = (path: string): PathChange => ({ path: p(path), change: 'upsert', dir: true, subtree: true });
+/** A new directory sent recursively, covering `covers` entries the coalescer saw settle below it. */
+const subtree = (path: string, covers?: number): PathChange => ({
+  path: p(path),
+  change: 'upsert',
+  dir: true,
+  subtree: true,
+  ...(covers !== undefined ? { covers } : {}),
+});
 const file = (path: string): PathChange => ({ path: p(path), change: 'upsert', dir: false });
 
 describe('new directories: one recursive send', () => {
@@ -56,7 +63,7 @@ describe('new directories: one recursive send', () => {
     }
     expect(all()).toEqual([]);
     clock.advance(10);
-    expect(all()).toEqual([subtree('d')]);
+    expect(all()).toEqual([subtree('d', 50)]);
     expect(settled).toHaveLength(51);
     expect(settled.filter((c) => !c.dir)).toHaveLength(50);
   });
@@ -71,7 +78,7 @@ describe('new directories: one recursive send', () => {
     clock.advance(2);
     mkdir('a/e');
     clock.advance(50);
-    expect(all()).toEqual([subtree('a')]);
+    expect(all()).toEqual([subtree('a', 5)]);
   });
 
   it('a file still being written holds its new directory until its close', () => {
@@ -83,7 +90,7 @@ describe('new directories: one recursive send', () => {
     expect(all()).toEqual([]);
     add({ kind: 'closed', path: p('d/big') });
     clock.advance(10);
-    expect(all()).toEqual([subtree('d')]);
+    expect(all()).toEqual([subtree('d', 2)]);
   });
 
   it('files a listing found (created, never seen written) do not hold their new directory and are covered', () => {
@@ -91,9 +98,9 @@ describe('new directories: one recursive send', () => {
     mkdir('d');
     add({ kind: 'created', path: p('d/listed1') }, { kind: 'created', path: p('d/listed2') });
     clock.advance(10);
-    expect(all()).toEqual([subtree('d')]);
+    expect(all()).toEqual([subtree('d', 2)]);
     clock.advance(2_000);
-    expect(all()).toEqual([subtree('d')]);
+    expect(all()).toEqual([subtree('d', 2)]);
   });
 
   it('at its limit with a file still open below it, the directory goes plain and what settled goes one by one', () => {

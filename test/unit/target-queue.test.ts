@@ -60,6 +60,41 @@ describe('TargetQueue', () => {
     expect(queue.inFlight).toBe(4);
   });
 
+  it('a slot freed while another run is in flight takes its even part of the work left, not all of it', async () => {
+    const { clock, queue, started } = setup(2);
+    queue.enqueue([up('a'), up('b')]);
+    expect(started.map((s) => paths(s.job))).toEqual([['a'], ['b']]);
+    const burst = 'cdefghijklmn'.split('');
+    queue.enqueue(burst.map((n) => up(n)));
+    clock.advance(100);
+    // 12 wait, run b (1) is half done: a freed slot takes ceil((12 + 0.5) / 2) = 7, not all 12.
+    await started[0]!.finish({});
+    expect(paths(started[2]!.job)).toEqual(['c', 'd', 'e', 'f', 'g', 'h', 'i']);
+    // The other slot, freed just after, takes the rest at once: no tail of ever smaller runs.
+    await started[1]!.finish({});
+    expect(paths(started[3]!.job)).toEqual(['j', 'k', 'l', 'm', 'n']);
+    expect(queue.queued).toBe(0);
+  });
+
+  it('a new directory sent recursively weighs what it covers', () => {
+    const { queue, started } = setup(2);
+    const tree = (path: string, covers: number): PathChange => ({ ...up(path, true), subtree: true, covers });
+    queue.enqueue([tree('big', 99), up('x'), up('y'), tree('small', 1)]);
+    expect(started.map((s) => paths(s.job))).toEqual([['big'], ['x', 'y', 'small']]);
+  });
+
+  it('moves and deletions go with the first free run, uncounted: the moves of a swap are never split', () => {
+    const { queue, started } = setup(2);
+    const mv = (to: string, from: string): PathChange => ({
+      path: to as RelPath,
+      change: 'move',
+      dir: true,
+      from: from as RelPath,
+    });
+    queue.enqueue([mv('p', 'q'), mv('q', 'p'), del('gone'), up('x'), up('y'), up('z')]);
+    expect(started.map((s) => paths(s.job))).toEqual([['p', 'q', 'gone', 'x', 'y'], ['z']]);
+  });
+
   it('never runs two batches touching the same path; a change during flight is sent again after', async () => {
     const { queue, started } = setup(2);
     queue.enqueue([up('a')]);
