@@ -35,6 +35,12 @@ import { SentToday } from '../shared/sent-today.js';
 import { TargetLoss } from './target-loss.js';
 
 /**
+ * How often a run's progress reaches the UI: rsync prints a progress line per file, 20,000 in a burst of small
+ * files, and each one would be an event (and a message to the window) of its own.
+ */
+export const PROGRESS_EVERY_MS = 100;
+
+/**
  * Errors after which the target may hold debris of a broken transfer: a daemon killed mid-file leaves rsync's
  * temporary ".NAME.XXXXXX" file behind, which only a full sync (its --delete) removes.
  */
@@ -742,6 +748,7 @@ export class TargetRunner {
     const allDeleted: RelPath[] | null = extra.listAll ? [] : null;
     // rsync names a file before sending it: it is counted (files, bytes, sent today) once it is done.
     const tracker = new TransferTracker();
+    let shownAt = -Infinity;
     const done = (file: SentFile): void => {
       files++;
       if (quiet) return;
@@ -786,8 +793,14 @@ export class TargetRunner {
             deleted: true,
           });
         } else if (!quiet) {
-          this.#current = tracker.progress(item, (name) => display(name as RelPath));
-          ctx.emit('progress', { pairId: host.pairId, targetId: this.id, runId, ...this.#current });
+          // rsync prints a progress line per file: the UI hears of it at most every PROGRESS_EVERY_MS.
+          tracker.record(item);
+          const now = ctx.clock.now();
+          if (now - shownAt < PROGRESS_EVERY_MS) return;
+          shownAt = now;
+          this.#current = tracker.view((name) => display(name as RelPath));
+          if (this.#current)
+            ctx.emit('progress', { pairId: host.pairId, targetId: this.id, runId, ...this.#current });
         }
       },
     });

@@ -102,4 +102,19 @@ describe('TransferTracker on captured rsync output', () => {
     if (first?.type !== 'progress') throw new Error('no progress line in the capture');
     expect(tracker.progress(first, (n) => n)).toMatchObject({ file: '', fileSize: null, fileBytes: null });
   });
+
+  it('progress lines only noted (record) show in the next view, which a file line does not disturb', () => {
+    const tracker = new TransferTracker();
+    expect(tracker.view((n) => n)).toBeNull();
+    const lines = all.filter((i) => i.type === 'progress');
+    const sent = all.find((i) => i.type === 'file' && i.data && !i.deleted);
+    let last: (typeof lines)[number] | undefined;
+    for (const item of lines) {
+      tracker.record(item);
+      last = item;
+    }
+    if (last?.type !== 'progress' || sent?.type !== 'file') throw new Error('capture lacks lines');
+    tracker.file(sent);
+    expect(tracker.view((n) => `<${n}>`)).toMatchObject({ bytes: last.bytes, file: `<${sent.path}>` });
+  });
 });

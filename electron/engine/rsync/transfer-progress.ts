@@ -38,7 +38,19 @@ export class TransferTracker {
 
   /** A progress2 line: the progress as the UI shows it. `display` turns a name into its display form. */
   progress(item: ProgressItem, display: (path: string) => string): TransferProgress {
+    this.record(item);
+    return this.view(display) as TransferProgress;
+  }
+
+  /** A progress2 line, noted only (cheap: a burst of small files prints one per file). */
+  record(item: ProgressItem): void {
     this.#last = item;
+  }
+
+  /** The progress as of the last progress2 line, as the UI shows it; null before the first one. */
+  view(display: (path: string) => string): TransferProgress | null {
+    const item = this.#last;
+    if (item === null) return null;
     const file = this.#sending;
     return {
       file: file ? display(file.path) : '',
