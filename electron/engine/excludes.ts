@@ -27,7 +27,8 @@ function compileRegex(source: string): RegExp {
 }
 
 function compileGlob(glob: string): (text: string) => boolean {
-  const anchored = glob.includes('/');
+  // As rsync reads it (rsyncExcludeArgs): a trailing "/" does not anchor, "build/" is a name at any depth.
+  const anchored = glob.replace(/\/+$/, '').includes('/');
   const pattern = glob.replace(/^\/+/, '').replace(/\/+$/, '');
   if (pattern === '') throw new ExcludeError(`exclude glob ${JSON.stringify(glob)} matches nothing`);
   if (anchored) return picomatch(pattern, { dot: true });

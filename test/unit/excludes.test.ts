@@ -32,6 +32,9 @@ describe('excludes', () => {
     expect(ex(relFromUtf8('cache/a/b'))).toBe(true);
     expect(ex(relFromUtf8('src/cache/a'))).toBe(false);
     expect(ex(relFromUtf8('build/out.o'))).toBe(true);
+    // A trailing "/" does not anchor (rsync: --exclude=build/ matches a directory "build" at any depth).
+    expect(ex(relFromUtf8('src/build/out.o'))).toBe(true);
+    expect(rsyncExcludeArgs(['build/'])).toEqual(['--exclude=build']);
   });
 
   it('rejects an invalid regex with a message naming it', () => {
