@@ -18,7 +18,8 @@ export class ExcludeError extends Error {}
 
 function compileRegex(source: string): RegExp {
   try {
-    return new RegExp(`^(?:${source})$`, 'u');
+    // dotAll: "." also matches a newline, which a file name may hold ("(.*)\.gz" must catch "a\nb.gz").
+    return new RegExp(`^(?:${source})$`, 'su');
   } catch (error) {
     throw new ExcludeError(
       `exclude regex ${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`,

@@ -24,6 +24,8 @@ describe('excludes', () => {
     expect(ex(relFromUtf8('logs/x.gz'))).toBe(true);
     expect(ex(relFromUtf8('old/logs/x.gz'))).toBe(false);
     expect(ex(relFromUtf8('a.svnx'))).toBe(false);
+    // A name with a newline is still matched by ".*" (dotAll).
+    expect(ex(relFromUtf8('logs/a\nb.gz'))).toBe(true);
   });
 
   it('globs without "/" match names anywhere, with "/" the relative path', () => {
