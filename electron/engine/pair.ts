@@ -177,7 +177,7 @@ export class Pair {
     }
     if (watch) await this.#startWatcher();
     if (this.#guard.enabled) {
-      void this.#guard.start().catch(() => undefined);
+      this.#startGuard();
       if (watch || this.#guardStore)
         this.#stopRootCheck = every(this.#ctx.clock, ROOT_CHECK_MS, () => void this.#checkRoot());
     }
@@ -242,6 +242,11 @@ export class Pair {
     );
   }
 
+  /** The guard's level: the watcher's walk counted the folder already (a second walk costs seconds at 100k dirs). */
+  #startGuard(): void {
+    void this.#guard.start(this.#watcher?.entriesBelow?.() ?? null).catch(() => undefined);
+  }
+
   /** The same folder is back (or the user confirmed a new one): watch it afresh and prove the targets. */
   async #rewatch(): Promise<void> {
     if (this.#stopped) return;
@@ -251,7 +256,7 @@ export class Pair {
     this.#watcherError = null;
     if (old) await this.#startWatcher();
     else await this.#probe.remember();
-    void this.#guard.start().catch(() => undefined);
+    this.#startGuard();
     this.fullSync('the folder is back');
   }
 

@@ -44,7 +44,12 @@ class FakeFolder implements FolderProbe {
   }
 }
 
-async function setup(entries: number, limits = { enabled: true, maxShare: 0.5, minEntries: 100 }) {
+/** `fromWatcher`: the guard starts from the count the watcher's walk took (Watcher.entriesBelow). */
+async function setup(
+  entries: number,
+  limits = { enabled: true, maxShare: 0.5, minEntries: 100 },
+  fromWatcher = false,
+) {
   const clock = new FakeClock();
   const folder = new FakeFolder(entries);
   const released: PathChange[] = [];
@@ -61,7 +66,7 @@ async function setup(entries: number, limits = { enabled: true, maxShare: 0.5, m
     onClear: (how) => clears.push(how),
     onChange: () => undefined,
   });
-  await guard.start();
+  await guard.start(fromWatcher ? entries : null);
   /** The watcher reports what happened to the folder; the coalescer hands the deletions over. */
   const remove = (paths: PathChange[]) => {
     for (const change of paths) {
@@ -102,6 +107,18 @@ describe('delete guard', () => {
     await t.tick(DELETE_QUIET_MS);
     expect(t.released.map((c) => c.path)).toEqual(['test.txt']);
     expect(t.guard.tripped).toBe(false);
+  });
+
+  it("started from the watcher's count, it does not walk the folder again; a mass delete still trips", async () => {
+    const limits = { enabled: true, maxShare: 0.5, minEntries: 100 };
+    const walked = await setup(1102, limits);
+    expect(walked.folder.counts).toBe(1); // no count from the watcher: the guard walks the folder once
+    const t = await setup(1102, limits, true);
+    expect(t.folder.counts).toBe(0);
+    t.remove(Array.from({ length: 1000 }, (_, i) => del(`big/f${i}`)));
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.guard.tripped).toBe(true);
+    expect(t.released).toEqual([]);
   });
 
   it('one rm -rf of most of the folder trips, holds every entry, and lists them', async () => {

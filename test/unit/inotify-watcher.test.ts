@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../electron/engine/coalescer.js';
 import { compileExcludes } from '../../electron/engine/excludes.js';
+import { countEntries } from '../../electron/engine/tree-walk.js';
 import { InotifyWatcher } from '../../electron/engine/watcher/inotify-watcher.js';
 import { KernelWatcher } from '../../electron/engine/watcher/kernel-watcher.js';
 import { loadNativeInotify } from '../../electron/engine/watcher/native-inotify.js';
@@ -83,6 +84,31 @@ describe.each(backends)('inotify watcher (%s)', (_backend, make) => {
     await fsp.writeFile(path.join(root, 'a/d/seen.txt'), 'x');
     await eventually(() => expect(events.map((e) => e.path)).toContain('a/d/seen.txt'));
     expect(events.map((e) => e.path)).toEqual(['a/d/seen.txt', 'a/d/seen.txt']); // created, then changed
+  });
+
+  it('counts the entries below the folder as it walks (what the delete guard would count: excluded left out, links not followed)', async () => {
+    const root = await folder([
+      'a/b/c/f1',
+      'a/b/f2',
+      'a/d/',
+      'a/skipped/z/f',
+      'node_modules/x/y/',
+      'top.txt',
+      'e/x.swp',
+    ]);
+    await fsp.symlink(path.join(root, 'a'), path.join(root, 'link-to-a'));
+    const excluded = compileExcludes({
+      regex: ['a/skip[^/]*'],
+      glob: ['node_modules'],
+      defaultTemporary: true,
+    });
+    const { watcher } = await watch(root, excluded);
+    const walked = await countEntries(Buffer.from(root), excluded);
+    // a, a/b, a/b/c, a/b/c/f1, a/b/f2, a/d, top.txt, e, link-to-a
+    expect(walked).toBe(9);
+    expect(watcher.entriesBelow?.()).toBe(walked);
+    await watcher.close();
+    expect(watcher.entriesBelow?.()).toBeNull();
   });
 
   it('reports files written into directories created a moment earlier (mkdir -p, then write at once)', async () => {

@@ -46,6 +46,8 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
   #walkScheduled = false;
   #idle: (() => void)[] = [];
   #closed = false;
+  /** A directory could not be watched or listed: its contents are missing from the records' counts. */
+  #uncounted = false;
   #limitReached = false;
   #reportLimitTimer: NodeJS.Timeout | null = null;
   readonly #onHandleChange: Listener<[string, string | null]>;
@@ -76,6 +78,12 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
 
   get directories(): number {
     return this.#dirs.size;
+  }
+
+  entriesBelow(): number | null {
+    const root = this.#dirs.get(ROOT);
+    if (!root || this.#uncounted || this.#pending.length > 0 || this.#closed) return null;
+    return subtreeSize(root) - 1;
   }
 
   start(): Promise<void> {
@@ -186,6 +194,7 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
           this.#limitReached = true;
           this.emit('rescan', 'inotify watch limit reached');
         } else {
+          this.#uncounted = true;
           this.emit('error', {
             kind: 'watcher',
             message: `cannot watch ${this.#show(rel)}: ${(error as Error).message}`,
@@ -310,6 +319,7 @@ export class InotifyWatcher extends EventEmitter<WatcherEvents> implements Watch
       this.#unwatchTree(record);
       return;
     }
+    this.#uncounted = true;
     this.emit('error', {
       kind: 'watcher',
       message: `cannot list ${this.#show(record.rel)} (${error.code ?? error.message}): its contents are not watched; fix its permissions`,

@@ -63,6 +63,8 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
   #walkScheduled = false;
   #idle: (() => void)[] = [];
   #closed = false;
+  /** A directory could not be watched or listed: its contents are missing from the records' counts. */
+  #uncounted = false;
   #limitReached = false;
   #reportLimitTimer: NodeJS.Timeout | null = null;
   #rootGone = false;
@@ -93,6 +95,12 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
 
   get directories(): number {
     return this.#dirs.size;
+  }
+
+  entriesBelow(): number | null {
+    const root = this.#dirs.get(ROOT);
+    if (!root || this.#uncounted || this.#pending.length > 0 || this.#closed) return null;
+    return subtreeSize(root) - 1;
   }
 
   start(): Promise<void> {
@@ -196,6 +204,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
           this.#limitReached = true;
           this.emit('rescan', 'inotify watch limit reached');
         } else {
+          this.#uncounted = true;
           this.emit('error', {
             kind: 'watcher',
             message: `cannot watch ${this.#show(rel)}: ${(error as Error).message}`,
@@ -553,6 +562,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       this.#dropTree(record, true);
       return;
     }
+    this.#uncounted = true;
     this.emit('error', {
       kind: 'watcher',
       message: `cannot list ${this.#show(record.rel)} (${error.code ?? error.message}): its contents are not watched; fix its permissions`,

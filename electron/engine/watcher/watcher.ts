@@ -28,6 +28,13 @@ export interface Watcher extends EventEmitter<WatcherEvents> {
   readonly capabilities: WatcherCapabilities;
   /** Directories currently watched. */
   readonly directories: number;
+  /**
+   * Entries below the folder (files, links, directories; excluded paths left out) as the walk found them and
+   * events kept them since, or null when unknown (a directory could not be watched or listed, the walk is not
+   * done, the backend does not count). Lets the delete guard start from the walk's count instead of walking
+   * the whole tree a second time.
+   */
+  entriesBelow?(): number | null;
   /** Resolves when the initial tree is watched; files already present produce no events. */
   start(): Promise<void>;
   close(): Promise<void>;
