@@ -55,6 +55,8 @@ interface Entry {
   from?: RelPath;
   /** A directory that appeared since the last sync (created or moved in): sent recursively (fresh-dirs.ts). */
   fresh: boolean;
+  /** A fresh directory that has had an event below it (an empty one waits longer, see #dueAt). */
+  filled: boolean;
 }
 
 export interface CoalescerOptions {
@@ -92,6 +94,8 @@ export const CHUNKED_SETTLE_MS = 50;
  * comes within microseconds, in the same batch of kernel events.
  */
 export const CLOSED_SETTLE_MS = 1;
+/** The quiet period of a new directory that has had no event below it yet (see Coalescer#dueAt). */
+export const EMPTY_FRESH_SETTLE_MS = 50;
 
 export class Coalescer {
   /** Ordered by each path's last event (an event moves its path to the end). */
@@ -159,6 +163,7 @@ export class Coalescer {
       (previous ? previous.fresh : event.kind === 'created' && event.dir === true && !replacing);
     const entry: Entry = {
       fresh,
+      filled: previous?.filled ?? false,
       change: combined.change,
       dir: combined.dir,
       seq,
@@ -180,7 +185,10 @@ export class Coalescer {
     if (this.#freshHeld.size > 0) {
       for (const dir of ancestors(event.path)) {
         const above = this.#freshHeld.has(dir) ? this.#entries.get(dir) : undefined;
-        if (above) above.lastAt = now;
+        if (above) {
+          above.lastAt = now;
+          above.filled = true;
+        }
       }
     }
     const quiet =
@@ -261,9 +269,13 @@ export class Coalescer {
 
   #dueAt(entry: Entry): number {
     const latest = entry.firstAt + this.#options.maxDelayMs;
-    // A new directory leaves when its subtree has been quiet for the quiet period, or at its hold limit.
-    if (entry.fresh)
-      return Math.min(entry.lastAt + this.#options.delayMs, entry.firstAt + this.#freshHoldMs(), latest);
+    // A new directory leaves when its subtree has been quiet for the quiet period, or at its hold limit. One
+    // that has had no event below it yet waits longer: a "mkdir x; mv a b x/" must leave as one job (the moves
+    // first, then x), not as x sent recursively while the moves land in it (their data sent in full).
+    if (entry.fresh) {
+      const quiet = entry.filled ? this.#options.delayMs : EMPTY_FRESH_SETTLE_MS;
+      return Math.min(entry.lastAt + quiet, entry.firstAt + this.#freshHoldMs(), latest);
+    }
     // A file still open for writing waits for its writer's close; one kept open for good (a log) leaves after
     // maxDelayMs, and again after each maxDelayMs while it is written.
     if (this.#options.closeWrite && entry.change === 'upsert') {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RelPath } from '../../electron/engine/byte-path.js';
-import { Coalescer, type WatchEvent } from '../../electron/engine/coalescer.js';
+import { Coalescer, EMPTY_FRESH_SETTLE_MS, type WatchEvent } from '../../electron/engine/coalescer.js';
 import { busyFresh, depth, FRESH_HOLD_MS } from '../../electron/engine/fresh-dirs.js';
 import { buildArgs } from '../../electron/engine/rsync/command.js';
 import { FULL_CAPABILITIES } from '../../electron/engine/rsync/server-capabilities.js';
@@ -184,6 +184,23 @@ describe('new directories: one recursive send', () => {
     second.clock.advance(20);
     expect(second.all()).toContainEqual({ path: 'm', change: 'move', dir: true, from: 'n' });
     expect(second.all().some((c) => c.subtree)).toBe(false);
+  });
+
+  it('an empty new directory waits EMPTY_FRESH_SETTLE_MS: "mkdir x; mv a x/" leaves in one flush', () => {
+    const { clock, flushes, add, mkdir } = setup();
+    mkdir('x');
+    clock.advance(EMPTY_FRESH_SETTLE_MS - 10);
+    expect(flushes).toEqual([]);
+    add({ kind: 'moved', from: p('a'), path: p('x/a') });
+    clock.advance(EMPTY_FRESH_SETTLE_MS);
+    expect(flushes).toHaveLength(1);
+    expect(flushes[0]).toContainEqual({ path: 'x/a', change: 'move', dir: false, from: 'a' });
+    expect(flushes[0]).toContainEqual(subtree('x'));
+    // Alone, it leaves after EMPTY_FRESH_SETTLE_MS.
+    const alone = setup();
+    alone.mkdir('y');
+    alone.clock.advance(EMPTY_FRESH_SETTLE_MS);
+    expect(alone.all()).toEqual([subtree('y')]);
   });
 
   it('a directory that was already there is not sent recursively; freshHoldMs 0 turns the rule off', () => {
