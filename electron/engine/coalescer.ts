@@ -49,8 +49,6 @@ interface Entry {
    * hard link or a symlink never reports one); false — closed, or nothing says it is open.
    */
   open: 'writing' | 'created' | false;
-  /** Close-write backends: the last event was its writer's close (it leaves after CLOSED_SETTLE_MS). */
-  closedLast: boolean;
   /** Moved here from this path (a move, or what became of one). */
   from?: RelPath;
   /** A directory that appeared since the last sync (created or moved in): sent recursively (fresh-dirs.ts). */
@@ -88,12 +86,6 @@ export const MAX_SETTLE_MS = 1_000;
  * milliseconds after which a file written in one go is sent.
  */
 export const CHUNKED_SETTLE_MS = 50;
-/**
- * Close-write backends: the quiet period of a file after its writer closed it (or the pair's delay if shorter).
- * The close says the file is complete; what the same save does next (an editor's rename over the old name)
- * comes within microseconds, in the same batch of kernel events.
- */
-export const CLOSED_SETTLE_MS = 1;
 /** The quiet period of a new directory that has had no event below it yet (see Coalescer#dueAt). */
 export const EMPTY_FRESH_SETTLE_MS = 50;
 
@@ -173,7 +165,6 @@ export class Coalescer {
       maxGap,
       events,
       open,
-      closedLast: event.kind === 'closed',
       ...(combined.from !== undefined ? { from: combined.from } : {}),
     };
     // Delete first so that the map stays ordered by last event.
@@ -191,9 +182,7 @@ export class Coalescer {
         }
       }
     }
-    const quiet =
-      entry.closedLast && this.#options.closeWrite ? this.#closedSettleMs() : this.#options.delayMs;
-    this.#arm(now + Math.max(quiet, this.#granularityMs()));
+    this.#arm(now + Math.max(this.#options.delayMs, this.#granularityMs()));
   }
 
   /**
@@ -257,11 +246,6 @@ export class Coalescer {
     return Math.max(base, Math.min(MAX_SETTLE_MS, writing));
   }
 
-  /** A file its writer just closed is done: it waits only for what the same save does next (a rename). */
-  #closedSettleMs(): number {
-    return Math.min(this.#options.delayMs, CLOSED_SETTLE_MS);
-  }
-
   /** A path may leave up to a quarter of the quiet period late: long quiet periods then mean few wake-ups. */
   #granularityMs(): number {
     return Math.max(1, this.#options.delayMs / 4);
@@ -281,7 +265,6 @@ export class Coalescer {
     if (this.#options.closeWrite && entry.change === 'upsert') {
       if (entry.open === 'writing') return latest;
       if (entry.open === 'created') return Math.min(entry.lastAt + MAX_SETTLE_MS, latest);
-      if (entry.closedLast) return Math.min(entry.lastAt + this.#closedSettleMs(), latest);
     }
     return Math.min(entry.lastAt + this.#settleMs(entry), latest);
   }

@@ -3,7 +3,7 @@
 // rename chains fold into one, and a move's old path is still deleted when the moved path goes away.
 import { describe, expect, it } from 'vitest';
 import type { RelPath } from '../../electron/engine/byte-path.js';
-import { CLOSED_SETTLE_MS, Coalescer, MAX_SETTLE_MS } from '../../electron/engine/coalescer.js';
+import { Coalescer, MAX_SETTLE_MS } from '../../electron/engine/coalescer.js';
 import type { PathChange } from '../../electron/engine/path-change.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -34,25 +34,6 @@ describe('Coalescer with close-write', () => {
     coalescer.add({ kind: 'closed', path: p('big.bin') });
     clock.advance(5);
     expect(all()).toEqual([{ path: 'big.bin', change: 'upsert', dir: false }]);
-  });
-
-  it('a closed file leaves CLOSED_SETTLE_MS after its close, not after the whole quiet period', () => {
-    const { clock, all, coalescer } = setup(5);
-    coalescer.add({ kind: 'created', path: p('a.txt') });
-    coalescer.add({ kind: 'changed', path: p('a.txt'), writing: true });
-    coalescer.add({ kind: 'closed', path: p('a.txt') });
-    clock.advance(CLOSED_SETTLE_MS + 0.25);
-    expect(all()).toEqual([{ path: 'a.txt', change: 'upsert', dir: false }]);
-  });
-
-  it('a save that renames its closed temporary file in the same moment leaves as one move', () => {
-    const { clock, all, coalescer } = setup(5);
-    coalescer.add({ kind: 'created', path: p('.a.txt.tmp') });
-    coalescer.add({ kind: 'changed', path: p('.a.txt.tmp'), writing: true });
-    coalescer.add({ kind: 'closed', path: p('.a.txt.tmp') });
-    coalescer.add({ kind: 'moved', path: p('a.txt'), from: p('.a.txt.tmp') });
-    clock.advance(10);
-    expect(all()).toEqual([{ path: 'a.txt', change: 'move', dir: false, from: '.a.txt.tmp' }]);
   });
 
   it('a file kept open and written for good (a log) leaves once per max delay', () => {
