@@ -4,8 +4,8 @@
 // generation instead of 16 MiB and no V8 worker threads; ~110 MB -> ~75 MB RSS watching 10,000 directories.
 // (--optimize-for-size saved ~5 MB more, but only through a compacting GC 8 s after start-up: ~0.07 CPU-s in
 // the idle window; and it made chokidar and fs.watch start 2-9 times slower.) A pair that watches through
-// chokidar or fs.watch runs the command again without these flags (electron/cli/heap-flags.ts). They apply
-// when the command runs as `rsync-live` (this file executed); `node bin/rsync-live.js` runs without them unless
+// chokidar runs the command again without these flags (electron/cli/heap-flags.ts). They apply when the
+// command runs as `rsync-live` (this file executed); `node bin/rsync-live.js` runs without them unless
 // given on node's command line.
 import { existsSync } from 'node:fs';
 

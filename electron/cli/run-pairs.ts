@@ -34,7 +34,7 @@ export async function runPairs(
   stopSignal: Promise<string>,
   setup?: (engine: Engine) => Promise<Teardown>,
 ): Promise<number> {
-  // chokidar and fs.watch start slowly with the bin's small-heap flags: run once more without them.
+  // chokidar gains nothing from the bin's small-heap flags and pays CPU for them: run once more without them.
   if (fullHeapReason(options.once ? [] : configs, io.env)) return relaunchWithFullHeap();
   // --once keeps its state too: a tripped guard and a pair's first sync are remembered between runs.
   const engine = new Engine({

@@ -1,5 +1,5 @@
-// When the CLI drops the bin's small-heap node flags (electron/cli/heap-flags.ts): chokidar and the fs.watch
-// fallback relaunch once, the native backend keeps them.
+// When the CLI drops the bin's small-heap node flags (electron/cli/heap-flags.ts): chokidar relaunches once,
+// inotify (native or its fs.watch fallback) keeps them.
 import { describe, expect, it } from 'vitest';
 import {
   FULL_HEAP_ENV,
@@ -7,28 +7,22 @@ import {
   smallHeapFlags,
   withoutSmallHeapFlags,
 } from '../../electron/cli/heap-flags.js';
-import type { InotifyAddon, NativeLoad } from '../../electron/engine/watcher/native-inotify.js';
 
 const FLAGS = ['--max-semi-space-size=1', '--single-threaded'];
-const native: () => NativeLoad = () => ({ addon: {} as InotifyAddon, reason: null });
-const noNative: () => NativeLoad = () => ({ addon: null, reason: 'RSYNC_LIVE_NO_NATIVE=1' });
 
 describe('fullHeapReason', () => {
-  it('relaunches for chokidar and for the fs.watch fallback, not for native inotify', () => {
-    expect(fullHeapReason([{ watcher: 'chokidar' }], {}, FLAGS, native)).toBe('the chokidar watcher');
-    expect(fullHeapReason([{ watcher: 'inotify' }], {}, FLAGS, noNative)).toBe(
-      'the fs.watch fallback (RSYNC_LIVE_NO_NATIVE=1)',
-    );
-    expect(fullHeapReason([{ watcher: 'inotify' }], {}, FLAGS, native)).toBeNull();
-    expect(fullHeapReason([{ watcher: 'inotify' }, { watcher: 'chokidar' }], {}, FLAGS, native)).toBe(
+  it('relaunches for chokidar, not for inotify', () => {
+    expect(fullHeapReason([{ watcher: 'chokidar' }], {}, FLAGS)).toBe('the chokidar watcher');
+    expect(fullHeapReason([{ watcher: 'inotify' }], { RSYNC_LIVE_NO_NATIVE: '1' }, FLAGS)).toBeNull();
+    expect(fullHeapReason([{ watcher: 'inotify' }, { watcher: 'chokidar' }], {}, FLAGS)).toBe(
       'the chokidar watcher',
     );
   });
 
-  it('never relaunches twice, without the flags, or without a watched pair', () => {
-    expect(fullHeapReason([{ watcher: 'chokidar' }], { [FULL_HEAP_ENV]: '1' }, FLAGS, native)).toBeNull();
-    expect(fullHeapReason([{ watcher: 'chokidar' }], {}, ['--inspect'], native)).toBeNull();
-    expect(fullHeapReason([], {}, FLAGS, noNative)).toBeNull();
+  it('never relaunches twice, without the flags, or without a chokidar pair', () => {
+    expect(fullHeapReason([{ watcher: 'chokidar' }], { [FULL_HEAP_ENV]: '1' }, FLAGS)).toBeNull();
+    expect(fullHeapReason([{ watcher: 'chokidar' }], {}, ['--inspect'])).toBeNull();
+    expect(fullHeapReason([], {}, FLAGS)).toBeNull();
   });
 
   it('knows the small-heap flags among others', () => {
