@@ -102,11 +102,16 @@ export interface TreeMemory {
 
 /**
  * Memory of the tree rooted at `root`. The main process is the root, or the first process of the tree named
- * `mainComm` (the inotifywait under the shell script).
+ * `mainComm` (the inotifywait under the shell script), or the root's child running the same program.
  */
 export function treeMemory(root: number, mainComm?: string): TreeMemory {
   const tree = processTree(root);
-  const main = (mainComm !== undefined ? tree.find((p) => p.comm === mainComm) : undefined) ?? tree[0];
+  // A process that ran itself again (rsync-live relaunched without its small-heap node flags for chokidar or
+  // fs.watch, electron/cli/heap-flags.ts) is measured in that child: the parent only waits.
+  const root0 = tree[0];
+  const relaunched = tree.find((p) => p.ppid === root0?.pid && p.comm === root0.comm);
+  const main =
+    (mainComm !== undefined ? tree.find((p) => p.comm === mainComm) : undefined) ?? relaunched ?? root0;
   let treeRss = 0;
   for (const st of tree) treeRss += statusKiB(st.pid, 'VmRSS');
   const mb = (kib: number): number => (kib * 1024) / MB;

@@ -8,6 +8,7 @@ import type { Teardown } from '../sersync/index.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
 import { EXIT, type CliIo } from './command.js';
 import { formatBatch } from './format.js';
+import { fullHeapReason, relaunchWithFullHeap } from './heap-flags.js';
 import { stopWithin } from './stop-signal.js';
 
 export interface RunPairsOptions {
@@ -33,6 +34,8 @@ export async function runPairs(
   stopSignal: Promise<string>,
   setup?: (engine: Engine) => Promise<Teardown>,
 ): Promise<number> {
+  // chokidar gains nothing from the bin's small-heap flags and pays CPU for them: run once more without them.
+  if (fullHeapReason(options.once ? [] : configs, io.env)) return relaunchWithFullHeap();
   // --once keeps its state too: a tripped guard and a pair's first sync are remembered between runs.
   const engine = new Engine({
     stateDir: options.stateDir ?? null,
