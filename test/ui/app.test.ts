@@ -36,19 +36,6 @@ describe('web UI', () => {
   const suite = browserSuite();
   const { cleanups } = suite;
 
-  /** A page, closed after the test; console errors (CSP included) are collected for the test to check. */
-  async function newPage(): Promise<{ page: Page; errors: string[] }> {
-    const context = await suite.browser().newContext({ viewport: { width: 1000, height: 760 } });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    return { page, errors };
-  }
-
   /** A daemon, an app and a page, all closed after the test; console errors (CSP included) fail the test. */
   async function setup(appOptions: Parameters<typeof startApp>[0] = {}): Promise<{
     daemon: RsyncDaemon;
@@ -63,7 +50,7 @@ describe('web UI', () => {
     cleanups.push(() => app.close());
     const folder = path.join(app.work, 'Documents');
     await mkdir(folder);
-    return { daemon, app, folder, ...(await newPage()) };
+    return { daemon, app, folder, ...(await suite.newPage()) };
   }
 
   async function seedPair(
@@ -300,7 +287,7 @@ describe('web UI', () => {
   it('(f) headless Settings: notifications toggled by keyboard stay toggled after a reload', async () => {
     const app = await startApp();
     cleanups.push(() => app.close());
-    const { page, errors } = await newPage();
+    const { page, errors } = await suite.newPage();
     await page.goto(app.url);
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
@@ -334,7 +321,7 @@ describe('web UI', () => {
   it('(g) losing the whole folder trips the delete guard; Confirm deletions empties the target', async () => {
     const app = await startApp();
     cleanups.push(() => app.close());
-    const { page, errors } = await newPage();
+    const { page, errors } = await suite.newPage();
     const folder = path.join(app.work, 'Documents');
     const backup = path.join(app.work, 'backup');
     await mkdir(folder);

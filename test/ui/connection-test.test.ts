@@ -33,14 +33,7 @@ describe('Test connection in the form', () => {
     await writeFile(path.join(daemon.modulePath, 'mine.txt'), 'an older copy of ours');
     const before = await manifest(daemon.modulePath);
 
-    const context = await suite.browser().newContext({ viewport: { width: 1000, height: 900 } });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const { page, errors } = await suite.newPage({ width: 1000, height: 900 });
 
     await page.goto(app.url);
     await page.getByRole('button', { name: 'Add folder' }).click();

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Engine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/server/server.js';
@@ -145,7 +145,17 @@ export async function untilText(locator: Locator, pattern: RegExp, timeoutMs = 1
  * The browser lifecycle every UI suite shares: renderer built and Chromium launched before the tests, each
  * test's cleanups run (newest first) after it, the browser closed at the end. Call inside a describe block.
  */
-export function browserSuite(): { browser: () => Browser; cleanups: (() => Promise<void>)[] } {
+export interface BrowserSuite {
+  browser: () => Browser;
+  cleanups: (() => Promise<void>)[];
+  /**
+   * A page in a new context, closed after the test; console errors and page errors (CSP included) are collected
+   * in `errors` for the test to check.
+   */
+  newPage: (viewport?: { width: number; height: number }) => Promise<{ page: Page; errors: string[] }>;
+}
+
+export function browserSuite(): BrowserSuite {
   let browser: Browser | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
@@ -159,11 +169,23 @@ export function browserSuite(): { browser: () => Browser; cleanups: (() => Promi
   afterAll(async () => {
     await browser?.close();
   });
+  const launched = (): Browser => {
+    if (!browser) throw new Error('the browser is not launched yet');
+    return browser;
+  };
   return {
-    browser: () => {
-      if (!browser) throw new Error('the browser is not launched yet');
-      return browser;
-    },
+    browser: launched,
     cleanups,
+    async newPage(viewport = { width: 1000, height: 760 }) {
+      const context = await launched().newContext({ viewport });
+      cleanups.push(() => context.close());
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      return { page, errors };
+    },
   };
 }

@@ -29,14 +29,7 @@ describe('get a file back', () => {
     cleanups.push(() => daemon.dispose());
     const app = await startApp();
     cleanups.push(() => app.close());
-    const context = await suite.browser().newContext({ viewport: { width: 1000, height: 760 } });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const { page, errors } = await suite.newPage();
     return { daemon, app, page, errors };
   }
 
