@@ -31,7 +31,10 @@ function replay(all: OutputItem[], ok: boolean): { shown: TransferProgress[]; do
   const done: SentFile[] = [];
   for (const item of all) {
     if (item.type === 'file') done.push(...tracker.file(item));
-    else shown.push(tracker.progress(item, (name) => display(name as RelPath)));
+    else {
+      tracker.record(item);
+      shown.push(tracker.view((name) => display(name as RelPath)) as TransferProgress);
+    }
   }
   const last = tracker.finish(ok);
   if (last) done.push(last);
@@ -100,7 +103,8 @@ describe('TransferTracker on captured rsync output', () => {
     const tracker = new TransferTracker();
     const first = all.find((i) => i.type === 'progress');
     if (first?.type !== 'progress') throw new Error('no progress line in the capture');
-    expect(tracker.progress(first, (n) => n)).toMatchObject({ file: '', fileSize: null, fileBytes: null });
+    tracker.record(first);
+    expect(tracker.view((n) => n)).toMatchObject({ file: '', fileSize: null, fileBytes: null });
   });
 
   it('progress lines only noted (record) show in the next view, which a file line does not disturb', () => {

@@ -36,18 +36,15 @@ export class TransferTracker {
     return done ? [done] : [];
   }
 
-  /** A progress2 line: the progress as the UI shows it. `display` turns a name into its display form. */
-  progress(item: ProgressItem, display: (path: string) => string): TransferProgress {
-    this.record(item);
-    return this.view(display) as TransferProgress;
-  }
-
-  /** A progress2 line, noted only (cheap: a burst of small files prints one per file). */
+  /** A progress2 line, noted (cheap: a burst of small files prints one per file; view() shows the last). */
   record(item: ProgressItem): void {
     this.#last = item;
   }
 
-  /** The progress as of the last progress2 line, as the UI shows it; null before the first one. */
+  /**
+   * The progress as of the last progress2 line, as the UI shows it; null before the first one. `display` turns a
+   * name into its display form.
+   */
   view(display: (path: string) => string): TransferProgress | null {
     const item = this.#last;
     if (item === null) return null;
