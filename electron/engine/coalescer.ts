@@ -285,13 +285,13 @@ export class Coalescer {
     for (const [path] of released) this.#entries.delete(path);
     // A new directory due while a file below it is still being written waits for it, up to its hold limit.
     let busy: ReadonlySet<RelPath> = new Set();
-    const fresh = released.filter(([, entry]) => entry.fresh).map(([path]) => path);
+    const releasedFresh = new Map(released.filter(([, entry]) => entry.fresh));
+    const fresh = [...releasedFresh.keys()];
     if (fresh.length > 0) {
       // A file only seen created (found by a listing, or not written yet) does not hold a new directory up: its
       // recursive run sends what it holds, and a write after that reports itself (its directory is watched).
       const holding: RelPath[] = [];
       for (const [path, entry] of this.#entries) if (!onlyCreated(entry)) holding.push(path);
-      const releasedFresh = new Map(released.filter(([, entry]) => entry.fresh));
       const split = busyFresh(fresh, holding, (dir) => {
         const entry = releasedFresh.get(dir) as Entry;
         const limit = entry.firstAt + Math.min(this.#freshHoldMs(), this.#options.maxDelayMs);
