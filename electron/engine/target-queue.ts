@@ -381,14 +381,28 @@ export class TargetQueue {
     this.#options.onError(this.#partialError);
   }
 
-  /** A successful run that covered what had failed partially ends that incident. */
+  /**
+   * A successful run that covered what had failed partially ends that incident. A failed change that also owed
+   * the deletion of the path a move left (`from`) is covered only when the run replaced that path's old copy
+   * too (oldCopiesReplaced): else it goes back to the queue now, so the old copy on the target is dealt with
+   * (deleted, or replaced by what stands there now). In a swap, `mv x tmp; mv y x; mv tmp y`, the run that
+   * moves y to x leaves x's old entries there: only the owed deletion removes them.
+   */
   #clearPartial(run: Run): void {
     if (!this.#partialError) return;
     if (run.job.kind === 'full') {
       this.#partialFull = null;
       this.#partialPaths.clear();
     } else {
-      for (const path of run.paths) this.#partialPaths.delete(path);
+      const covered = oldCopiesReplaced(run.job.changes);
+      for (const path of run.paths) {
+        const change = this.#partialPaths.get(path);
+        if (!change) continue;
+        this.#partialPaths.delete(path);
+        if (change.from === undefined || covered.has(change.from)) continue;
+        const newer = this.#pending.get(path);
+        this.#pending.set(path, newer ? combine(change, newer) : change);
+      }
     }
     if (this.#partialFull !== null || this.#partialPaths.size > 0) return;
     this.#partialError = null;
@@ -468,4 +482,19 @@ export class TargetQueue {
     this.#retryTimer = null;
     this.#retryAt = null;
   }
+}
+
+/**
+ * The paths whose old copy on the target a successful run of `changes` replaced or deleted: a deletion, a
+ * replaced directory (tree), a file, and the path a move left (deleted, or re-sent whole: target-runner.ts).
+ * A move onto a path or a new directory's send deletes nothing there.
+ */
+function oldCopiesReplaced(changes: readonly PathChange[]): Set<RelPath> {
+  const replaced = new Set<RelPath>();
+  for (const change of changes) {
+    if (change.change === 'tree' || change.change === 'delete' || (change.change === 'upsert' && !change.dir))
+      replaced.add(change.path);
+    if (change.from !== undefined) replaced.add(change.from);
+  }
+  return replaced;
 }

@@ -43,6 +43,11 @@ function setup(concurrency = 2, maxBatch = 100) {
 }
 
 const paths = (job: Job) => (job.kind === 'paths' ? job.changes.map((c) => c.path) : ['<full>']);
+const partialError = {
+  kind: 'partial' as const,
+  class: 'transient' as const,
+  message: 'some files were not transferred',
+};
 const transient = {
   kind: 'connection-refused' as const,
   class: 'transient' as const,
@@ -260,6 +265,38 @@ describe('TargetQueue partial failures', () => {
     await started[2]!.finish({});
     expect(queue.status).toBe('idle');
     expect(recovered()).toBe(1);
+  });
+
+  it("a retry that owes a moved path's deletion is not dropped by a later run that covers only its own path", async () => {
+    // mv x tmp; mv y x; mv tmp y: the first move failed (tmp gone), its retry deletes tmp and owes x's old copy.
+    const { queue, started } = setup(1);
+    const move = (path: string, from: string): PathChange => ({
+      path: path as RelPath,
+      change: 'move',
+      dir: true,
+      from: from as RelPath,
+    });
+    queue.enqueue([move('tmp', 'x')]);
+    const owed: PathChange = { ...del('tmp', true), from: 'x' as RelPath };
+    await started[0]!.finish({ ok: false, exitCode: 23, error: partialError, partial: true, retry: [owed] });
+    queue.enqueue([move('x', 'y'), move('y', 'tmp')]);
+    expect(paths(started[1]!.job)).toEqual(['x', 'y']);
+    await started[1]!.finish({});
+    // The swap's run touched tmp (a move's old path) but not x's old copy: the owed change goes again at once.
+    expect(started[2]?.job).toEqual({ kind: 'paths', changes: [owed] });
+    await started[2]!.finish({});
+    expect(queue.status).toBe('idle');
+  });
+
+  it('a retry whose moved-from path the later run covered is done', async () => {
+    const { queue, started } = setup(1);
+    const owed: PathChange = { ...del('tmp', true), from: 'x' as RelPath };
+    queue.enqueue([up('a')]);
+    await started[0]!.finish({ ok: false, exitCode: 23, error: partialError, partial: true, retry: [owed] });
+    queue.enqueue([{ path: 'x' as RelPath, change: 'tree', dir: true }, up('tmp', true)]);
+    await started[1]!.finish({});
+    expect(started).toHaveLength(2);
+    expect(queue.status).toBe('idle');
   });
 
   it('two runs failing together both report the one retry that is scheduled', async () => {
