@@ -26,14 +26,30 @@ export function commandLine(): string {
   return ['rsync-live', ...process.argv.slice(2)].join(' ');
 }
 
+/**
+ * The password a target without one of its own uses: RSYNC_PASSWORD from the environment, as rsync itself
+ * would (for watch, run --config and sersync alike). A password file, when given, wins.
+ */
+export function withEnvPassword(configs: EnginePairConfig[], env: CliIo['env']): EnginePairConfig[] {
+  const password = env.RSYNC_PASSWORD;
+  if (!password) return configs;
+  return configs.map((config) => ({
+    ...config,
+    targets: config.targets.map((target) =>
+      target.passwordFile || target.password ? target : { ...target, password },
+    ),
+  }));
+}
+
 /** Runs pairs until a signal (or, with once, until every full sync is done). Returns the exit status. */
 export async function runPairs(
-  configs: EnginePairConfig[],
+  given: EnginePairConfig[],
   options: RunPairsOptions,
   io: CliIo,
   stopSignal: Promise<string>,
   setup?: (engine: Engine) => Promise<Teardown>,
 ): Promise<number> {
+  const configs = withEnvPassword(given, io.env);
   // chokidar gains nothing from the bin's small-heap flags and pays CPU for them: run once more without them.
   if (fullHeapReason(options.once ? [] : configs, io.env)) return relaunchWithFullHeap();
   // --once keeps its state too: a tripped guard and a pair's first sync are remembered between runs.

@@ -208,6 +208,20 @@ describe('rsync-live CLI', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it('run --config gives RSYNC_PASSWORD to targets without a password file, as watch does', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'config.json');
+    const pair = { id: 'env', folder: src, targets: [{ url: daemon.url(daemon.moduleName, 'env') }] };
+    await fs.writeFile(file, JSON.stringify({ version: 1, pairs: [pair] }));
+    const denied = await cli(['run', '--config', file, '--once']);
+    expect(denied.exitCode, denied.all).not.toBe(0);
+    expect(denied.stderr).toMatch(/auth failed/);
+    const result = await cli(['run', '--config', file, '--once'], { RSYNC_PASSWORD: daemon.password });
+    expect(result.exitCode, result.all).toBe(0);
+    await waitForConverge(src, path.join(daemon.modulePath, 'env'));
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
   it('bad usage exits 2 with the usage text', async () => {
     const result = await cli(['watch', src]);
     expect(result.exitCode).toBe(2);

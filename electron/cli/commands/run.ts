@@ -11,7 +11,7 @@ import { untilStopSignal } from '../stop-signal.js';
 
 export const RUN_USAGE = `Usage: rsync-live run --config FILE [--once] [options]
 Run every pair of a JSON config file (the format serve and the desktop app store, see docs/config.md), or a
-sersync confxml.xml.
+sersync confxml.xml. A target without a passwordFile uses RSYNC_PASSWORD from the environment.
 
 Options:
   -c, --config FILE      the config file (required)

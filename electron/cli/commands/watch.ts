@@ -102,7 +102,6 @@ export async function watchConfig(argv: string[], io: Pick<CliIo, 'env' | 'cwd'>
   const expanded = expandHome(folderArg, home);
   const folder = expanded.includes('\uFFFD') ? expanded : path.resolve(io.cwd, expanded);
   const passwordFile = values['password-file'] ? path.resolve(io.cwd, values['password-file']) : undefined;
-  const envPassword = passwordFile ? undefined : io.env.RSYNC_PASSWORD;
   const concurrency = wholeNumber(values.concurrency, '--concurrency', 'rsync runs');
   const input: PairConfigInput = {
     id: 'watch',
@@ -130,12 +129,7 @@ export async function watchConfig(argv: string[], io: Pick<CliIo, 'env' | 'cwd'>
   if (!parsed.success) throw new UsageError(flagIssues(parsed.error));
   const issues = await validatePair(parsed.data);
   if (issues.length > 0) throw new UsageError(flagIssues(issues));
-  const config: EnginePairConfig = {
-    ...parsed.data,
-    targets: parsed.data.targets.map((target) =>
-      envPassword ? { ...target, password: envPassword } : target,
-    ),
-  };
+  const config: EnginePairConfig = parsed.data;
   return {
     config,
     once: values.once ?? false,
