@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RsyncOptions } from '../shared/config.js';
 import type { BatchSummary, ExistingDataState, SyncError, TargetState } from '../shared/state.js';
-import { absolute, ancestors, display, isWithin, topMost, type RelPath } from './byte-path.js';
+import { absolute, ancestors, display, isWithin, join, topMost, type RelPath } from './byte-path.js';
 import type { DeleteGuard } from './delete-guard.js';
 import { excludeGlobs, type ExcludeMatcher } from './excludes.js';
 import type { PairContext, EnginePairConfig, EngineTargetConfig } from './pair-types.js';
@@ -340,9 +340,11 @@ export class TargetRunner {
       regexExcludes: config.excludes.regex.length > 0,
       // Move runs send --mkpath: servers without it (rsync 3.1.x) get plain sends.
       basisAllowed: !this.#basisRefused && this.#caps.mkpath,
+      keptPaths: this.#pairing?.kept ?? [],
     });
     let bytes = 0;
     let files = 0;
+    const deletedPaths: RelPath[] = [];
     let failed: JobOutcome | null = null;
     let lastExit: number | null = 0;
     const result = await runMovePlan(
@@ -356,7 +358,15 @@ export class TargetRunner {
             password: this.config.password ?? null,
             stall: { ms: this.options.timeoutSec * 1000, clock: ctx.clock },
             onItem: (item) => {
-              if (item.type !== 'file' || !item.transferred || item.isDir) return;
+              if (item.type !== 'file') return;
+              if (item.deleted) {
+                // What an old copy under a moved directory's name held (an exact run): names are below its root.
+                const rel = join(run.root, item.path);
+                deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);
+                this.#emitDeleted(rel, runId);
+                return;
+              }
+              if (!item.transferred || item.isDir) return;
               files++;
               bytes += item.bytes ?? 0;
             },
@@ -405,8 +415,8 @@ export class TargetRunner {
         kind: 'move',
         paths: moves.length,
         files,
-        deleted: 0,
-        deletedPaths: [],
+        deleted: deletedPaths.length,
+        deletedPaths: deletedPaths.slice(0, LISTED).map((p) => display(p)),
         vanished: 0,
         bytes,
         ms: ctx.clock.now() - started,
@@ -429,6 +439,12 @@ export class TargetRunner {
         retry: moves,
       };
     return { ok: true, exitCode: 0, error: null };
+  }
+
+  /** Activity hears of one entry deleted on the target. */
+  #emitDeleted(rel: RelPath, runId: number): void {
+    const { ctx, pairId } = this.#host;
+    ctx.emit('file', { pairId, targetId: this.id, runId, path: display(rel), bytes: 0, deleted: true });
   }
 
   /** A job that never reached rsync (the server could not be probed): Activity and fail logs still hear of it. */
@@ -783,15 +799,7 @@ export class TargetRunner {
           if (deletedPaths.length < LISTED) deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);
           if (allDeleted && allDeleted.length < LISTING_LIMIT)
             allDeleted.push((item.isDir ? `${rel}/` : rel) as RelPath);
-          if (quiet) return;
-          ctx.emit('file', {
-            pairId: host.pairId,
-            targetId: this.id,
-            runId,
-            path: display(rel),
-            bytes: 0,
-            deleted: true,
-          });
+          if (!quiet) this.#emitDeleted(rel, runId);
         } else if (!quiet) {
           // rsync prints a progress line per file: the UI hears of it at most every PROGRESS_EVERY_MS.
           tracker.record(item);

@@ -92,7 +92,7 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
       await converge();
     });
 
-    it('a directory replaced by another of the same name loses its old contents on the target', async () => {
+    it('a directory replaced by another of the same name (or swapped in) loses its old contents on the target', async () => {
       await fs.mkdir(path.join(src, 'site/img'), { recursive: true });
       await fs.writeFile(path.join(src, 'site/old.html'), 'old');
       await fs.writeFile(path.join(src, 'site/img/logo'), 'old logo');
@@ -112,6 +112,17 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
       await fs.rename(path.join(src, 'y'), path.join(src, 'x'));
       await fs.rename(path.join(src, 'tmp-swap'), path.join(src, 'y'));
       await converge();
+      // A release swapped in: rm -rf current; mv next current, twice, each in one go (the second time the old
+      // release's files are still on the target when the new one lands under its name).
+      for (const release of ['r1', 'r2']) {
+        await fs.mkdir(path.join(src, 'next/assets'), { recursive: true });
+        await fs.writeFile(path.join(src, 'next', `${release}.html`), release);
+        await fs.writeFile(path.join(src, 'next/assets', `${release}.css`), release);
+        await converge();
+        await fs.rm(path.join(src, 'current'), { recursive: true, force: true });
+        await fs.rename(path.join(src, 'next'), path.join(src, 'current'));
+        await converge();
+      }
     });
 
     it('mkdir -p with immediate writes, a populated directory moved in, and tar x', async () => {

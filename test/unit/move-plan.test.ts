@@ -122,7 +122,7 @@ describe('planMoves', () => {
     });
   }
 
-  it('keeps the common options of every run and deletes nothing in a move run', () => {
+  it('keeps the common options of every run and deletes nothing in a run of files', () => {
     const [run] = plan([mv('a/f', 'b/g')]).runs;
     expect(run?.args).toEqual(
       expect.arrayContaining([
@@ -140,6 +140,38 @@ describe('planMoves', () => {
     );
     expect(run?.args.some((a) => a.startsWith('--delete'))).toBe(false);
     expect(run?.args.some((a) => a.includes('password') && !a.startsWith('--password-file'))).toBe(false);
+  });
+
+  it('a moved directory is made exact on the target unless an old path of the plan or a kept entry lies around it', () => {
+    const sweeps = (run: { args: string[] } | undefined): boolean =>
+      run?.args.includes('--delete') === true && run.args.includes('--force');
+    // rm -rf cur; mv new cur: the run into cur deletes what the old cur held there.
+    const [renamed] = plan([mv('new', 'cur', true)]).runs;
+    expect(renamed).toMatchObject({ root: 'cur', exact: true });
+    expect(sweeps(renamed)).toBe(true);
+    const [grouped] = plan([mv('a/photos', 'b/photos', true), mv('a/f', 'b/f')]).runs;
+    expect(grouped).toMatchObject({ root: 'b', exact: true });
+    expect(sweeps(grouped)).toBe(true);
+    // Files only: nothing to sweep.
+    expect(sweeps(plan([mv('a/f', 'b/f')]).runs[0])).toBe(false);
+    // A swap: each directory is the other's basis, so neither run deletes (the runner re-sends both whole).
+    const swap = plan([mv('x', 'y', true), mv('y', 'x', true)]).runs;
+    expect(swap.map((run) => [run.exact, sweeps(run)])).toEqual([
+      [false, false],
+      [false, false],
+    ]);
+    // A new directory inside an old path (b moved into a, which moved to z): a's old copy is z's basis.
+    const nested = plan([mv('a', 'z', true), mv('b', 'a/b', true)]).runs;
+    expect(nested.map((run) => [run.root, sweeps(run)])).toEqual([
+      ['a', false],
+      ['z', true],
+    ]);
+    // Entries the pair keeps in or around it are never deleted; "keep" never deletes.
+    expect(sweeps(plan([mv('new', 'cur', true)], { keptPaths: [r('cur/theirs')] }).runs[0])).toBe(false);
+    expect(sweeps(plan([mv('new', 'cur', true)], { keptPaths: [r('other')] }).runs[0])).toBe(true);
+    expect(sweeps(plan([mv('new', 'cur', true)], { base: { ...base, deletion: 'keep' } }).runs[0])).toBe(
+      false,
+    );
   });
 
   it('versions mode: the backup dir is re-rooted so replaced files land in the one versions folder', () => {

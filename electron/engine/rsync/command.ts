@@ -25,7 +25,7 @@ export const VERSIONS_DIR = '.rsync-live-versions';
 /**
  * paths: listed entries only; tree: listed directories recursively (replaced ones); subtree: listed new
  * directories recursively, nothing deleted (fresh-dirs.ts); full: the folder; move: moved entries created from
- * the target's old copies (see move-plan.ts), nothing deleted.
+ * the target's old copies (see move-plan.ts), deleting only inside moved directories.
  */
 export type JobKind = 'paths' | 'tree' | 'subtree' | 'full' | 'move';
 
@@ -37,6 +37,11 @@ export interface MoveBasis {
   fuzzy: boolean;
   /** The run's destination directory below the target's root ('' = the root), in "/"-separated text. */
   destDir: string;
+  /**
+   * Also delete what the listed directories already hold on the target that the folder's don't (--delete
+   * inside them): see move-plan.ts, sweepsOldEntries.
+   */
+  exact?: boolean;
 }
 
 export interface CommandSpec {
@@ -120,8 +125,10 @@ export function buildArgs(spec: CommandSpec): string[] {
     if (spec.filterFile) args.push(`--filter=merge ${spec.filterFile}`);
   } else if (spec.kind === 'move') {
     // Listed names (files, and directories with their subtree), each created from the old copy named by the
-    // basis options; a name gone from the folder meanwhile is left to the ordinary path runs. No deletion here.
+    // basis options; a name gone from the folder meanwhile is left to the ordinary path runs. Deletes only
+    // inside the listed directories, and only when the plan says they are nobody's basis (exact).
     args.push('--recursive', '--from0', '--files-from=-', '--ignore-missing-args');
+    if (spec.basis?.exact && deletion !== 'keep') args.push('--delete', '--force');
     args.push(...(spec.basis?.copyDest ?? []).map((dir) => `--copy-dest=${dir}`));
     if (spec.basis?.fuzzy) args.push('--fuzzy', '--fuzzy');
     args.push(...rsyncExcludeArgs(spec.excludeGlobs));

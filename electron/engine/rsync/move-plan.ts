@@ -1,7 +1,8 @@
 // Plans the rsync runs that carry moves inside a folder to a target without re-sending the moved data. An rsync
 // daemon has no rename, so each new path is created by an ordinary upload whose basis is the old copy still on
-// the target (--copy-dest for names kept, --fuzzy --fuzzy for renamed files); the old paths are deleted only
-// after every new path is complete. Pure: moves in, argv + stdin out; running them and reading their outcome
+// the target (--copy-dest for names kept, --fuzzy --fuzzy for renamed files), and a moved directory is made
+// exact there (what an old copy under the new name held goes); the old paths are deleted only after every new
+// path is complete. Pure: moves in, argv + stdin out; running them and reading their outcome
 // is the caller's (see docs/architecture.md, "Moves").
 import { baseName, display, isWithin, parentOf, toBuffer, topMost, type RelPath } from '../byte-path.js';
 import type { PathChange } from '../path-change.js';
@@ -29,6 +30,8 @@ export interface PlanMovesInput {
   basisAllowed: boolean;
   /** Cap on runs for renamed directories (one run each); the rest go the plain way. Default 32. */
   maxDirRuns?: number;
+  /** Entries on the target the pair keeps (protected from deletion): no run deletes in or around them. */
+  keptPaths?: readonly RelPath[];
 }
 
 /** One rsync run that creates new paths from old data. Run them in the order given (deepest new paths first). */
@@ -38,6 +41,10 @@ export interface MoveRun {
   input: Buffer;
   /** The moves this run completes. */
   moves: Move[];
+  /** The run's destination directory, folder-relative: the names rsync prints are relative to it. */
+  root: RelPath;
+  /** The run also deletes what its moved directories held on the target before (sweepsOldEntries). */
+  exact: boolean;
 }
 
 export interface MovePlan {
@@ -58,7 +65,13 @@ export interface MovePlan {
  */
 export function deletionRun(base: MoveRunBase, deletions: readonly RelPath[]): MoveRun | null {
   if (deletions.length === 0) return null;
-  return { args: buildArgs({ ...base, kind: 'paths' }), input: encodeFileList(deletions), moves: [] };
+  return {
+    args: buildArgs({ ...base, kind: 'paths' }),
+    input: encodeFileList(deletions),
+    moves: [],
+    root: '' as RelPath,
+    exact: false,
+  };
 }
 
 /** rsync's limit on --copy-dest/--link-dest/--compare-dest directories in one run. */
@@ -128,6 +141,7 @@ function dirRun(input: PlanMovesInput, move: Move): MoveRun | null {
     copyDest: [relativeFrom(destDir, move.from)],
     fuzzy: false,
     destDir: argText(destDir) as string,
+    exact: sweepsOldEntries(input, [move]),
   };
   return makeRun(input, destDir, basis, globs, ['.' as RelPath], [move]);
 }
@@ -142,6 +156,7 @@ function groupRun(input: PlanMovesInput, parent: RelPath, moves: Move[]): MoveRu
     // Level 1 finds a file renamed in place in the destination directory, level 2 one moved from a copy-dest one.
     fuzzy: moves.some((m) => !m.dir && baseName(m.from) !== baseName(m.path)),
     destDir: argText(parent) as string,
+    exact: sweepsOldEntries(input, moves),
   };
   const names = moves.map((m) => baseName(m.path) as RelPath);
   return makeRun(input, parent, basis, globs, names, moves);
@@ -166,7 +181,24 @@ function makeRun(
     excludeGlobs,
     basis,
   });
-  return { args, input: encodeFileList(names), moves };
+  return { args, input: encodeFileList(names), moves, root: destDir, exact: basis.exact === true };
+}
+
+/**
+ * Whether a run moving `moves` also deletes what their directories already hold on the target: a directory
+ * moved onto a name whose old copy is still there (`rm -rf cur; mv new cur` in one window, or an old copy whose
+ * deletion a failed run still owes) must not keep the old entries beside the new ones. Not when an old path of
+ * this plan lies in, at or around one of those directories (another run may still need it as its basis: in a
+ * swap the target runner re-sends those directories whole once every run is done), not around entries the
+ * pair keeps, and never in "keep" mode.
+ */
+function sweepsOldEntries(input: PlanMovesInput, moves: readonly Move[]): boolean {
+  if (input.base.deletion === 'keep') return false;
+  const dirs = moves.filter((m) => m.dir).map((m) => m.path);
+  if (dirs.length === 0) return false;
+  const near = (path: RelPath): boolean =>
+    dirs.some((dir) => dir === path || isWithin(path, dir) || isWithin(dir, path));
+  return !input.moves.some((m) => near(m.from)) && !(input.keptPaths ?? []).some(near);
 }
 
 /** Splits a group so no run names more than rsync's 20 basis directories. */
