@@ -8,7 +8,7 @@
 import type { Clock } from './clock.js';
 import { ancestors, type RelPath } from './byte-path.js';
 import { busyFresh, coverable, FRESH_HOLD_MS, nearestFresh } from './fresh-dirs.js';
-import { combine, type Change, type PathChange } from './path-change.js';
+import { combine, orphanedDeletion, type Change, type PathChange } from './path-change.js';
 
 export type { Change, PathChange } from './path-change.js';
 
@@ -138,6 +138,7 @@ export class Coalescer {
           ? this.#moveFrom(event.from, event.path, event.dir ?? false)
           : { path: event.path, change: 'upsert', dir: event.dir ?? previous?.dir ?? false };
     const combined = combine(prevChange, next);
+    const orphan = orphanedDeletion(prevChange, next);
     // With close-write: content written opens the file, its writer's close ends it; a removal forgets it.
     const open =
       event.kind === 'changed' && event.writing === true
@@ -183,6 +184,10 @@ export class Coalescer {
       }
     }
     this.#arm(now + Math.max(this.#options.delayMs, this.#granularityMs()));
+    // A move onto a name another move had filled: the first old path's copy goes too, unless something new
+    // stands at that name already (its own change covers the old copy: a directory made there replaces it).
+    if (orphan && !this.#entries.has(orphan.path))
+      this.add({ kind: 'removed', path: orphan.path, dir: orphan.dir });
   }
 
   /**

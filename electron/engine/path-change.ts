@@ -51,7 +51,8 @@ export interface PathChange {
  * replaced an existing file, and a full sync may have copied it meanwhile).
  *
  * Moves: a move to a path replaces whatever was pending there; a later upsert keeps it a move (the move's run
- * sends what changed); a later tree or delete wins but keeps `from`, whose deletion is still owed.
+ * sends what changed); a later tree or delete wins but keeps `from`, whose deletion is still owed. A move
+ * replacing one that owed another `from` leaves that deletion to orphanedDeletion.
  */
 export function combine(prev: PathChange | undefined, next: PathChange): PathChange {
   const from = next.from ?? prev?.from;
@@ -76,6 +77,34 @@ function combineChange(prev: PathChange | undefined, next: PathChange): PathChan
     return { path: next.path, change: 'tree', dir: true };
   }
   return next;
+}
+
+/**
+ * The deletion `combine(prev, next)` no longer carries: `prev` owed the deletion of the path it was moved from,
+ * and `next` is another move onto the same name (`mv a b; mv c b`: what was a is overwritten, so a's copy on the
+ * target must go too). Whoever holds changes by path keeps it as a change of its own, older than anything held
+ * at that path since.
+ */
+export function orphanedDeletion(prev: PathChange | undefined, next: PathChange): PathChange | null {
+  if (prev?.from === undefined || next.change !== 'move' || next.from === prev.from) return null;
+  return { path: prev.from, change: 'delete', dir: prev.dir };
+}
+
+/**
+ * Adds `change` to changes held by path (a target's queue), combined with what is held there; `older`: it
+ * happened before what is held (a retry put back). A deletion a move orphaned is held too (orphanedDeletion).
+ * The path moves to the end of the map, which stays in arrival order.
+ */
+export function holdChange(held: Map<RelPath, PathChange>, change: PathChange, older = false): void {
+  const current = held.get(change.path);
+  const [prev, next] = older && current ? [change, current] : [current, change];
+  const orphan = orphanedDeletion(prev, next);
+  held.delete(change.path);
+  held.set(change.path, combine(prev, next));
+  if (orphan) {
+    const since = held.get(orphan.path);
+    held.set(orphan.path, since ? combine(orphan, since) : orphan);
+  }
 }
 
 /** Entries a list of changes deletes (a directory delete counts its subtree). */

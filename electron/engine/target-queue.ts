@@ -4,7 +4,7 @@
 import { ancestors, isWithin, type RelPath } from './byte-path.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import { combine, type PathChange } from './path-change.js';
+import { holdChange, type PathChange } from './path-change.js';
 import type { Classified } from './rsync/exit-codes.js';
 import { runWeight, shareFor } from './run-share.js';
 import type { SyncError, TargetStatus } from '../shared/state.js';
@@ -135,12 +135,7 @@ export class TargetQueue {
 
   enqueue(changes: readonly PathChange[]): void {
     if (this.#closed) return;
-    for (const change of changes) {
-      const merged = combine(this.#pending.get(change.path), change);
-      // Delete first so that the map stays in arrival order.
-      this.#pending.delete(change.path);
-      this.#pending.set(change.path, merged);
-    }
+    for (const change of changes) holdChange(this.#pending, change);
     this.#pump();
     this.#changed();
   }
@@ -400,8 +395,7 @@ export class TargetQueue {
         if (!change) continue;
         this.#partialPaths.delete(path);
         if (change.from === undefined || covered.has(change.from)) continue;
-        const newer = this.#pending.get(path);
-        this.#pending.set(path, newer ? combine(change, newer) : change);
+        holdChange(this.#pending, change, true);
       }
     }
     if (this.#partialFull !== null || this.#partialPaths.size > 0) return;
@@ -421,8 +415,8 @@ export class TargetQueue {
     const changes = retry ?? job.changes;
     const newer = new Map(this.#pending);
     this.#pending.clear();
-    for (const change of changes) this.#pending.set(change.path, change);
-    for (const [path, change] of newer) this.#pending.set(path, combine(this.#pending.get(path), change));
+    for (const change of changes) holdChange(this.#pending, change);
+    for (const change of newer.values()) holdChange(this.#pending, change);
   }
 
   #fail(outcome: JobOutcome, now: number): void {

@@ -31,6 +31,20 @@ describe('Coalescer', () => {
     expect(flushes).toEqual([[{ path: 'a.txt', change: 'upsert', dir: false }]]);
   });
 
+  it('mv a b; mv c b in one window: b comes from c, and a (overwritten) is deleted', () => {
+    const { clock, flushes, coalescer } = setup();
+    coalescer.add({ kind: 'moved', path: p('b'), from: p('a') });
+    coalescer.add({ kind: 'moved', path: p('b'), from: p('c') });
+    clock.advance(100);
+    expect(flushes.flat()).toEqual(
+      expect.arrayContaining([
+        { path: 'b', change: 'move', dir: false, from: 'c' },
+        { path: 'a', change: 'delete', dir: false, entries: 1 },
+      ]),
+    );
+    expect(flushes.flat()).toHaveLength(2);
+  });
+
   it('a file created and deleted within the window becomes one delete (the name may have replaced a file)', () => {
     const { clock, flushes, coalescer } = setup();
     coalescer.add({ kind: 'created', path: p('tmp') });

@@ -1,7 +1,7 @@
 // The one rule for combining two changes to a path, as a table: every (previous, next) pair.
 import { describe, expect, it } from 'vitest';
 import type { RelPath } from '../../electron/engine/byte-path.js';
-import { combine, type PathChange } from '../../electron/engine/path-change.js';
+import { combine, holdChange, orphanedDeletion, type PathChange } from '../../electron/engine/path-change.js';
 
 const p = 'a' as RelPath;
 const upsertFile: PathChange = { path: p, change: 'upsert', dir: false };
@@ -33,5 +33,37 @@ describe('combine(prev, next)', () => {
   ];
   it.each(table)('%s', (_name, prev, next, expected) => {
     expect(combine(prev, next)).toEqual(expected);
+  });
+});
+
+describe('a move onto a name another move had filled orphans the first old path', () => {
+  const other: PathChange = { path: p, change: 'move', dir: false, from: 'other' as RelPath };
+  const oldGone: PathChange = { path: 'old' as RelPath, change: 'delete', dir: false };
+
+  it('orphanedDeletion names it; a move from the same old path, or a change that is no move, orphans nothing', () => {
+    // mv old a; mv other a: what was old is overwritten.
+    expect(orphanedDeletion(move, other)).toEqual(oldGone);
+    expect(orphanedDeletion({ ...tree, from: 'old' as RelPath }, other)).toEqual({ ...oldGone, dir: true });
+    expect(orphanedDeletion(move, move)).toBeNull();
+    expect(orphanedDeletion(move, delFile)).toBeNull();
+    expect(orphanedDeletion(upsertFile, other)).toBeNull();
+    expect(orphanedDeletion(undefined, other)).toBeNull();
+  });
+
+  it('holdChange keeps the orphaned deletion, older than what is held at its path since', () => {
+    const held = new Map<RelPath, PathChange>([[p, move]]);
+    holdChange(held, other);
+    expect([...held.values()]).toEqual([other, oldGone]);
+    // A directory made at the old name since: the old copy there goes with it (tree).
+    const since = new Map<RelPath, PathChange>([
+      ['old' as RelPath, { path: 'old' as RelPath, change: 'upsert', dir: true }],
+      [p, move],
+    ]);
+    holdChange(since, other);
+    expect(since.get('old' as RelPath)).toEqual({ path: 'old', change: 'tree', dir: true });
+    // An older change (a retry put back) yields to what is held: the newer move stays.
+    const retried = new Map<RelPath, PathChange>([[p, other]]);
+    holdChange(retried, move, true);
+    expect([...retried.values()]).toEqual([other, oldGone]);
   });
 });

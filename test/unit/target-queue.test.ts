@@ -244,6 +244,23 @@ describe('TargetQueue', () => {
   });
 });
 
+describe('TargetQueue moves', () => {
+  it('a move onto a name whose pending move is not sent yet keeps the first old path owed (mv a b; mv c b)', async () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([up('busy')]);
+    const move = (path: string, from: string): PathChange => ({
+      path: path as RelPath,
+      change: 'move',
+      dir: false,
+      from: from as RelPath,
+    });
+    queue.enqueue([move('b', 'a')]);
+    queue.enqueue([move('b', 'c')]);
+    await started[0]!.finish({});
+    expect(started[1]?.job).toEqual({ kind: 'paths', changes: [move('b', 'c'), del('a')] });
+  });
+});
+
 describe('TargetQueue partial failures', () => {
   it('a run failing for some files only is retried later without holding back new work', async () => {
     const { clock, queue, started, errors, recovered } = setup(1);
