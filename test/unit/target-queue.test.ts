@@ -8,6 +8,12 @@ import { FakeClock } from '../helpers/fake-clock.js';
 
 const up = (path: string, dir = false): PathChange => ({ path: path as RelPath, change: 'upsert', dir });
 const del = (path: string, dir = false): PathChange => ({ path: path as RelPath, change: 'delete', dir });
+const moved = (path: string, from: string, dir: boolean): PathChange => ({
+  path: path as RelPath,
+  change: 'move',
+  dir,
+  from: from as RelPath,
+});
 
 interface Started {
   job: Job;
@@ -248,12 +254,7 @@ describe('TargetQueue moves', () => {
   it('a move onto a name whose pending move is not sent yet keeps the first old path owed (mv a b; mv c b)', async () => {
     const { queue, started } = setup(1);
     queue.enqueue([up('busy')]);
-    const move = (path: string, from: string): PathChange => ({
-      path: path as RelPath,
-      change: 'move',
-      dir: false,
-      from: from as RelPath,
-    });
+    const move = (path: string, from: string): PathChange => moved(path, from, false);
     queue.enqueue([move('b', 'a')]);
     queue.enqueue([move('b', 'c')]);
     await started[0]!.finish({});
@@ -287,12 +288,7 @@ describe('TargetQueue partial failures', () => {
   it("a retry that owes a moved path's deletion is not dropped by a later run that covers only its own path", async () => {
     // mv x tmp; mv y x; mv tmp y: the first move failed (tmp gone), its retry deletes tmp and owes x's old copy.
     const { queue, started } = setup(1);
-    const move = (path: string, from: string): PathChange => ({
-      path: path as RelPath,
-      change: 'move',
-      dir: true,
-      from: from as RelPath,
-    });
+    const move = (path: string, from: string): PathChange => moved(path, from, true);
     queue.enqueue([move('tmp', 'x')]);
     const owed: PathChange = { ...del('tmp', true), from: 'x' as RelPath };
     await started[0]!.finish({ ok: false, exitCode: 23, error: partialError, partial: true, retry: [owed] });
