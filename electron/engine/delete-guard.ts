@@ -16,7 +16,7 @@ import type { Clock } from './clock.js';
 import type { WatchEvent } from './coalescer.js';
 import type { FolderProbe } from './folder-probe.js';
 import type { GuardStore } from './guard-store.js';
-import { combine, type PathChange } from './path-change.js';
+import { combine, orphanedDeletion, type PathChange } from './path-change.js';
 
 export interface GuardLimits {
   enabled: boolean;
@@ -205,17 +205,22 @@ export class DeleteGuard {
   supersede(changes: PathChange[]): PathChange[] {
     if (this.#held.size === 0) return changes;
     let changed = false;
+    const orphans: PathChange[] = [];
     const result = changes.map((change) => {
       const held = this.#held.get(change.path);
       if (!held) return change;
       this.#held.delete(change.path);
       changed = true;
+      // mv a b; rm b; mv c b: the held deletion of b also owed a's; the move onto b leaves that one held.
+      const orphan = orphanedDeletion(held, change);
+      if (orphan) orphans.push(orphan);
       return combine(held, change);
     });
     if (changed) {
       this.#o.onChange();
       if (this.#tripped) this.#judgeSoon();
     }
+    this.hold(orphans);
     return result;
   }
 

@@ -109,6 +109,15 @@ describe('delete guard', () => {
     expect(t.guard.tripped).toBe(false);
   });
 
+  it('mv a b; rm b; mv c b: the move onto b keeps the deletion of a that the held one of b owed', async () => {
+    const t = await setup(10);
+    t.guard.hold([{ ...del('b'), from: rel('a') }]);
+    const move: PathChange = { path: rel('b'), change: 'move', dir: false, from: rel('c') };
+    expect(t.guard.supersede([move])).toEqual([move]);
+    await t.tick(DELETE_QUIET_MS);
+    expect(t.released).toEqual([{ path: 'a', change: 'delete', dir: false }]);
+  });
+
   it("started from the watcher's count, it does not walk the folder again; a mass delete still trips", async () => {
     const limits = { enabled: true, maxShare: 0.5, minEntries: 100 };
     const walked = await setup(1102, limits);
