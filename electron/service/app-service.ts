@@ -145,16 +145,28 @@ export class AppService {
   readonly #settings: SettingsHooks;
   #pairs: PairConfig[] = [];
   readonly #activity: BatchSummary[] = [];
+  #activitySeq = 0;
   #stateTimer: NodeJS.Timeout | null = null;
   readonly #handlers: Handlers;
 
-  /** The batch with its pair's name and target URL, so Activity names them after the pair is removed. */
-  #named(summary: BatchSummary): BatchSummary {
-    const pair = this.#pairs.find((p) => p.id === summary.pairId);
-    if (!pair) return summary;
-    const target = pair.targets.find((t) => t.id === summary.targetId);
-    const pairName = pair.name ?? (pair.folder.split('/').filter(Boolean).pop() || pair.folder);
-    return { ...summary, pairName, ...(target ? { targetUrl: target.url } : {}) };
+  /**
+   * An Activity entry (a run that ended, a restore), numbered and with its pair's name and target URL, so
+   * Activity names them after the pair is removed; then pushed to every window.
+   */
+  #record(entry: BatchSummary): void {
+    const seq = ++this.#activitySeq;
+    const pair = this.#pairs.find((p) => p.id === entry.pairId);
+    const target = pair?.targets.find((t) => t.id === entry.targetId);
+    const pairName = pair && (pair.name ?? (pair.folder.split('/').filter(Boolean).pop() || pair.folder));
+    const summary: BatchSummary = {
+      ...entry,
+      seq,
+      ...(pairName ? { pairName } : {}),
+      ...(target ? { targetUrl: target.url } : {}),
+    };
+    this.#activity.unshift(summary);
+    this.#activity.length = Math.min(this.#activity.length, ACTIVITY_LIMIT);
+    this.events.emit('batch', summary);
   }
 
   constructor(options: AppServiceOptions) {
@@ -164,12 +176,7 @@ export class AppService {
     this.events.setMaxListeners(100);
     const engine = this.#engine;
     engine.on('state', () => this.#scheduleState());
-    engine.on('batch-end', (ended) => {
-      const summary = this.#named(ended);
-      this.#activity.unshift(summary);
-      this.#activity.length = Math.min(this.#activity.length, ACTIVITY_LIMIT);
-      this.events.emit('batch', summary);
-    });
+    engine.on('batch-end', (ended) => this.#record(ended));
     engine.on('progress', ({ runId: _runId, ...progress }) => this.events.emit('progress', progress));
     engine.on('failure', (info) => this.events.emit('failure', info));
     engine.on('recovered', (info) => this.events.emit('recovered', info));
@@ -178,6 +185,7 @@ export class AppService {
       engine,
       onProgress: (progress) => this.events.emit('restoreProgress', progress),
       onEnd: (end) => this.events.emit('restoreEnd', end),
+      onActivity: (entry) => this.#record(entry),
       ...(options.home === undefined ? {} : { home: options.home }),
     });
     this.#handlers = {

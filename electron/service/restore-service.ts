@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ApiError, type ApiEvents, type ApiParsedRequest, type ApiResponses } from '../shared/api.js';
 import { expandHome } from '../shared/folder-rules.js';
 import type { BackupEntryView, RestoreResultView } from '../shared/restore.js';
+import type { BatchSummary } from '../shared/state.js';
 import { baseName, display, type RelPath } from '../engine/byte-path.js';
 import type { Engine } from '../engine/index.js';
 import {
@@ -26,6 +27,8 @@ export interface RestoreServiceOptions {
   /** Push events to every window / browser tab: a restore's progress, and its end. */
   onProgress: (progress: ApiEvents['restoreProgress']) => void;
   onEnd: (end: ApiEvents['restoreEnd']) => void;
+  /** A restore that ended (or could not run), as an Activity entry. */
+  onActivity?: (entry: BatchSummary) => void;
   /** What "~" in a `to` folder means (default: the user's home directory). */
   home?: string;
 }
@@ -161,6 +164,12 @@ export class RestoreService {
     const to =
       r.to === undefined ? undefined : path.resolve(expandHome(r.to, this.#options.home ?? os.homedir()));
     const shouldReport = progressSampler();
+    const startedAt = Date.now();
+    let bytes = 0;
+    const activity = (view: RestoreResultView | null, error: string | null): void =>
+      this.#options.onActivity?.(
+        restoreActivity({ pairId, targetId, paths: r.paths.length, startedAt, bytes }, view, error),
+      );
     try {
       const result = await this.#options.engine.restore(
         pairId,
@@ -173,6 +182,7 @@ export class RestoreService {
         {
           targetId,
           onProgress: (p) => {
+            bytes = p.bytes;
             if (!shouldReport(p)) return;
             this.#options.onProgress({
               pairId,
@@ -194,11 +204,62 @@ export class RestoreService {
         destination: result.destination,
       };
       this.#options.onEnd({ pairId, targetId, result: view, error: null });
+      activity(view, null);
       return view;
     } catch (error) {
       const failure = apiError(error);
       this.#options.onEnd({ pairId, targetId, result: null, error: failure.message });
+      activity(null, failure.message);
       throw failure;
     }
   }
+}
+
+/**
+ * A restore as an Activity entry: the files written of the paths asked for, the bytes fetched, and why it
+ * failed (the first path that could not be restored, and how many did not) or could not run at all.
+ */
+export function restoreActivity(
+  run: { pairId: string; targetId: string; paths: number; startedAt: number; bytes: number },
+  view: RestoreResultView | null,
+  error: string | null,
+  now = Date.now(),
+): BatchSummary {
+  const at = new Date(now).toISOString();
+  const first = view?.failed[0];
+  const message =
+    error ??
+    (first
+      ? `${view.failed.length} of the paths could not be restored${view.failed.length > 1 ? ', first' : ''}: ` +
+        `${first.name}: ${first.message}`
+      : null);
+  return {
+    pairId: run.pairId,
+    targetId: run.targetId,
+    runId: 0,
+    kind: 'restore',
+    paths: run.paths,
+    files: view?.restored ?? 0,
+    deleted: 0,
+    deletedPaths: [],
+    vanished: 0,
+    bytes: run.bytes,
+    ms: now - run.startedAt,
+    exitCode: null,
+    ok: message === null,
+    error:
+      message === null
+        ? null
+        : {
+            kind: 'unknown',
+            class: 'transient',
+            message,
+            exitCode: null,
+            since: at,
+            at,
+            attempts: 1,
+            nextRetryAt: null,
+          },
+    at,
+  };
 }

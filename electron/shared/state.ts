@@ -171,8 +171,11 @@ export interface BatchSummary {
   pairId: string;
   targetId: string;
   runId: number;
-  /** move: renames inside the folder, each new path created from the old copy on the target. */
-  kind: 'paths' | 'tree' | 'full' | 'move';
+  /**
+   * move: renames inside the folder, each new path created from the old copy on the target; restore: files
+   * fetched back from the target (`files` restored of `paths` asked for; the service adds these).
+   */
+  kind: 'paths' | 'tree' | 'full' | 'move' | 'restore';
   paths: number;
   files: number;
   deleted: number;
@@ -192,6 +195,8 @@ export interface BatchSummary {
    */
   pairName?: string;
   targetUrl?: string;
+  /** Added by the service: this entry's number in its Activity (one job can end in several rsync runs). */
+  seq?: number;
 }
 
 export interface EngineEvents {

@@ -160,6 +160,16 @@ describe('get a file back', () => {
 
     await page.getByRole('button', { name: 'Back to folders' }).click();
     await card.waitFor();
+
+    // Each restore is in Activity, newest first: the first one wrote 2 files for 2 paths.
+    await page.getByRole('button', { name: 'Activity' }).click();
+    const restores = page
+      .getByTestId('batch')
+      .filter({ has: page.getByTestId('batch-kind').filter({ hasText: /^restore, / }) });
+    await until('the restores in Activity', async () => (await restores.count()) >= 3);
+    expect(await restores.last().getByTestId('batch-kind').textContent()).toBe('restore, 2 paths');
+    expect(await restores.last().getByTestId('batch-files').textContent()).toBe('2');
+    expect(await restores.first().getByTestId('batch-kind').textContent()).toBe('restore, 1 path');
     expect(errors).toEqual([]);
   });
 

@@ -22,10 +22,9 @@ import type {
   TargetState,
   ExistingDataState,
 } from '../../../electron/shared/state.ts';
+import { mergeActivity } from './activity.ts';
 import { guardError } from './delete-guard.ts';
 import type { ConnectionStatus, Transport } from './transport/index.ts';
-
-const ACTIVITY_LIMIT = 200;
 
 export interface Failure {
   pairId: string;
@@ -39,15 +38,6 @@ export interface Failure {
   guard: DeleteGuardState | null;
   /** Set when a new pair's first sync found data on this target and waits for the user's choice. */
   existing?: ExistingDataState | null;
-}
-
-const batchKey = (batch: BatchSummary): string => `${batch.pairId}/${batch.targetId}/${batch.runId}`;
-
-/** Both lists as one, each batch once, newest first, at most ACTIVITY_LIMIT. */
-export function mergeActivity(a: BatchSummary[], b: BatchSummary[]): BatchSummary[] {
-  const byKey = new Map<string, BatchSummary>();
-  for (const batch of [...a, ...b]) if (!byKey.has(batchKey(batch))) byKey.set(batchKey(batch), batch);
-  return [...byKey.values()].sort((x, y) => y.at.localeCompare(x.at)).slice(0, ACTIVITY_LIMIT);
 }
 
 export class AppState {
