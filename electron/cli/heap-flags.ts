@@ -3,7 +3,8 @@
 // at start-up, where a 1 MiB young generation collected on the main thread costs CPU and saves nothing
 // (docs/benchmarks.md, "Memory"). So when a pair will watch through chokidar, the command runs again once, as a
 // child with the same arguments and stdio but without these flags (an env marker stops a second relaunch);
-// signals sent to this process reach the child, and its exit status is ours.
+// signals sent to this process reach the child, its end when this process is killed too, and its exit status
+// is ours.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { WatcherBackend } from '../shared/config.js';
@@ -45,8 +46,10 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /**
  * Runs this command again without the small-heap flags and answers the child's exit status (128 + the signal
- * number when a signal ended it). The child gets its own session, so a terminal's Ctrl-C reaches it once, from
- * here; every forwarded signal is passed on before this process's own listeners run.
+ * number when a signal ended it). The child stays in this process group, so whatever stops the group (a
+ * terminal's Ctrl-C, systemd, a SIGKILL of the group) reaches it; every signal sent to this process is passed
+ * on before this process's own listeners run (the child counts a repeat within a second once: stop-signal.ts),
+ * and an IPC channel tells the child when this process is gone.
  */
 export function relaunchWithFullHeap(
   argv: readonly string[] = process.argv,
@@ -54,9 +57,8 @@ export function relaunchWithFullHeap(
 ): Promise<number> {
   const nodeArgs = withoutSmallHeapFlags(process.execArgv);
   const child = spawn(process.execPath, [...nodeArgs, ...argv.slice(1)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...env, [FULL_HEAP_ENV]: '1' },
-    detached: true,
   });
   const forwarders = FORWARDED.map((signal) => {
     const forward = (): void => {

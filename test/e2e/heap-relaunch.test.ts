@@ -47,7 +47,7 @@ describe('small-heap flags and the relaunch', () => {
     await fs.rm(src, { recursive: true, force: true });
   });
 
-  const start = (sub: string, args: string[], env: Record<string, string> = {}) =>
+  const start = (sub: string, args: string[], env: Record<string, string> = {}, detached = false) =>
     execa(
       'node',
       [
@@ -60,7 +60,7 @@ describe('small-heap flags and the relaunch', () => {
         daemon.passwordFile,
         ...args,
       ],
-      { reject: false, all: true, env },
+      { reject: false, all: true, env, detached },
     );
 
   it('the bin names the small-heap flags', () => {
@@ -95,6 +95,45 @@ describe('small-heap flags and the relaunch', () => {
     process.kill(child?.pid as number, 'SIGKILL');
     const result = await proc;
     expect(result.exitCode, result.all).toBe(128 + 9);
+  }, 120_000);
+
+  it("a SIGTERM to each of the command's processes (systemd's stop) stops the child once, with its grace", async () => {
+    const proc = start('group', ['--no-initial-sync', '--watcher', 'chokidar']);
+    let out = '';
+    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    const [child] = nodeChildren(proc.pid as number);
+    // systemd's default stop signals every process of the unit: the child hears it directly and relayed.
+    process.kill(child?.pid as number, 'SIGTERM');
+    process.kill(proc.pid as number, 'SIGTERM');
+    const result = await proc;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('received SIGTERM: stopping');
+    expect(result.all).not.toContain('again: exiting without waiting');
+  }, 120_000);
+
+  it("Ctrl-C in a terminal (SIGINT to the command's process group) reaches the child, once", async () => {
+    const proc = start('ctrlc', ['--no-initial-sync', '--watcher', 'chokidar'], {}, true);
+    let out = '';
+    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    process.kill(-(proc.pid as number), 'SIGINT'); // the command leads its own process group here
+    const result = await proc;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('received SIGINT: stopping');
+    expect(result.all).not.toContain('again: exiting without waiting');
+  }, 120_000);
+
+  it('the command killed with SIGKILL: its child stops too', async () => {
+    const proc = start('orphan', ['--no-initial-sync', '--watcher', 'chokidar']);
+    let out = '';
+    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    const [child] = nodeChildren(proc.pid as number);
+    expect(child).toBeDefined();
+    process.kill(proc.pid as number, 'SIGKILL');
+    await proc;
+    await eventually(() => expect(() => process.kill(child?.pid as number, 0)).toThrow(), 30_000);
   }, 120_000);
 
   for (const [name, env, backend] of [
