@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --single-threaded
-// Entry point of the rsync-live command: runs the compiled CLI (`npm run build` writes dist/).
+// Entry point of the rsync-live command: runs the compiled CLI as bundled by build/bundle-cli.mjs (`npm run
+// build` writes dist/; the bundle is what keeps a long-running watch small, see that file).
 // The V8 flags on the first line keep a long-running watch small (docs/benchmarks.md, "Memory"): a 1 MiB young
 // generation instead of 16 MiB and no V8 worker threads; ~110 MB -> ~75 MB RSS watching 10,000 directories.
 // (--optimize-for-size saved ~5 MB more, but only through a compacting GC 8 s after start-up: ~0.07 CPU-s in
@@ -9,7 +10,7 @@
 // given on node's command line.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/electron/cli/main.js', import.meta.url);
+const compiled = new URL('../dist/electron/cli-bundle/main.js', import.meta.url);
 if (!existsSync(compiled)) {
   process.stderr.write(
     'rsync-live: the program is not built yet: run `npm run build` in the rsync-live folder first\n',
