@@ -6,7 +6,9 @@
 // bytes per character), the same code costs ~9 MB less RSS. Each command stays a chunk of its own, loaded by
 // the dynamic import() in electron/cli/main.ts only when it runs: `watch` never loads the server or sersync.
 // The output sits two levels below dist/, like dist/electron/cli/, so the paths the code finds from its own
-// location (package.json, dist/native, renderer/dist) resolve the same. Part of `npm run build`.
+// location (package.json, dist/native, renderer/dist) resolve the same. zod's messages in 40-odd languages
+// (z.locales, which the CLI never uses: its messages are English, zod's default) are left out of the bundle:
+// ~0.5 MB. Part of `npm run build`.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,5 +36,17 @@ await build({
   banner: {
     js: "import { createRequire as __rsyncLiveRequire } from 'node:module'; const require = __rsyncLiveRequire(import.meta.url);",
   },
+  plugins: [
+    {
+      name: 'zod-english-only',
+      setup(bundler) {
+        bundler.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+          contents: "export { default as en } from './en.js';",
+          resolveDir: path.dirname(args.path),
+          loader: 'js',
+        }));
+      },
+    },
+  ],
   logLevel: 'warning',
 });
