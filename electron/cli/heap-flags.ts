@@ -12,8 +12,11 @@ import type { WatcherBackend } from '../shared/config.js';
 /** Set in the relaunched child: it runs with whatever flags it has and never relaunches again. */
 export const FULL_HEAP_ENV = 'RSYNC_LIVE_FULL_HEAP';
 
-/** The node flags that shrink the heap (the bin's first line). Others (e.g. --inspect) are kept. */
-const SMALL_HEAP_FLAG = /^--(max-semi-space-size|single-threaded|optimize-for-size)(=|$)/;
+/**
+ * The node flags that shrink the process (the bin's first line; --expose-gc lets it collect once a full sync is
+ * over, electron/engine/release-memory.ts). Others (e.g. --inspect) are kept.
+ */
+const SMALL_HEAP_FLAG = /^--(max-semi-space-size|single-threaded|optimize-for-size|no-opt|expose-gc)(=|$)/;
 
 /** The small-heap flags this process runs with (in process.execArgv). */
 export function smallHeapFlags(execArgv: readonly string[] = process.execArgv): string[] {

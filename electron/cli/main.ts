@@ -1,41 +1,51 @@
 // The `rsync-live` command line: a table of commands (each in electron/cli/commands/, with its own usage), the
 // global help and --version, and one mapping from errors to exit statuses (EXIT in ./command.ts, documented in
-// docs/cli.md). Adding a command is one module plus one entry in COMMANDS.
+// docs/cli.md). Adding a command is one module plus one entry in COMMANDS. A command's module is loaded only
+// when it runs or its help is shown: `watch` never loads the server, sersync, restore or plugin code (issue 15:
+// every module loaded stays in the heap of a long-running watch).
 import { readFileSync } from 'node:fs';
 import { LockedError } from '../service/instance-lock.js';
 import { EXIT, UsageError, usageHint, type CliIo, type Command } from './command.js';
-import { confirmDeletionsCommand, deletionsCommand } from './commands/deletions.js';
-import { lsCommand, restoreCommand } from './commands/restore.js';
-import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
-import { sersyncCommand } from './commands/sersync.js';
-import { testConnectionCommand } from './commands/test-connection.js';
-import { watchCommand } from './commands/watch.js';
-
 export { EXIT, UsageError, type CliIo } from './command.js';
 export { runPairs } from './run-pairs.js';
 export { watchConfig } from './commands/watch.js';
 
-export const COMMANDS: readonly Command[] = [
-  watchCommand,
-  runCommand,
-  serveCommand,
-  sersyncCommand,
-  deletionsCommand,
-  confirmDeletionsCommand,
-  testConnectionCommand,
-  lsCommand,
-  restoreCommand,
+/** A command by name; load() imports its module (and what that module needs) on first use. */
+export interface CommandEntry {
+  name: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'watch', load: async () => (await import('./commands/watch.js')).watchCommand },
+  { name: 'run', load: async () => (await import('./commands/run.js')).runCommand },
+  { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand },
+  { name: 'sersync', load: async () => (await import('./commands/sersync.js')).sersyncCommand },
+  { name: 'deletions', load: async () => (await import('./commands/deletions.js')).deletionsCommand },
+  {
+    name: 'confirm-deletions',
+    load: async () => (await import('./commands/deletions.js')).confirmDeletionsCommand,
+  },
+  {
+    name: 'test-connection',
+    load: async () => (await import('./commands/test-connection.js')).testConnectionCommand,
+  },
+  { name: 'ls', load: async () => (await import('./commands/restore.js')).lsCommand },
+  { name: 'restore', load: async () => (await import('./commands/restore.js')).restoreCommand },
 ];
 
-export const USAGE = `Usage: rsync-live COMMAND [options]   (rsync-live COMMAND --help for a command's options)
-${COMMANDS.map((command) => `  ${command.summary}`).join('\n')}
+/** The global help: every command's summary (loads every command module). */
+export async function usage(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((entry) => entry.load()));
+  return `Usage: rsync-live COMMAND [options]   (rsync-live COMMAND --help for a command's options)
+${commands.map((command) => `  ${command.summary}`).join('\n')}
   rsync-live --version                            print the version
 
 Exit status: 0 ok; 1 a run-time error (config file, a pair that cannot start); 2 a usage error; 3 with --once,
 deletions wait for your confirmation (nothing was deleted); 75 another
 rsync-live already runs the same folder and target (or serve config); with --once, rsync's own status of a
 failed sync. See docs/cli.md.`;
+}
 
 export function version(): string {
   try {
@@ -63,17 +73,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     if (name === undefined) {
-      io.err(USAGE);
+      io.err(await usage());
       return EXIT.usage;
     }
-    io.out(topic ? topic.usage : USAGE);
+    io.out(topic ? (await topic.load()).usage : await usage());
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    io.err(`rsync-live: unknown command "${name}"\n\n${USAGE}`);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    io.err(`rsync-live: unknown command "${name}"\n\n${await usage()}`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (wantsHelp(rest)) {
     io.out(command.usage);
     return EXIT.ok;

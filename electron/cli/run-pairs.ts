@@ -3,6 +3,7 @@
 // status. The engine takes the lock of every folder+target (engine/target-lock.ts): a target another
 // rsync-live runs is left out with an error naming it, and when that leaves nothing to run, the exit is 75.
 import { Engine, withoutRetry, type EnginePairConfig } from '../engine/index.js';
+import { releaseMemoryAfterFullSyncs } from '../engine/release-memory.js';
 import type { EngineState, SyncError } from '../shared/state.js';
 import type { Teardown } from '../sersync/index.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
@@ -85,6 +86,8 @@ export async function runPairs(
       io.out(formatBatch(summary, labels.get(key) as string));
     }
   });
+  // What a full sync (the start-up one above all) needed goes back to the system once it is over.
+  const stopRelease = options.once ? null : releaseMemoryAfterFullSyncs(engine);
   const teardown = await setup?.(engine);
   for (const config of configs) {
     await engine.addPair(config, {
@@ -95,6 +98,7 @@ export async function runPairs(
   }
   if (lockedOut(engine.state())) {
     // Every target runs in another rsync-live (each error, naming it, is printed above): nothing to do here.
+    stopRelease?.();
     await engine.stop();
     await teardown?.();
     return EXIT.locked;
@@ -123,6 +127,7 @@ export async function runPairs(
   }
   const signal = await stopSignal;
   io.out(`received ${signal}: stopping (waiting up to 10 s for transfers in flight)`);
+  stopRelease?.();
   await stopWithin(() => engine.stop());
   await teardown?.();
   return EXIT.ok;

@@ -1,21 +1,27 @@
 /*
  * rsync_live_inotify: one inotify descriptor for a whole watched tree, as a Node-API addon (ABI-stable, so the
  * same binary loads in Node and in Electron). It owns the descriptor and nothing else: the watch list, the
- * parsing of events and every decision live in electron/engine/watcher/kernel-watcher.ts.
+ * parsing of events and every decision live in electron/engine/watcher/kernel-watcher.ts. (Being the one native
+ * module, it also lends glibc's malloc_trim to electron/engine/release-memory.ts.)
  *
  * Reading never blocks the event loop: the descriptor is non-blocking and registered with the loop's own
  * poller (uv_poll_t, obtained through napi_get_uv_event_loop), so when the kernel has events, libuv wakes the
  * loop, we drain the descriptor with read() until EAGAIN and hand the raw bytes (struct inotify_event records,
  * names untouched) to JavaScript in one Buffer per wake-up. No thread, no lock, no copy of the queue.
  *
- * JS API (all functions take the handle returned by open):
+ * JS API (the descriptor functions take the handle returned by open):
  *   open(onEvents: (batch: Buffer) => void): handle
  *   addWatch(handle, path: Buffer, mask: number): number      wd; throws an Error with .code (ENOSPC, ENOENT...)
  *   rmWatch(handle, wd: number): void                          ignores EINVAL (watch already gone)
  *   close(handle): void
+ *   mallocTrim(): boolean                                      glibc malloc_trim(0): free heap pages back to the
+ *                                                              system; false when nothing was released or no glibc
  *   constants: { IN_ACCESS, ... }                              the kernel's mask bits
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -290,6 +296,17 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
+  (void)info;
+  int released = 0;
+#ifdef __GLIBC__
+  released = malloc_trim(0);
+#endif
+  napi_value result;
+  napi_get_boolean(env, released != 0, &result);
+  return result;
+}
+
 static void set_constant(napi_env env, napi_value target, const char *name, uint32_t value) {
   napi_value v;
   napi_create_uint32(env, value, &v);
@@ -307,6 +324,7 @@ static napi_value init(napi_env env, napi_value exports) {
   set_function(env, exports, "addWatch", js_add_watch);
   set_function(env, exports, "rmWatch", js_rm_watch);
   set_function(env, exports, "close", js_close);
+  set_function(env, exports, "mallocTrim", js_malloc_trim);
   napi_value c;
   napi_create_object(env, &c);
   set_constant(env, c, "IN_ACCESS", IN_ACCESS);

@@ -27,8 +27,16 @@ describe('fullHeapReason', () => {
 
   it('knows the small-heap flags among others', () => {
     expect(
-      smallHeapFlags(['--inspect', '--max-semi-space-size', '--optimize-for-size', '--single-threaded-gc']),
-    ).toEqual(['--max-semi-space-size', '--optimize-for-size']);
+      smallHeapFlags([
+        '--inspect',
+        '--max-semi-space-size',
+        '--optimize-for-size',
+        '--single-threaded-gc',
+        '--no-opt',
+        '--expose-gc',
+        '--no-optimize',
+      ]),
+    ).toEqual(['--max-semi-space-size', '--optimize-for-size', '--no-opt', '--expose-gc']);
   });
 
   it('drops only the small-heap flags when relaunching', () => {
@@ -38,6 +46,8 @@ describe('fullHeapReason', () => {
         '1',
         '--inspect=9229',
         '--single-threaded',
+        '--no-opt',
+        '--expose-gc',
         '--stack-size=2000',
       ]),
     ).toEqual(['--inspect=9229', '--stack-size=2000']);

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../engine/index.js';
+import { releaseMemoryAfterFullSyncs } from '../../engine/release-memory.js';
 import { AppService, headlessSettings } from '../../service/app-service.js';
 import { acquireLock } from '../../service/instance-lock.js';
 import { defaultConfigDir, defaultStateDir } from '../../service/xdg-dirs.js';
@@ -170,6 +171,7 @@ export async function runServe(argv: string[], io: ServeIo, hooks: ServeHooks = 
     const token = await loadOrCreateToken(path.join(dir, 'serve-token'), io.err);
     const engine = new Engine({ stateDir: defaultStateDir(io.env) });
     engine.on('failure', ({ pairId, error }) => io.err(`error: [${pairId}] ${error.message}`));
+    const stopRelease = releaseMemoryAfterFullSyncs(engine);
     const secrets = new FileSecretStore(path.join(dir, 'secrets.json'));
     const service = new AppService({
       engine,
@@ -211,6 +213,7 @@ export async function runServe(argv: string[], io: ServeIo, hooks: ServeHooks = 
     if (options.open) (hooks.open ?? openInBrowser(io.env))(first);
 
     await (hooks.stopSignal ?? untilStopSignal());
+    stopRelease();
     await stopWithin(async () => {
       await server.close();
       await service.stop();

@@ -1,7 +1,6 @@
 // How restore reaches a target for reading: the access (target, password file or in-memory password, the
 // pair's timeouts), the source argument rsync pulls from, the options every read sends, and one rsync run that
 // captures stdout as bytes. The password only ever reaches rsync through --password-file or RSYNC_PASSWORD.
-import { execa } from 'execa';
 import { rsyncOptionsSchema, type RsyncOptions } from '../../shared/config.js';
 import type { EngineTargetConfig } from '../pair-types.js';
 import { classifyFailure, withoutRetry } from '../rsync/exit-codes.js';
@@ -116,6 +115,8 @@ export async function captureRsync(
   const env: Record<string, string | undefined> = { LC_ALL: 'C', TZ: 'UTC', RSYNC_PASSWORD: undefined };
   if (access.password !== null) env.RSYNC_PASSWORD = access.password;
   const [file, ...argv] = await withParentDeathSignal(access.rsync, args);
+  // Loaded on the first read of a target: a watch that never restores never loads execa (issue 15).
+  const { execa } = await import('execa');
   const child = await execa(file as string, argv, {
     input,
     env,

@@ -3,9 +3,9 @@
 // The child dies with this process, even on kill -9: see ./parent-death.ts. With that guarantee it runs in a
 // session of its own (setsid), so a terminal's Ctrl-C (SIGINT to the whole foreground process group) reaches
 // only rsync-live, which lets the transfer finish, and not rsync, which would die with exit 20 ("received
-// SIGINT, SIGTERM, or SIGHUP") mid-file; see docs/reliability.md.
-import { execa } from 'execa';
+// SIGINT, SIGTERM, or SIGHUP") mid-file; see docs/reliability.md. The process itself: ./child-run.ts.
 import { systemClock, type Clock } from '../clock.js';
+import { runChild } from './child-run.js';
 import { withParentDeathSignal } from './parent-death.js';
 import { LineSplitter, parseLine, type OutputItem } from './output.js';
 import { procIoProbe, watchStall, type StallWatch } from './stall-watchdog.js';
@@ -53,21 +53,17 @@ export async function runRsync(
   const env: Record<string, string | undefined> = { LC_ALL: 'C', RSYNC_PASSWORD: undefined };
   if (request.password !== null) env.RSYNC_PASSWORD = request.password;
   const [file, ...argv] = await withParentDeathSignal(request.rsync, request.args);
-  // Only when the parent-death signal is set: without it, execa's clean-up (SIGTERM on exit, which a detached
-  // child does not get) is what ends an rsync left running.
+  // Only when the parent-death signal is set: without it, the kill on this process's exit (./child-run.ts) is
+  // what ends an rsync left running, and it does not reach a detached child.
   const detached = file !== request.rsync;
-  const child = execa(file as string, argv, {
+  const child = runChild({
+    file: file as string,
+    args: argv,
     input: request.input ?? Buffer.alloc(0),
     env,
-    extendEnv: true,
-    reject: false,
-    buffer: { stdout: false, stderr: false },
-    encoding: 'buffer',
-    stripFinalNewline: false,
-    cancelSignal: request.signal,
-    forceKillAfterDelay: 3_000,
-    windowsHide: true,
+    signal: request.signal,
     detached,
+    forceKillAfterMs: 3_000,
   });
   onSpawn?.(child.pid);
   let stalled = false;
@@ -85,7 +81,7 @@ export async function runRsync(
     });
   }
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     watch?.touch();
     if (stderr.length < STDERR_LIMIT) stderr += chunk.toString('latin1');
   });
@@ -94,11 +90,11 @@ export async function runRsync(
     const item = parseLine(line);
     if (item) request.onItem?.(item);
   };
-  child.stdout?.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     watch?.touch();
     splitter.push(chunk, onLine);
   });
-  const result = await child;
+  const result = await child.result;
   watch?.stop();
   splitter.end(onLine);
   if (stalled) {
@@ -111,18 +107,11 @@ export async function runRsync(
       stalled: true,
     };
   }
-  const spawnError =
-    result.failed && result.exitCode === undefined && !result.signal ? spawnCode(result) : undefined;
   return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
+    exitCode: result.exitCode,
+    signal: result.signal,
     stderr: Buffer.from(stderr, 'latin1').toString('utf8'),
     pid: child.pid,
-    ...(spawnError ? { spawnError } : {}),
+    ...(result.spawnError ? { spawnError: result.spawnError } : {}),
   };
-}
-
-function spawnCode(result: { cause?: unknown; message?: string }): string {
-  const cause = result.cause as NodeJS.ErrnoException | undefined;
-  return cause?.code ?? result.message ?? 'unknown error';
 }

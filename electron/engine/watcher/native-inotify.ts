@@ -16,6 +16,9 @@ export interface InotifyAddon {
   addWatch(handle: InotifyHandle, path: Buffer, mask: number): number;
   rmWatch(handle: InotifyHandle, wd: number): void;
   close(handle: InotifyHandle): void;
+  /** glibc's malloc_trim(0): returns the C heap's free pages to the system (false: none, or not glibc). Absent
+   * from an addon built before it was added. */
+  mallocTrim?(): boolean;
   readonly constants: Readonly<Record<InotifyConstant, number>>;
 }
 
