@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { app, dialog, safeStorage, type OpenDialogOptions } from 'electron';
 import { Engine } from '../engine/index.js';
+import { releaseMemoryAfterFullSyncs } from '../engine/release-memory.js';
 import { AppService, callService } from '../service/app-service.js';
 import { defaultStateDir } from '../service/xdg-dirs.js';
 import type { ApiMethod, AppSettings } from '../shared/api.js';
@@ -117,6 +118,8 @@ async function run(): Promise<void> {
   engine.on('log', ({ level, message }) =>
     (level === 'info' ? console.log : console.warn)(`rsync-live: ${message}`),
   );
+  // After each full sync: malloc_trim (and two collections when launched with --js-flags=--expose-gc).
+  const stopRelease = releaseMemoryAfterFullSyncs(engine);
   const service = new AppService({
     engine,
     pairs: settings,
@@ -213,6 +216,7 @@ async function run(): Promise<void> {
     mainWindow.prepareQuit();
     void (async () => {
       notifications?.dispose();
+      stopRelease();
       unregisterIpc();
       service.events.off('state', refreshTray);
       service.events.off('settings', onSettings);
