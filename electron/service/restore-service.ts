@@ -192,6 +192,7 @@ export class RestoreService {
               done: p.done,
               file: p.path === undefined ? '' : display(p.path),
               bytes: p.bytes,
+              bytesPerSecond: averageRate(p.bytes, Date.now() - startedAt),
             });
           },
         },
@@ -213,6 +214,11 @@ export class RestoreService {
       throw failure;
     }
   }
+}
+
+/** Bytes per second over `ms`, or null before there is anything to average (no bytes, or under 0.1 s). */
+export function averageRate(bytes: number, ms: number): number | null {
+  return bytes > 0 && ms >= 100 ? Math.round((bytes * 1000) / ms) : null;
 }
 
 /**

@@ -141,6 +141,8 @@ export interface RestoreEvents {
     /** The entry just written (display text), '' until one is. */
     file: string;
     bytes: number;
+    /** Bytes fetched per second since the restore began; null until there are some. */
+    bytesPerSecond: number | null;
   };
   restoreEnd: {
     pairId: string;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiRequests } from '../../electron/shared/api.js';
 import type { BackupEntryView } from '../../electron/shared/restore.js';
-import { progressSampler } from '../../electron/service/restore-service.js';
+import { averageRate, progressSampler } from '../../electron/service/restore-service.js';
 import { describeResult, displayPath, entryMark } from '../../renderer/src/lib/backup-marks.js';
 
 const entry = (over: Partial<BackupEntryView>): BackupEntryView => ({
@@ -91,5 +91,13 @@ describe('restore progress events', () => {
       true,
       true,
     ]);
+  });
+});
+
+describe('averageRate', () => {
+  it('bytes per second since the restore began, once there is something to average', () => {
+    expect(averageRate(3 * 1024 * 1024, 1500)).toBe(2 * 1024 * 1024);
+    expect(averageRate(0, 5000)).toBeNull();
+    expect(averageRate(4096, 50)).toBeNull();
   });
 });
