@@ -63,16 +63,36 @@ describe('small-heap flags and the relaunch', () => {
       { reject: false, all: true, env, detached },
     );
 
+  /** Starts the command and waits until its output says it watches as `ready` says. */
+  const startWatching = async (
+    sub: string,
+    args: string[],
+    ready: RegExp = /watching .*chokidar/,
+    env: Record<string, string> = {},
+    detached = false,
+  ) => {
+    const proc = start(sub, args, env, detached);
+    let out = '';
+    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await eventually(() => expect(out).toMatch(ready), 60_000);
+    return { proc }; // wrapped: the subprocess is a promise, which await would wait for
+  };
+
+  /** The command stopped once, with its grace: exit 0, no "again: exiting without waiting". */
+  const expectOneStop = async (proc: ReturnType<typeof start>, signal: string) => {
+    const result = await proc;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain(`received ${signal}: stopping`);
+    expect(result.all).not.toContain('again: exiting without waiting');
+  };
+
   it('the bin names the small-heap flags', () => {
     expect(FLAGS).toContain('--max-semi-space-size=1');
     expect(FLAGS).not.toContain('--optimize-for-size');
   });
 
   it('chokidar runs in a child without the flags, mirrors, and stops on the SIGTERM sent to the command', async () => {
-    const proc = start('chokidar', ['--watcher', 'chokidar']);
-    let out = '';
-    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    const { proc } = await startWatching('chokidar', ['--watcher', 'chokidar']);
     const children = nodeChildren(proc.pid as number);
     expect(children).toHaveLength(1);
     const child = children[0] as { pid: number; argv: string[] };
@@ -87,10 +107,7 @@ describe('small-heap flags and the relaunch', () => {
   }, 120_000);
 
   it("the child's end is the command's exit status", async () => {
-    const proc = start('killed', ['--no-initial-sync', '--watcher', 'chokidar']);
-    let out = '';
-    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    const { proc } = await startWatching('killed', ['--no-initial-sync', '--watcher', 'chokidar']);
     const [child] = nodeChildren(proc.pid as number);
     process.kill(child?.pid as number, 'SIGKILL');
     const result = await proc;
@@ -98,37 +115,28 @@ describe('small-heap flags and the relaunch', () => {
   }, 120_000);
 
   it("a SIGTERM to each of the command's processes (systemd's stop) stops the child once, with its grace", async () => {
-    const proc = start('group', ['--no-initial-sync', '--watcher', 'chokidar']);
-    let out = '';
-    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    const { proc } = await startWatching('group', ['--no-initial-sync', '--watcher', 'chokidar']);
     const [child] = nodeChildren(proc.pid as number);
     // systemd's default stop signals every process of the unit: the child hears it directly and relayed.
     process.kill(child?.pid as number, 'SIGTERM');
     process.kill(proc.pid as number, 'SIGTERM');
-    const result = await proc;
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toContain('received SIGTERM: stopping');
-    expect(result.all).not.toContain('again: exiting without waiting');
+    await expectOneStop(proc, 'SIGTERM');
   }, 120_000);
 
   it("Ctrl-C in a terminal (SIGINT to the command's process group) reaches the child, once", async () => {
-    const proc = start('ctrlc', ['--no-initial-sync', '--watcher', 'chokidar'], {}, true);
-    let out = '';
-    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    const { proc } = await startWatching(
+      'ctrlc',
+      ['--no-initial-sync', '--watcher', 'chokidar'],
+      /watching .*chokidar/,
+      {},
+      true,
+    );
     process.kill(-(proc.pid as number), 'SIGINT'); // the command leads its own process group here
-    const result = await proc;
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toContain('received SIGINT: stopping');
-    expect(result.all).not.toContain('again: exiting without waiting');
+    await expectOneStop(proc, 'SIGINT');
   }, 120_000);
 
   it('the command killed with SIGKILL: its child stops too', async () => {
-    const proc = start('orphan', ['--no-initial-sync', '--watcher', 'chokidar']);
-    let out = '';
-    proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await eventually(() => expect(out).toMatch(/watching .*chokidar/), 60_000);
+    const { proc } = await startWatching('orphan', ['--no-initial-sync', '--watcher', 'chokidar']);
     const [child] = nodeChildren(proc.pid as number);
     expect(child).toBeDefined();
     process.kill(proc.pid as number, 'SIGKILL');
@@ -141,10 +149,7 @@ describe('small-heap flags and the relaunch', () => {
     ['the fs.watch fallback', { RSYNC_LIVE_NO_NATIVE: '1' }, /fs\.watch fallback/],
   ] as const) {
     it(`${name} keeps the flags in the one process`, async () => {
-      const proc = start(name.replace(/\W/g, ''), ['--no-initial-sync'], env);
-      let out = '';
-      proc.all.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      await eventually(() => expect(out).toMatch(backend), 60_000);
+      const { proc } = await startWatching(name.replace(/\W/g, ''), ['--no-initial-sync'], backend, env);
       expect(nodeChildren(proc.pid as number)).toEqual([]);
       expect(readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0')).toContain('--single-threaded');
       proc.kill('SIGINT');
