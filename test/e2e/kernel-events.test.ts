@@ -2,6 +2,7 @@
 // (never half-written on the target), and moves inside the folder reach the daemon without re-sending the
 // moved data (bytes from the daemon's transfer log), the old paths deleted only after the new ones arrived.
 import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,15 +76,19 @@ describe('kernel events through the engine (native inotify backend)', () => {
     await fs.mkdir(path.join(src, 'projects/alpha'), { recursive: true });
     await fs.writeFile(path.join(src, 'projects/alpha/data.bin'), randomBytes(2 * MiB));
     await fs.writeFile(path.join(src, 'notes.txt'), randomBytes(512 * 1024));
+    // Made (and watched) before the moves: a move into a directory created a moment earlier can land before
+    // inotify watches it, and is then a new file there (sent whole) plus a deletion (docs/architecture.md).
+    await fs.mkdir(path.join(src, 'archive'));
     await waitForConverge(src, daemon.modulePath);
     await h.engine.whenIdle();
     const moved = 6 * MiB + 15 + 3 * MiB + 2 * MiB + 512 * 1024;
     const before = (await daemon.readLog()).length;
-    await fs.rename(path.join(src, 'album'), path.join(src, 'album (2019)')); // a directory renamed
-    await fs.mkdir(path.join(src, 'archive'));
-    await fs.rename(path.join(src, 'videos/holiday.mp4'), path.join(src, 'archive/holiday-cut.mp4')); // other folder, new name
-    await fs.rename(path.join(src, 'notes.txt'), path.join(src, 'notes-old.txt')); // renamed in place
-    await fs.rename(path.join(src, 'projects/alpha'), path.join(src, 'archive/alpha')); // under another parent
+    // One after the other without yielding, as a script's mv commands run.
+    const at = (rel: string): string => path.join(src, rel);
+    renameSync(at('album'), at('album (2019)')); // a directory renamed
+    renameSync(at('videos/holiday.mp4'), at('archive/holiday-cut.mp4')); // other folder, new name
+    renameSync(at('notes.txt'), at('notes-old.txt')); // renamed in place
+    renameSync(at('projects/alpha'), at('archive/alpha')); // under another parent
     await waitForConverge(src, daemon.modulePath, { timeoutMs: 30_000 });
     await h.engine.whenIdle();
     const sent = await sentSince(before);
