@@ -207,7 +207,11 @@ export class TargetQueue {
   #pump(): void {
     if (this.#closed || this.#paused || this.#stopped || this.#retryTimer !== null || this.#fullRunning)
       return;
-    if (this.#fullSyncWanted !== null) {
+    // Moves and deletions still pending owe old paths on the target: a full sync before them would find those
+    // as entries the folder no longer has (a reorganisation's verification full sync tripped the guard so).
+    // They go first, alone (share 0 takes only what weighs nothing); the full sync then runs alone.
+    const owing = this.#fullSyncWanted !== null && this.#owesOldPaths();
+    if (this.#fullSyncWanted !== null && !owing) {
       if (this.#runs.size === 0) this.#startFull(this.#fullSyncWanted);
       return;
     }
@@ -218,12 +222,21 @@ export class TargetQueue {
       let pendingWeight = 0;
       for (const change of this.#pending.values()) pendingWeight += runWeight(change);
       const now = this.#options.clock.now();
-      const share = shareFor(pendingWeight, [...this.#runs.values()], now, this.#options.concurrency);
+      const share = owing
+        ? 0
+        : shareFor(pendingWeight, [...this.#runs.values()], now, this.#options.concurrency);
       const changes = this.#take(share);
       if (changes.length === 0) break;
       this.#start({ kind: 'paths', changes });
       free--;
     }
+  }
+
+  /** A pending move or deletion (a change that removes or replaces an old path on the target). */
+  #owesOldPaths(): boolean {
+    for (const change of this.#pending.values())
+      if (change.change === 'move' || change.change === 'delete' || change.from !== undefined) return true;
+    return false;
   }
 
   /**

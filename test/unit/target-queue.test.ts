@@ -207,6 +207,19 @@ describe('TargetQueue', () => {
     expect(paths(started[2]!.job)).toEqual(['b']);
   });
 
+  it('a wanted full sync lets pending moves and deletions go first (their old paths are still on the target)', async () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([up('a')]);
+    queue.enqueue([moved('y', 'x', true), del('gone'), up('b')]);
+    queue.requestFullSync('verify');
+    await started[0]!.finish({});
+    await started[1]!.finish({});
+    // The move and the deletion went (alone, without b); then the full sync; b after it.
+    expect(started.map((s) => paths(s.job))).toEqual([['a'], ['y', 'gone'], ['<full>']]);
+    await started[2]!.finish({});
+    expect(paths(started[3]!.job)).toEqual(['b']);
+  });
+
   it('re-checks vanished files at once without raising an error; if that does not settle them, a full sync takes over', async () => {
     const { queue, started, errors } = setup(1);
     queue.enqueue([up('a/f')]);
