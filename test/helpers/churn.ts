@@ -811,6 +811,9 @@ export function differingPaths(src: Manifest, dst: Manifest): string[] {
 
 const related = (a: string, b: string): boolean => isWithin(a, b) || isWithin(b, a);
 
+/** How many earlier names opsTouching follows a path under, at most. */
+const MAX_TRACED_NAMES = 64;
+
 /**
  * The ops that touched `key`, an ancestor or a descendant of it, oldest first, following renames backwards
  * (a path that was moved is also looked up under its earlier names; a hard link under its first name).
@@ -823,8 +826,10 @@ export function opsTouching(ops: readonly ChurnOp[], key: string): ChurnOp[] {
     if (op.skipped !== undefined || !op.paths.some((p) => [...names].some((n) => related(p, n)))) continue;
     out.push(op);
     const [first = '', second = ''] = op.paths;
+    // Capped: followed back through many swaps the names multiply (a CI report of 1,500 reorganising ops ran
+    // the worker out of heap); the report only needs the last few ops.
     const rebase = (n: string, to: string, from: string): void => {
-      if (isWithin(n, to)) names.add(from + n.slice(to.length));
+      if (names.size < MAX_TRACED_NAMES && isWithin(n, to)) names.add(from + n.slice(to.length));
     };
     for (const n of [...names]) {
       if (op.kind.startsWith('rename-')) rebase(n, second, first);
