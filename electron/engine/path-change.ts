@@ -107,6 +107,14 @@ export function holdChange(held: Map<RelPath, PathChange>, change: PathChange, o
   }
 }
 
+/**
+ * The change deletes or replaces an old copy on the target elsewhere than its path's new content: a deletion, a
+ * move, or a change still owing the deletion of the path it came from. Such changes are cheap and travel first.
+ */
+export function owesOldPath(change: PathChange): boolean {
+  return change.change === 'delete' || change.change === 'move' || change.from !== undefined;
+}
+
 /** Entries a list of changes deletes (a directory delete counts its subtree). */
 export function deletedEntries(changes: Iterable<PathChange>): number {
   let total = 0;

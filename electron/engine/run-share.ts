@@ -2,7 +2,7 @@
 // during a burst and splits what is left after its last write evenly between the slots, instead of one slot
 // taking everything while another run is in flight (then sending it alone) or halving the rest again and
 // again (a tail of ever smaller runs, each paying rsync's start-up). Pure.
-import type { PathChange } from './path-change.js';
+import { owesOldPath, type PathChange } from './path-change.js';
 
 /**
  * What a change weighs in a run: one entry, or for a new directory sent recursively, every entry the coalescer
@@ -10,7 +10,7 @@ import type { PathChange } from './path-change.js';
  * go (the moves of a swap must travel together, see TargetQueue#take).
  */
 export function runWeight(change: PathChange): number {
-  if (change.change === 'delete' || change.change === 'move' || change.from !== undefined) return 0;
+  if (owesOldPath(change)) return 0;
   return 1 + (change.covers ?? 0);
 }
 

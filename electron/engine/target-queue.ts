@@ -4,7 +4,7 @@
 import { ancestors, isWithin, type RelPath } from './byte-path.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import { holdChange, type PathChange } from './path-change.js';
+import { holdChange, owesOldPath, type PathChange } from './path-change.js';
 import type { Classified } from './rsync/exit-codes.js';
 import { runWeight, shareFor } from './run-share.js';
 import type { SyncError, TargetStatus } from '../shared/state.js';
@@ -232,10 +232,9 @@ export class TargetQueue {
     }
   }
 
-  /** A pending move or deletion (a change that removes or replaces an old path on the target). */
+  /** A pending move or deletion (owesOldPath: it removes or replaces an old path on the target). */
   #owesOldPaths(): boolean {
-    for (const change of this.#pending.values())
-      if (change.change === 'move' || change.change === 'delete' || change.from !== undefined) return true;
+    for (const change of this.#pending.values()) if (owesOldPath(change)) return true;
     return false;
   }
 
