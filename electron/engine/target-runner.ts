@@ -344,6 +344,7 @@ export class TargetRunner {
     });
     let bytes = 0;
     let files = 0;
+    let deleted = 0;
     const deletedPaths: RelPath[] = [];
     let failed: JobOutcome | null = null;
     let lastExit: number | null = 0;
@@ -362,7 +363,8 @@ export class TargetRunner {
               if (item.deleted) {
                 // What an old copy under a moved directory's name held (an exact run): names are below its root.
                 const rel = join(run.root, item.path);
-                deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);
+                deleted++;
+                if (deletedPaths.length < LISTED) deletedPaths.push(listed(rel, item.isDir));
                 this.#emitDeleted(rel, runId);
                 return;
               }
@@ -415,8 +417,8 @@ export class TargetRunner {
         kind: 'move',
         paths: moves.length,
         files,
-        deleted: deletedPaths.length,
-        deletedPaths: deletedPaths.slice(0, LISTED).map((p) => display(p)),
+        deleted,
+        deletedPaths: deletedPaths.map((p) => display(p)),
         vanished: 0,
         bytes,
         ms: ctx.clock.now() - started,
@@ -796,9 +798,8 @@ export class TargetRunner {
           }
           const rel = item.path as RelPath;
           deleted++;
-          if (deletedPaths.length < LISTED) deletedPaths.push((item.isDir ? `${rel}/` : rel) as RelPath);
-          if (allDeleted && allDeleted.length < LISTING_LIMIT)
-            allDeleted.push((item.isDir ? `${rel}/` : rel) as RelPath);
+          if (deletedPaths.length < LISTED) deletedPaths.push(listed(rel, item.isDir));
+          if (allDeleted && allDeleted.length < LISTING_LIMIT) allDeleted.push(listed(rel, item.isDir));
           if (!quiet) this.#emitDeleted(rel, runId);
         } else if (!quiet) {
           // rsync prints a progress line per file: the UI hears of it at most every PROGRESS_EVERY_MS.
@@ -884,6 +885,11 @@ export class TargetRunner {
 }
 
 /** How a run's kind is reported (Activity, logs): a subtree run sends directories recursively, as a tree run. */
+/** A deleted entry as run reports list it: a directory ends in "/". */
+function listed(rel: RelPath, isDir: boolean): RelPath {
+  return (isDir ? `${rel}/` : rel) as RelPath;
+}
+
 function shownKind(kind: RunSpec['kind']): 'paths' | 'tree' | 'full' {
   return kind === 'subtree' ? 'tree' : kind;
 }

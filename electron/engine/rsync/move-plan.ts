@@ -43,8 +43,6 @@ export interface MoveRun {
   moves: Move[];
   /** The run's destination directory, folder-relative: the names rsync prints are relative to it. */
   root: RelPath;
-  /** The run also deletes what its moved directories held on the target before (sweepsOldEntries). */
-  exact: boolean;
 }
 
 export interface MovePlan {
@@ -70,7 +68,6 @@ export function deletionRun(base: MoveRunBase, deletions: readonly RelPath[]): M
     input: encodeFileList(deletions),
     moves: [],
     root: '' as RelPath,
-    exact: false,
   };
 }
 
@@ -181,7 +178,7 @@ function makeRun(
     excludeGlobs,
     basis,
   });
-  return { args, input: encodeFileList(names), moves, root: destDir, exact: basis.exact === true };
+  return { args, input: encodeFileList(names), moves, root: destDir };
 }
 
 /**
