@@ -4,7 +4,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Cron } from 'croner';
-import type { DeleteGuardReason, PairState, PairStatus, SyncError, TargetState } from '../shared/state.js';
+import {
+  firstError,
+  type DeleteGuardReason,
+  type PairState,
+  type PairStatus,
+  type SyncError,
+  type TargetState,
+} from '../shared/state.js';
 import { display, type RelPath } from './byte-path.js';
 import { every } from './clock.js';
 import { Coalescer, type WatchEvent } from './coalescer.js';
@@ -126,8 +133,7 @@ export class Pair {
   }
 
   #makeError(kind: SyncError['kind'], message: string, cls: SyncError['class'] = 'config'): SyncError {
-    const at = new Date(this.#ctx.clock.now()).toISOString();
-    return { kind, class: cls, message, exitCode: null, since: at, at, attempts: 1, nextRetryAt: null };
+    return firstError(kind, message, cls, new Date(this.#ctx.clock.now()).toISOString());
   }
 
   #guardError(message: string, since: string): SyncError {

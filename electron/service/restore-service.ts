@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ApiError, type ApiEvents, type ApiParsedRequest, type ApiResponses } from '../shared/api.js';
 import { expandHome } from '../shared/folder-rules.js';
 import type { BackupEntryView, RestoreResultView } from '../shared/restore.js';
-import type { BatchSummary } from '../shared/state.js';
+import { firstError, type BatchSummary } from '../shared/state.js';
 import { baseName, display, type RelPath } from '../engine/byte-path.js';
 import type { Engine } from '../engine/index.js';
 import {
@@ -253,19 +253,7 @@ export function restoreActivity(
     ms: now - run.startedAt,
     exitCode: null,
     ok: message === null,
-    error:
-      message === null
-        ? null
-        : {
-            kind: 'unknown',
-            class: 'transient',
-            message,
-            exitCode: null,
-            since: at,
-            at,
-            attempts: 1,
-            nextRetryAt: null,
-          },
+    error: message === null ? null : firstError('unknown', message, 'transient', at),
     at,
   };
 }

@@ -47,6 +47,11 @@ export interface SyncError {
   nextRetryAt: string | null;
 }
 
+/** A new incident's error, first seen `at` (ISO): one attempt, no retry scheduled. */
+export function firstError(kind: ErrorKind, message: string, cls: ErrorClass, at: string): SyncError {
+  return { kind, class: cls, message, exitCode: null, since: at, at, attempts: 1, nextRetryAt: null };
+}
+
 export type TargetStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'stopped' | 'paused';
 export type PairStatus = 'starting' | 'idle' | 'syncing' | 'error' | 'paused';
 
