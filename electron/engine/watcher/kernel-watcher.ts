@@ -13,22 +13,19 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { absolute, join, parentOf, ROOT, type RelPath } from '../byte-path.js';
 import { systemClock, type Clock } from '../clock.js';
-import { adjustCount, linkChild, subtree, subtreeSize, unlink, type DirRecord } from './dir-records.js';
+import { adjustCount, subtreeSize } from './dir-records.js';
 import { parseEvents, type InotifyAddon, type InotifyEvent, type InotifyHandle } from './native-inotify.js';
+import { WatchedTree, type WatchedDir } from './watched-tree.js';
 import {
-  watchLimitMessage,
+  sourceMissingMessage,
   type Watcher,
   type WatcherCapabilities,
   type WatcherEvents,
   type WatcherOptions,
 } from './watcher.js';
 
-interface DirWatch extends DirRecord<DirWatch> {
-  /** The kernel's watch descriptor, -1 once the watch limit was reached (recorded, not watched). */
-  wd: number;
-  /** Inode of the directory when it was watched: a different one under the same name means it was replaced. */
-  readonly ino: number;
-}
+/** A directory's record; its watch is the kernel's watch descriptor. */
+type DirWatch = WatchedDir<number>;
 
 /** An IN_MOVED_FROM waiting for its IN_MOVED_TO. */
 interface HeldMove {
@@ -37,8 +34,6 @@ interface HeldMove {
   isDir: boolean;
 }
 
-/** How long one synchronous stretch of the walk may hold the event loop before yielding. */
-const SLICE_MS = 10;
 /** How long an IN_MOVED_FROM left unpaired at the end of a read batch waits for its IN_MOVED_TO. */
 export const MOVE_PAIR_MS = 50;
 
@@ -51,22 +46,11 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
   readonly #options: WatcherOptions;
   readonly #clock: Clock;
   readonly #kernelEvents: boolean;
-  /** The exclude rules on a path alone: everything looked at here lies in a watched, so included, directory. */
-  readonly #ignored: (rel: RelPath) => boolean;
-  readonly #dirs = new Map<RelPath, DirWatch>();
+  readonly #tree: WatchedTree<number>;
   readonly #byWd = new Map<number, DirWatch>();
-  /** Directories still to watch and list, newest first; `report` marks those whose entries are reported. */
-  readonly #pending: { rel: RelPath; report: boolean; relist?: boolean }[] = [];
   readonly #held = new Map<number, HeldMove>();
   readonly #unmounted = new Set<DirWatch>();
   #heldTimer: unknown = null;
-  #walkScheduled = false;
-  #idle: (() => void)[] = [];
-  #closed = false;
-  /** A directory could not be watched or listed: its contents are missing from the records' counts. */
-  #uncounted = false;
-  #limitReached = false;
-  #reportLimitTimer: NodeJS.Timeout | null = null;
   #rootGone = false;
 
   /** Opens the descriptor at once: throws (e.g. EMFILE at fs.inotify.max_user_instances) so the caller can fall back. */
@@ -76,7 +60,6 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#kernelEvents = options.kernelEvents ?? false;
-    this.#ignored = options.ignored.itself ?? options.ignored;
     const c = addon.constants;
     this.#mask =
       c.IN_CREATE |
@@ -91,160 +74,42 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       c.IN_ONLYDIR |
       c.IN_EXCL_UNLINK;
     this.#handle = addon.open((batch, readError) => this.#onBatch(batch, readError));
+    this.#tree = new WatchedTree<number>(options, this, {
+      watch: (rel) => {
+        const dontFollow = rel === ROOT ? 0 : addon.constants.IN_DONT_FOLLOW;
+        return addon.addWatch(this.#handle, absolute(options.root, rel), this.#mask | dontFollow);
+      },
+      watching: (record) => {
+        // The kernel watches inodes: the same directory already known under another name (a move that was not
+        // paired) now lives here; its old records go, its subdirectories are watched again from this listing.
+        const wd = record.watch as number;
+        const other = this.#byWd.get(wd);
+        if (other) this.#dropTree(other, true, wd);
+        this.#byWd.set(wd, record);
+      },
+      release: (record) => this.#forget(record, true),
+    });
   }
 
   get directories(): number {
-    return this.#dirs.size;
+    return this.#tree.size;
   }
 
   entriesBelow(): number | null {
-    const root = this.#dirs.get(ROOT);
-    if (!root || this.#uncounted || this.#pending.length > 0 || this.#closed) return null;
-    return subtreeSize(root) - 1;
+    return this.#tree.entriesBelow();
   }
 
   start(): Promise<void> {
-    return this.#addTree(ROOT, false);
+    return this.#tree.addTree(ROOT, false);
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#pending.length = 0;
-    if (this.#reportLimitTimer) clearTimeout(this.#reportLimitTimer);
+    if (this.#tree.closed) return;
     if (this.#heldTimer !== null) this.#clock.clearTimeout(this.#heldTimer);
     this.#held.clear();
     this.#addon.close(this.#handle); // drops every watch with the descriptor
-    this.#dirs.clear();
     this.#byWd.clear();
-    this.#settle();
-  }
-
-  // ---- walking: watch first, list second ------------------------------------------------------------------
-
-  /** Watches `rel` and everything below it; with `report`, every entry found is reported as created. */
-  #addTree(rel: RelPath, report: boolean, relist = false): Promise<void> {
-    this.#pending.push({ rel, report, relist });
-    const done = new Promise<void>((resolve) => this.#idle.push(resolve));
-    // A directory that appears is watched at once, unless a slice of a larger walk is due anyway.
-    if (!this.#walkScheduled) this.#walk();
-    return done;
-  }
-
-  #walk = (): void => {
-    this.#walkScheduled = false;
-    const end = performance.now() + SLICE_MS;
-    let item;
-    while (!this.#closed && (item = this.#pending.pop())) {
-      this.#visit(item.rel, item.report, item.relist ?? false);
-      if (this.#pending.length > 0 && performance.now() > end) {
-        this.#walkScheduled = true;
-        setImmediate(this.#walk);
-        return;
-      }
-    }
-    this.#settle();
-  };
-
-  #settle(): void {
-    if (this.#pending.length > 0 && !this.#closed) return;
-    for (const resolve of this.#idle.splice(0)) resolve();
-  }
-
-  /** With `relist`, an already watched directory is listed again (its entries reported) without a new watch. */
-  #visit(dir: RelPath, report: boolean, relist: boolean): void {
-    const path = absolute(this.#options.root, dir);
-    let stat: fs.Stats | undefined;
-    try {
-      // The folder itself may be a symbolic link to a directory; anything below is watched only as a directory.
-      stat = dir === ROOT ? fs.statSync(path) : fs.lstatSync(path, { throwIfNoEntry: false });
-    } catch {
-      return; // gone, or a parent was replaced by a file meanwhile
-    }
-    if (!stat?.isDirectory()) return;
-    if (dir !== ROOT && !this.#dirs.has(parentOf(dir))) return;
-    let record = this.#dirs.get(dir);
-    if (record?.ino !== stat.ino) {
-      record = this.#watchDir(dir, stat.ino) ?? undefined;
-      if (!record) return;
-    } else if (!relist) {
-      return; // queued twice (found by a listing and by an event): watched and listed once is enough
-    }
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(path, { withFileTypes: true, encoding: 'latin1' });
-    } catch (error) {
-      this.#onListError(record, error as NodeJS.ErrnoException);
-      return;
-    }
-    record.count = 0;
-    for (const entry of entries) {
-      const child = join(dir, entry.name);
-      if (this.#ignored(child)) continue;
-      record.count++;
-      const isDir = entry.isDirectory();
-      if (report) this.emit('event', { kind: 'created', path: child, dir: isDir });
-      if (isDir) this.#pending.push({ rel: child, report, relist });
-    }
-  }
-
-  /** Adds one directory watch; null when the directory is gone or cannot be watched. */
-  #watchDir(rel: RelPath, ino: number): DirWatch | null {
-    const old = this.#dirs.get(rel);
-    if (old) this.#dropTree(old, true);
-    let wd = -1;
-    if (!this.#limitReached) {
-      try {
-        const dontFollow = rel === ROOT ? 0 : this.#addon.constants.IN_DONT_FOLLOW;
-        wd = this.#addon.addWatch(this.#handle, absolute(this.#options.root, rel), this.#mask | dontFollow);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-        if (code === 'ENOSPC') {
-          this.#limitReached = true;
-          this.emit('rescan', 'inotify watch limit reached');
-        } else {
-          this.#uncounted = true;
-          this.emit('error', {
-            kind: 'watcher',
-            message: `cannot watch ${this.#show(rel)}: ${(error as Error).message}`,
-          });
-          return null;
-        }
-      }
-    }
-    // The kernel watches inodes: the same directory already known under another name (a move that was not
-    // paired) now lives here; its old records go, its subdirectories are watched again from this listing.
-    const other = wd >= 0 ? this.#byWd.get(wd) : undefined;
-    if (other) this.#dropTree(other, true, wd);
-    const parent = rel === ROOT ? null : (this.#dirs.get(parentOf(rel)) ?? null);
-    const record: DirWatch = {
-      rel,
-      wd,
-      ino,
-      count: 0,
-      parent: null,
-      firstChild: null,
-      prev: null,
-      next: null,
-    };
-    if (wd < 0) this.#reportLimit();
-    else this.#byWd.set(wd, record);
-    this.#dirs.set(rel, record);
-    if (parent) linkChild(parent, record);
-    return record;
-  }
-
-  /** One message once the walk has counted the directories, not one per failed watch. */
-  #reportLimit(): void {
-    if (this.#reportLimitTimer) return;
-    this.#reportLimitTimer = setTimeout(() => {
-      this.emit('error', {
-        kind: 'watch-limit',
-        message: watchLimitMessage(this.#options.folder, this.#dirs.size),
-      });
-    }, 200);
-    this.#reportLimitTimer.unref();
+    this.#tree.close();
   }
 
   /**
@@ -252,21 +117,19 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
    * exist, e.g. moved out of the folder); `keepWd` is a watch that now belongs to another record.
    */
   #dropTree(top: DirWatch, rmWatch: boolean, keepWd = -1): void {
-    unlink(top);
-    for (const record of subtree(top)) {
-      record.firstChild = null;
-      if (record.wd >= 0) {
-        if (this.#byWd.get(record.wd) === record) this.#byWd.delete(record.wd);
-        if (rmWatch && record.wd !== keepWd) this.#addon.rmWatch(this.#handle, record.wd);
-      }
-      if (this.#dirs.get(record.rel) === record) this.#dirs.delete(record.rel);
-    }
+    this.#tree.drop(top, (record) => this.#forget(record, rmWatch, keepWd));
+  }
+
+  #forget(record: DirWatch, rmWatch: boolean, keepWd = -1): void {
+    const wd = record.watch as number;
+    if (this.#byWd.get(wd) === record) this.#byWd.delete(wd);
+    if (rmWatch && wd !== keepWd) this.#addon.rmWatch(this.#handle, wd);
   }
 
   // ---- events -------------------------------------------------------------------------------------------------
 
   #onBatch(batch: Buffer, readError?: string): void {
-    if (this.#closed) return;
+    if (this.#tree.closed) return;
     if (readError) this.emit('rescan', `reading inotify events failed (${readError})`);
     const events = parseEvents(batch);
     const movesTo = this.#movesTo(events);
@@ -285,7 +148,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       }
     }
     const c = this.#addon.constants;
-    for (let i = 0; i < events.length && !this.#closed; i++) {
+    for (let i = 0; i < events.length && !this.#tree.closed; i++) {
       if (paired.has(i)) continue;
       const event = events[i] as InotifyEvent;
       if (event.mask & c.IN_MOVED_FROM) {
@@ -345,7 +208,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       // The kernel dropped the watch: the directory was deleted or its file system unmounted.
       if (this.#unmounted.has(dir)) return; // reported and dropped at the end of the batch
       if (dir.rel === ROOT) this.#checkRoot();
-      if (this.#dirs.get(dir.rel) === dir) this.#dropTree(dir, true);
+      if (this.#tree.current(dir)) this.#dropTree(dir, true);
       return;
     }
     if (event.name === '') {
@@ -354,7 +217,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       return;
     }
     const path = join(dir.rel, event.name);
-    if (this.#ignored(path)) return;
+    if (this.#tree.ignored(path)) return;
     const isDir = (mask & c.IN_ISDIR) !== 0;
     if (mask & c.IN_MOVED_TO) {
       this.#onMovedIn(dir, event.name, isDir); // its IN_MOVED_FROM was not seen: from outside or an excluded name
@@ -379,12 +242,12 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
 
   /** A directory appeared under `path` (created, or moved in): watch it, then report what it holds. */
   #dirAppeared(path: RelPath): void {
-    const known = this.#dirs.get(path);
-    if (known && this.#inode(path) === known.ino) {
+    const known = this.#tree.get(path);
+    if (known && this.#tree.inode(path) === known.ino) {
       // Already watched: the event was read after a listing had found it. Its contents are reported again, as
       // events read meanwhile (a move of the old directory by that name) may have told the engine otherwise.
       this.emit('event', { kind: 'created', path, dir: true });
-      void this.#addTree(path, true, true);
+      void this.#tree.addTree(path, true, true);
       return;
     }
     if (known) {
@@ -393,21 +256,21 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       this.#dropTree(known, true);
     }
     this.emit('event', { kind: 'created', path, dir: true });
-    void this.#addTree(path, true);
+    void this.#tree.addTree(path, true);
   }
 
   /** A name left the folder: deleted (its watches are gone with it) or moved out (`rmWatch`: they are not). */
   #removed(path: RelPath, isDir: boolean, rmWatch: boolean): void {
-    const known = isDir ? this.#dirs.get(path) : undefined;
+    const known = isDir ? this.#tree.get(path) : undefined;
     const entries = known ? subtreeSize(known) : 1;
     if (known) this.#dropTree(known, rmWatch);
     this.emit('event', { kind: 'removed', path, dir: isDir, entries });
   }
 
   #onMovedOut(from: HeldMove): void {
-    if (this.#closed) return;
+    if (this.#tree.closed) return;
     const path = join(from.dir.rel, from.name);
-    if (this.#ignored(path)) return;
+    if (this.#tree.ignored(path)) return;
     adjustCount(from.dir, -1);
     this.#removed(path, from.isDir, true);
   }
@@ -428,8 +291,8 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       return;
     }
     const toPath = join(to.rel, toEvent.name);
-    const fromExcluded = this.#ignored(fromPath);
-    const toExcluded = this.#ignored(toPath);
+    const fromExcluded = this.#tree.ignored(fromPath);
+    const toExcluded = this.#tree.ignored(toPath);
     if (fromExcluded || toExcluded) {
       if (!fromExcluded) this.#onMovedOut(from);
       if (!toExcluded) this.#onMovedIn(to, toEvent.name, from.isDir);
@@ -443,9 +306,9 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       return;
     }
     if (from.isDir) {
-      const moved = this.#moveRecords(fromPath, toPath, to);
+      const moved = this.#tree.move(fromPath, toPath, to);
       this.emit('event', { kind: 'moved', from: fromPath, path: toPath, dir: true });
-      if (!moved) void this.#addTree(toPath, true); // not watched yet (still queued): watch and list it there
+      if (!moved) void this.#tree.addTree(toPath, true); // not watched yet (still queued): watch and list it there
     } else {
       this.emit('event', { kind: 'moved', from: fromPath, path: toPath, dir: false });
     }
@@ -458,58 +321,17 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       this.emit('event', { kind: 'created', path: toPath, dir: false });
       return;
     }
-    const known = this.#dirs.get(fromPath);
+    const known = this.#tree.get(fromPath);
     this.emit('event', {
       kind: 'removed',
       path: fromPath,
       dir: true,
       entries: known ? subtreeSize(known) : 1,
     });
-    const to = this.#dirs.get(parentOf(toPath));
-    const moved = to ? this.#moveRecords(fromPath, toPath, to) : false;
+    const to = this.#tree.get(parentOf(toPath));
+    const moved = to ? this.#tree.move(fromPath, toPath, to) : false;
     this.emit('event', { kind: 'created', path: toPath, dir: true });
-    void this.#addTree(toPath, true, moved);
-  }
-
-  /**
-   * Moves the records of the directory at `fromPath` (and below) to `toPath` under `to`: the kernel watches
-   * follow the inodes, so only the paths change. False when no record was there.
-   */
-  #moveRecords(fromPath: RelPath, toPath: RelPath, to: DirWatch): boolean {
-    const top = this.#dirs.get(fromPath);
-    const replaced = this.#dirs.get(toPath);
-    if (replaced && replaced !== top) this.#dropTree(replaced, true); // an empty directory renamed over
-    // Directories queued under the old path are walked under the new one.
-    for (const item of this.#pending) {
-      if (item.rel === fromPath || item.rel.startsWith(`${fromPath}/`))
-        item.rel = (toPath + item.rel.slice(fromPath.length)) as RelPath;
-    }
-    // Events are read a moment after the fact: the record may be of a newer directory that took the old name
-    // meanwhile (then the moved one is watched and listed at its new path instead).
-    if (!top || this.#inode(toPath) !== top.ino) return false;
-    unlink(top);
-    const records = subtree(top);
-    for (const record of records) if (this.#dirs.get(record.rel) === record) this.#dirs.delete(record.rel);
-    for (const record of records) {
-      record.rel = (toPath + record.rel.slice(fromPath.length)) as RelPath;
-      this.#dirs.set(record.rel, record);
-    }
-    linkChild(to, top);
-    // A directory excluded by its new path (a rule anchored to a place) is no longer watched.
-    for (const record of records) {
-      if (record !== top && this.#dirs.get(record.rel) === record && this.#ignored(record.rel))
-        this.#dropTree(record, true);
-    }
-    return true;
-  }
-
-  #inode(rel: RelPath): number | undefined {
-    try {
-      const stat = fs.lstatSync(absolute(this.#options.root, rel), { throwIfNoEntry: false });
-      return stat?.isDirectory() ? stat.ino : undefined;
-    } catch {
-      return undefined;
-    }
+    void this.#tree.addTree(toPath, true, moved);
   }
 
   /**
@@ -522,7 +344,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     const top = unmounted.filter((dir) => {
       for (let up = dir.parent; up; up = up.parent)
         if (this.#unmounted.has(up) || unmounted.includes(up)) return false;
-      return this.#dirs.get(dir.rel) === dir;
+      return this.#tree.current(dir);
     });
     for (const dir of top) {
       if (dir.rel === ROOT) this.#rootGone = true;
@@ -530,7 +352,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       const what =
         dir.rel === ROOT
           ? `the folder ${this.#options.folder}`
-          : `${this.#show(dir.rel)} (in ${this.#options.folder})`;
+          : `${this.#tree.show(dir.rel)} (in ${this.#options.folder})`;
       this.emit('error', {
         kind: 'unmounted',
         message:
@@ -542,8 +364,8 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
 
   /** The root's own watch reported it deleted or moved: is the folder still there? */
   #checkRoot(): void {
-    if (this.#rootGone || this.#closed) return;
-    const root = this.#dirs.get(ROOT);
+    if (this.#rootGone || this.#tree.closed) return;
+    const root = this.#tree.get(ROOT);
     try {
       const stat = fs.statSync(this.#options.root, { throwIfNoEntry: false });
       if (stat?.isDirectory() && root && stat.ino === root.ino) return;
@@ -551,27 +373,6 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       // gone
     }
     this.#rootGone = true;
-    this.emit('error', {
-      kind: 'source-missing',
-      message: `the folder ${this.#options.folder} was removed or moved away: nothing is synced until it is back`,
-    });
-  }
-
-  #onListError(record: DirWatch, error: NodeJS.ErrnoException): void {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-      this.#dropTree(record, true);
-      return;
-    }
-    this.#uncounted = true;
-    this.emit('error', {
-      kind: 'watcher',
-      message: `cannot list ${this.#show(record.rel)} (${error.code ?? error.message}): its contents are not watched; fix its permissions`,
-    });
-  }
-
-  #show(rel: RelPath): string {
-    return rel === ROOT
-      ? this.#options.folder
-      : `${this.#options.folder}/${Buffer.from(rel, 'latin1').toString('utf8')}`;
+    this.emit('error', { kind: 'source-missing', message: sourceMissingMessage(this.#options.folder) });
   }
 }

@@ -70,6 +70,10 @@ export interface PathFilter {
   readonly itself?: (rel: RelPath) => boolean;
 }
 
+export function sourceMissingMessage(folder: string): string {
+  return `the folder ${folder} was removed or moved away: nothing is synced until it is back`;
+}
+
 export function watchLimitMessage(folder: string, directories: number): string {
   return (
     `cannot watch ${folder}: the inotify watch limit (fs.inotify.max_user_watches) was reached after ` +
