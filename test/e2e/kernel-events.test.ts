@@ -2,7 +2,7 @@
 // (never half-written on the target), and moves inside the folder reach the daemon without re-sending the
 // moved data (bytes from the daemon's transfer log), the old paths deleted only after the new ones arrived.
 import { randomBytes } from 'node:crypto';
-import { renameSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,8 +76,7 @@ describe('kernel events through the engine (native inotify backend)', () => {
     await fs.mkdir(path.join(src, 'projects/alpha'), { recursive: true });
     await fs.writeFile(path.join(src, 'projects/alpha/data.bin'), randomBytes(2 * MiB));
     await fs.writeFile(path.join(src, 'notes.txt'), randomBytes(512 * 1024));
-    // Made (and watched) before the moves: a move into a directory created a moment earlier can land before
-    // inotify watches it, and is then a new file there (sent whole) plus a deletion (docs/architecture.md).
+    // Made (and watched) before the moves: the next test moves into directories made a moment before.
     await fs.mkdir(path.join(src, 'archive'));
     await waitForConverge(src, daemon.modulePath);
     await h.engine.whenIdle();
@@ -93,6 +92,28 @@ describe('kernel events through the engine (native inotify backend)', () => {
     await h.engine.whenIdle();
     const sent = await sentSince(before);
     expect(sent.dataBytes).toBeLessThanOrEqual(moved / 100);
+    expect(h.engine.state().pairs[0]?.deleteGuard).toBeNull();
+  });
+
+  it('a move into a directory made a moment before (mkdir; mv, as a script runs them) sends no data again', async () => {
+    await fs.mkdir(path.join(src, 'photos/y2019'), { recursive: true });
+    for (let i = 0; i < 200; i++)
+      await fs.writeFile(path.join(src, 'photos/y2019', `p${i}.jpg`), randomBytes(20_000));
+    for (let i = 0; i < 4; i++) await fs.writeFile(path.join(src, 'photos', `raw${i}.dng`), randomBytes(MiB));
+    await fs.writeFile(path.join(src, 'todo.txt'), randomBytes(256 * 1024));
+    await waitForConverge(src, daemon.modulePath);
+    await h.engine.whenIdle();
+    const moved = 200 * 20_000 + 4 * MiB + 256 * 1024;
+    const before = (await daemon.readLog()).length;
+    // The new directory is watched only after the moves into it: the kernel reports their IN_MOVED_FROM alone.
+    const at = (rel: string): string => path.join(src, rel);
+    mkdirSync(at('by-year'));
+    renameSync(at('photos'), at('by-year/photos'));
+    mkdirSync(at('done'));
+    renameSync(at('todo.txt'), at('done/todo.txt'));
+    await waitForConverge(src, daemon.modulePath, { timeoutMs: 30_000 });
+    await h.engine.whenIdle();
+    expect((await sentSince(before)).dataBytes).toBeLessThanOrEqual(moved / 100);
     expect(h.engine.state().pairs[0]?.deleteGuard).toBeNull();
   });
 

@@ -173,6 +173,45 @@ describe('native inotify watcher: kernel events', () => {
     expect(watcher.directories).toBe(6);
   });
 
+  it('a move into a directory made a moment before (read in one batch, no IN_MOVED_TO): still a move', async () => {
+    const root = await folder(['photos/y2019/p1', 'photos/p2', 'todo', 'keep/']);
+    const { watcher, events } = await watch(root);
+    expect(watcher.directories).toBe(4);
+    // As a script runs them: the new directory is watched only after the moves into it, so the kernel reports
+    // the moves' IN_MOVED_FROM alone. The listing of the new directory claims what they moved.
+    fs.mkdirSync(path.join(root, 'archive'));
+    fs.renameSync(path.join(root, 'photos'), path.join(root, 'archive/photos'));
+    fs.mkdirSync(path.join(root, 'old'));
+    fs.renameSync(path.join(root, 'todo'), path.join(root, 'old/todo'));
+    fs.renameSync(path.join(root, 'keep'), path.join(root, 'old/kept')); // another name: found by its inode
+    expect(await settle(root, events)).toEqual([
+      'created archive dir',
+      'moved photos>archive/photos dir',
+      'created old dir',
+      'moved keep>old/kept dir',
+      'moved todo>old/todo',
+    ]);
+    // The moved directories kept their watches: events below them carry the new path.
+    expect(watcher.directories).toBe(6);
+    fs.writeFileSync(path.join(root, 'archive/photos/y2019/p3'), 'x');
+    await eventually(() => expect(show(events)).toContain('closed archive/photos/y2019/p3'));
+    expect(watcher.entriesBelow()).toBe(10);
+  });
+
+  it('a directory moved out while another takes its name: the new one stays watched', async () => {
+    const root = await folder(['d/a', 'd/b']);
+    const outside = await folder([]);
+    const { watcher, events } = await watch(root);
+    fs.renameSync(path.join(root, 'd'), path.join(outside, 'd'));
+    fs.mkdirSync(path.join(root, 'd'));
+    await eventually(() => expect(show(events)).toEqual(['removed d dir entries=3', 'created d dir']));
+    // Once the move out is settled (MOVE_PAIR_MS), the new directory is neither removed nor unwatched.
+    const lines = await settle(root, events);
+    expect(lines).toEqual(['removed d dir entries=3', 'created d dir']);
+    fs.writeFileSync(path.join(root, 'd/new'), 'x');
+    await eventually(() => expect(show(events)).toContain('closed d/new'));
+    expect(watcher.directories).toBe(2);
+  });
   it('a move out of the folder is a removal (watches dropped), a move in a creation (contents listed)', async () => {
     const root = await folder(['d/e/f', 'd/g', 'file']);
     const outside = await folder(['in/sub/h', 'in/i']);

@@ -11,7 +11,7 @@
 // its watches (a watch follows the inode): only the records' paths change, nothing is listed again.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { absolute, join, parentOf, ROOT, type RelPath } from '../byte-path.js';
+import { absolute, baseName, join, parentOf, ROOT, type RelPath } from '../byte-path.js';
 import { systemClock, type Clock } from '../clock.js';
 import { adjustCount, subtreeSize } from './dir-records.js';
 import { parseEvents, type InotifyAddon, type InotifyEvent, type InotifyHandle } from './native-inotify.js';
@@ -32,6 +32,8 @@ interface HeldMove {
   dir: DirWatch;
   name: string;
   isDir: boolean;
+  /** A directory's record at the old path when the move was read. */
+  record?: DirWatch | undefined;
 }
 
 /** How long an IN_MOVED_FROM left unpaired at the end of a read batch waits for its IN_MOVED_TO. */
@@ -88,6 +90,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
         this.#byWd.set(wd, record);
       },
       release: (record) => this.#forget(record, true),
+      claim: (path, isDir, parent) => this.#claim(path, isDir, parent),
     });
   }
 
@@ -148,23 +151,37 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       }
     }
     const c = this.#addon.constants;
+    // This batch's IN_MOVED_FROMs without their IN_MOVED_TO are held before any other event is handled: a
+    // directory made earlier in the batch may hold what they moved, its watch added too late for the IN_MOVED_TO
+    // (`mkdir archive; mv photos archive/`), and its listing claims them (#claim).
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as InotifyEvent;
+      if (!(event.mask & c.IN_MOVED_FROM) || movesTo.has(event.cookie)) continue;
+      paired.add(i);
+      const from = this.#movedFrom(event);
+      if (from) this.#hold(event.cookie, from);
+    }
     for (let i = 0; i < events.length && !this.#tree.closed; i++) {
       if (paired.has(i)) continue;
       const event = events[i] as InotifyEvent;
       if (event.mask & c.IN_MOVED_FROM) {
-        const dir = this.#byWd.get(event.wd);
-        if (!dir) continue;
-        const from = { dir, name: event.name, isDir: (event.mask & c.IN_ISDIR) !== 0 };
-        const at = movesTo.get(event.cookie) ?? -1;
-        if (at >= 0) {
-          paired.add(at);
-          this.#onMove(from, events[at] as InotifyEvent);
-        } else this.#hold(event.cookie, from);
+        const from = this.#movedFrom(event);
+        const at = movesTo.get(event.cookie) as number;
+        paired.add(at);
+        if (from) this.#onMove(from, events[at] as InotifyEvent);
         continue;
       }
       this.#onEvent(event);
     }
     if (this.#unmounted.size > 0) this.#onUnmount();
+  }
+
+  #movedFrom(event: InotifyEvent): HeldMove | null {
+    const dir = this.#byWd.get(event.wd);
+    if (!dir) return null;
+    const isDir = (event.mask & this.#addon.constants.IN_ISDIR) !== 0;
+    const record = isDir ? this.#tree.get(join(dir.rel, event.name)) : undefined;
+    return { dir, name: event.name, isDir, record };
   }
 
   /** Where each IN_MOVED_TO of the batch is, by cookie (one pass: a mass move must not cost n² look-ups). */
@@ -272,7 +289,36 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     const path = join(from.dir.rel, from.name);
     if (this.#tree.ignored(path)) return;
     adjustCount(from.dir, -1);
+    // Another directory took the name meanwhile: #dirAppeared has reported the old one removed already.
+    const now = from.isDir ? this.#tree.get(path) : undefined;
+    if (now && from.record && now !== from.record) return;
     this.#removed(path, from.isDir, true);
+  }
+
+  /**
+   * A listing that reports what it finds came upon `path`: was it moved there by a held IN_MOVED_FROM? Its
+   * IN_MOVED_TO never came when the directory was watched only after the move (`mkdir archive; mv photos
+   * archive/` read in one batch). A directory is claimed when it is the very inode the records knew at the old
+   * path (its watches then stay, as for any move), a file by its name alone: either way it is reported moved,
+   * not created, so its data is not sent again (the old copy is the basis; rsync checks the content). With no
+   * kernelEvents the engine does not take moves: nothing is claimed.
+   */
+  #claim(path: RelPath, isDir: boolean, parent: DirWatch): boolean {
+    if (!this.#kernelEvents || this.#held.size === 0) return false;
+    const name = baseName(path);
+    const ino = isDir ? this.#tree.inode(path) : undefined;
+    for (const [cookie, from] of this.#held) {
+      if (from.isDir !== isDir) continue;
+      if (isDir ? from.record === undefined || from.record.ino !== ino : from.name !== name) continue;
+      const fromPath = join(from.dir.rel, from.name);
+      if (fromPath === path || this.#tree.ignored(fromPath)) continue;
+      if (isDir && !this.#tree.move(fromPath, path, parent)) continue;
+      this.#held.delete(cookie);
+      adjustCount(from.dir, -1);
+      this.emit('event', { kind: 'moved', from: fromPath, path, dir: isDir });
+      return true;
+    }
+    return false;
   }
 
   #onMovedIn(dir: DirWatch, name: string, isDir: boolean): void {

@@ -27,6 +27,11 @@ export interface DirWatching<W> {
   watching?(record: WatchedDir<W>): void;
   /** Stops watching the directory of a record being forgotten (its watch is not null). */
   release(record: WatchedDir<W>): void;
+  /**
+   * A listing that reports its entries found `path` in `parent`: true when the backend reports it itself (as
+   * moved there), so it is not reported created (nor, a directory, walked: the backend took its records along).
+   */
+  claim?(path: RelPath, isDir: boolean, parent: WatchedDir<W>): boolean;
 }
 
 /** How long one synchronous stretch of the walk may hold the event loop before yielding. */
@@ -218,6 +223,7 @@ export class WatchedTree<W> {
       if (this.ignored(child)) continue;
       record.count++;
       const isDir = entry.isDirectory();
+      if (report && this.#backend.claim?.(child, isDir, record)) continue;
       if (report) this.#emitter.emit('event', { kind: 'created', path: child, dir: isDir });
       if (isDir) this.#pending.push({ rel: child, report, relist });
     }
