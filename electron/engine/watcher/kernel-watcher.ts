@@ -7,13 +7,16 @@
 //
 // Moves: IN_MOVED_FROM and IN_MOVED_TO with the same cookie are paired within one read batch (the kernel
 // queues them back to back); an IN_MOVED_FROM left unpaired at the end of a batch is held until the next
-// batch or MOVE_PAIR_MS on the clock, then it is a move out of the folder (removed). A moved directory keeps
-// its watches (a watch follows the inode): only the records' paths change, nothing is listed again.
+// batch or MOVE_PAIR_MS on the clock (held-moves.ts), then it is a move out of the folder (removed), unless the
+// listing of a directory that appeared claims it first: a move into a directory watched only after the move.
+// A moved directory keeps its watches (a watch follows the inode): only the records' paths change, nothing is
+// listed again.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { absolute, baseName, join, parentOf, ROOT, type RelPath } from '../byte-path.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { adjustCount, subtreeSize } from './dir-records.js';
+import { claimKey, HeldMoves, MOVE_PAIR_MS, type HeldMove as HeldMoveOf } from './held-moves.js';
 import { parseEvents, type InotifyAddon, type InotifyEvent, type InotifyHandle } from './native-inotify.js';
 import { WatchedTree, type WatchedDir } from './watched-tree.js';
 import {
@@ -27,17 +30,9 @@ import {
 /** A directory's record; its watch is the kernel's watch descriptor. */
 type DirWatch = WatchedDir<number>;
 
-/** An IN_MOVED_FROM waiting for its IN_MOVED_TO. */
-interface HeldMove {
-  dir: DirWatch;
-  name: string;
-  isDir: boolean;
-  /** A directory's record at the old path when the move was read. */
-  record?: DirWatch | undefined;
-}
+type HeldMove = HeldMoveOf<DirWatch>;
 
-/** How long an IN_MOVED_FROM left unpaired at the end of a read batch waits for its IN_MOVED_TO. */
-export const MOVE_PAIR_MS = 50;
+export { MOVE_PAIR_MS };
 
 export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watcher {
   readonly backend = 'inotify';
@@ -46,13 +41,11 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
   readonly #handle: InotifyHandle;
   readonly #mask: number;
   readonly #options: WatcherOptions;
-  readonly #clock: Clock;
   readonly #kernelEvents: boolean;
   readonly #tree: WatchedTree<number>;
   readonly #byWd = new Map<number, DirWatch>();
-  readonly #held = new Map<number, HeldMove>();
+  readonly #held: HeldMoves<DirWatch>;
   readonly #unmounted = new Set<DirWatch>();
-  #heldTimer: unknown = null;
   #rootGone = false;
 
   /** Opens the descriptor at once: throws (e.g. EMFILE at fs.inotify.max_user_instances) so the caller can fall back. */
@@ -60,8 +53,10 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     super();
     this.#addon = addon;
     this.#options = options;
-    this.#clock = options.clock ?? systemClock;
     this.#kernelEvents = options.kernelEvents ?? false;
+    this.#held = new HeldMoves<DirWatch>(options.clock ?? systemClock, (expired) => {
+      for (const move of expired) this.#onMovedOut(move);
+    });
     const c = addon.constants;
     this.#mask =
       c.IN_CREATE |
@@ -108,8 +103,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
 
   async close(): Promise<void> {
     if (this.#tree.closed) return;
-    if (this.#heldTimer !== null) this.#clock.clearTimeout(this.#heldTimer);
-    this.#held.clear();
+    this.#held.takeAll();
     this.#addon.close(this.#handle); // drops every watch with the descriptor
     this.#byWd.clear();
     this.#tree.close();
@@ -139,10 +133,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     const paired = new Set<number>();
     // Moves held from the previous batch first: their IN_MOVED_TO, if any, is in this one.
     if (this.#held.size > 0) {
-      if (this.#heldTimer !== null) this.#clock.clearTimeout(this.#heldTimer);
-      this.#heldTimer = null;
-      for (const [cookie, from] of [...this.#held]) {
-        this.#held.delete(cookie);
+      for (const [cookie, from] of this.#held.takeAll()) {
         const at = movesTo.get(cookie) ?? -1;
         if (at >= 0) {
           paired.add(at);
@@ -159,7 +150,7 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       if (!(event.mask & c.IN_MOVED_FROM) || movesTo.has(event.cookie)) continue;
       paired.add(i);
       const from = this.#movedFrom(event);
-      if (from) this.#hold(event.cookie, from);
+      if (from) this.#held.hold(event.cookie, from);
     }
     for (let i = 0; i < events.length && !this.#tree.closed; i++) {
       if (paired.has(i)) continue;
@@ -193,16 +184,6 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
       if (event.mask & movedTo) at.set(event.cookie, i);
     }
     return at;
-  }
-
-  #hold(cookie: number, from: HeldMove): void {
-    this.#held.set(cookie, from);
-    this.#heldTimer ??= this.#clock.setTimeout(() => {
-      this.#heldTimer = null;
-      const held = [...this.#held.values()];
-      this.#held.clear();
-      for (const move of held) this.#onMovedOut(move);
-    }, MOVE_PAIR_MS);
   }
 
   #onEvent(event: InotifyEvent): void {
@@ -305,20 +286,16 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
    */
   #claim(path: RelPath, isDir: boolean, parent: DirWatch): boolean {
     if (!this.#kernelEvents || this.#held.size === 0) return false;
-    const name = baseName(path);
-    const ino = isDir ? this.#tree.inode(path) : undefined;
-    for (const [cookie, from] of this.#held) {
-      if (from.isDir !== isDir) continue;
-      if (isDir ? from.record === undefined || from.record.ino !== ino : from.name !== name) continue;
-      const fromPath = join(from.dir.rel, from.name);
-      if (fromPath === path || this.#tree.ignored(fromPath)) continue;
-      if (isDir && !this.#tree.move(fromPath, path, parent)) continue;
-      this.#held.delete(cookie);
-      adjustCount(from.dir, -1);
-      this.emit('event', { kind: 'moved', from: fromPath, path, dir: isDir });
-      return true;
-    }
-    return false;
+    const key = claimKey(isDir, isDir ? this.#tree.inode(path) : baseName(path));
+    const from = this.#held.claim(key, (move) => {
+      const fromPath = join(move.dir.rel, move.name);
+      if (fromPath === path || this.#tree.ignored(fromPath)) return false;
+      return !isDir || this.#tree.move(fromPath, path, parent);
+    });
+    if (!from) return false;
+    adjustCount(from.dir, -1);
+    this.emit('event', { kind: 'moved', from: join(from.dir.rel, from.name), path, dir: isDir });
+    return true;
   }
 
   #onMovedIn(dir: DirWatch, name: string, isDir: boolean): void {
