@@ -884,12 +884,12 @@ export class TargetRunner {
   }
 }
 
-/** How a run's kind is reported (Activity, logs): a subtree run sends directories recursively, as a tree run. */
 /** A deleted entry as run reports list it: a directory ends in "/". */
 function listed(rel: RelPath, isDir: boolean): RelPath {
   return (isDir ? `${rel}/` : rel) as RelPath;
 }
 
+/** How a run's kind is reported (Activity, logs): a subtree run sends directories recursively, as a tree run. */
 function shownKind(kind: RunSpec['kind']): 'paths' | 'tree' | 'full' {
   return kind === 'subtree' ? 'tree' : kind;
 }
