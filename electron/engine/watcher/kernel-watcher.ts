@@ -130,13 +130,14 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     if (readError) this.emit('rescan', `reading inotify events failed (${readError})`);
     const events = parseEvents(batch);
     const movesTo = this.#movesTo(events);
-    const paired = new Set<number>();
+    // Events already handled out of order: IN_MOVED_TOs taken with their IN_MOVED_FROM, held IN_MOVED_FROMs.
+    const handled = new Set<number>();
     // Moves held from the previous batch first: their IN_MOVED_TO, if any, is in this one.
     if (this.#held.size > 0) {
       for (const [cookie, from] of this.#held.takeAll()) {
         const at = movesTo.get(cookie) ?? -1;
         if (at >= 0) {
-          paired.add(at);
+          handled.add(at);
           this.#onMove(from, events[at] as InotifyEvent);
         } else this.#onMovedOut(from);
       }
@@ -148,17 +149,17 @@ export class KernelWatcher extends EventEmitter<WatcherEvents> implements Watche
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as InotifyEvent;
       if (!(event.mask & c.IN_MOVED_FROM) || movesTo.has(event.cookie)) continue;
-      paired.add(i);
+      handled.add(i);
       const from = this.#movedFrom(event);
       if (from) this.#held.hold(event.cookie, from);
     }
     for (let i = 0; i < events.length && !this.#tree.closed; i++) {
-      if (paired.has(i)) continue;
+      if (handled.has(i)) continue;
       const event = events[i] as InotifyEvent;
       if (event.mask & c.IN_MOVED_FROM) {
         const from = this.#movedFrom(event);
         const at = movesTo.get(event.cookie) as number;
-        paired.add(at);
+        handled.add(at);
         if (from) this.#onMove(from, events[at] as InotifyEvent);
         continue;
       }
