@@ -115,6 +115,13 @@ export function owesOldPath(change: PathChange): boolean {
   return change.change === 'delete' || change.change === 'move' || change.from !== undefined;
 }
 
+/** The old path on the target that `change` deletes or replaces (see owesOldPath), or null. */
+export function owedOldPath(change: PathChange): RelPath | null {
+  if (change.change === 'delete') return change.path;
+  if (change.from !== undefined) return change.from;
+  return null;
+}
+
 /** Entries a list of changes deletes (a directory delete counts its subtree). */
 export function deletedEntries(changes: Iterable<PathChange>): number {
   let total = 0;

@@ -4,7 +4,7 @@
 import { ancestors, isWithin, type RelPath } from './byte-path.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import { holdChange, owesOldPath, type PathChange } from './path-change.js';
+import { holdChange, owedOldPath, owesOldPath, type PathChange } from './path-change.js';
 import type { Classified } from './rsync/exit-codes.js';
 import { runWeight, shareFor } from './run-share.js';
 import type { SyncError, TargetStatus } from '../shared/state.js';
@@ -54,6 +54,8 @@ export class TargetQueue {
   readonly #inFlight = new Map<RelPath, PathChange>();
   readonly #runs = new Map<number, Run>();
   #fullSyncWanted: string | null = null;
+  /** The paths of the moves and deletions pending when the wanted full sync was first held back (see #pump). */
+  #owedFirst: Set<RelPath> | null = null;
   #fullRunning = false;
   #paused = false;
   #stopped = false;
@@ -102,6 +104,20 @@ export class TargetQueue {
     return [...this.#pending.keys()];
   }
 
+  /**
+   * The old paths on the target that pending, in-flight and deferred changes still owe (deleted, or replaced by
+   * a move's new path): a full sync finds them as entries the folder no longer has, yet they are no loss.
+   */
+  owedOldPaths(): Set<RelPath> {
+    const owed = new Set<RelPath>();
+    for (const changes of [this.#pending.values(), this.#inFlight.values(), this.#partialPaths.values()])
+      for (const change of changes) {
+        const old = owedOldPath(change);
+        if (old !== null) owed.add(old);
+      }
+    return owed;
+  }
+
   /** Removes and returns the pending deletions (the delete guard holds them back). */
   takeDeletes(): PathChange[] {
     const deletes = [...this.#pending.values()].filter((change) => change.change === 'delete');
@@ -140,9 +156,14 @@ export class TargetQueue {
     this.#changed();
   }
 
-  requestFullSync(reason: string): void {
+  /**
+   * `movesFirst` false: the folder is changing under the full syncs right now (a full sync found more to delete,
+   * runs kept vanishing), so the moves and deletions pending would be outdated or vanish in turn: the full sync
+   * does not wait for them (see #pump).
+   */
+  requestFullSync(reason: string, movesFirst = true): void {
     if (this.#closed) return;
-    this.#fullSyncWanted ??= reason;
+    this.#wantFull(reason, movesFirst);
     this.#pump();
     this.#changed();
   }
@@ -207,10 +228,11 @@ export class TargetQueue {
   #pump(): void {
     if (this.#closed || this.#paused || this.#stopped || this.#retryTimer !== null || this.#fullRunning)
       return;
-    // Moves and deletions still pending owe old paths on the target: a full sync before them would find those
-    // as entries the folder no longer has (a reorganisation's verification full sync tripped the guard so).
-    // They go first, alone (share 0 takes only what weighs nothing); the full sync then runs alone.
-    const owing = this.#fullSyncWanted !== null && this.#owesOldPaths();
+    // The moves and deletions pending when a full sync is wanted go first, alone (share 0 takes only what
+    // weighs nothing): run after the full sync, a move would find its new path sent whole already. Only those
+    // pending then: a move that fails or arrives meanwhile waits for the full sync, which a stream of moves
+    // (churn, a program renaming files all the time) would otherwise hold back for good.
+    const owing = this.#fullSyncWanted !== null && this.#owedBeforeFull();
     if (this.#fullSyncWanted !== null && !owing) {
       if (this.#runs.size === 0) this.#startFull(this.#fullSyncWanted);
       return;
@@ -232,9 +254,20 @@ export class TargetQueue {
     }
   }
 
-  /** A pending move or deletion (owesOldPath: it removes or replaces an old path on the target). */
-  #owesOldPaths(): boolean {
-    for (const change of this.#pending.values()) if (owesOldPath(change)) return true;
+  /**
+   * A path that held a move or deletion (owesOldPath) when the wanted full sync was first held back still holds
+   * one and has not been taken since: once taken (whatever its run's outcome) it holds nothing back.
+   */
+  #owedBeforeFull(): boolean {
+    if (this.#owedFirst === null) {
+      this.#owedFirst = new Set();
+      for (const [path, change] of this.#pending) if (owesOldPath(change)) this.#owedFirst.add(path);
+    }
+    for (const path of this.#owedFirst) {
+      const change = this.#pending.get(path);
+      if (change && owesOldPath(change)) return true;
+      this.#owedFirst.delete(path);
+    }
     return false;
   }
 
@@ -278,8 +311,15 @@ export class TargetQueue {
     return false;
   }
 
+  #wantFull(reason: string, movesFirst: boolean): void {
+    if (this.#fullSyncWanted !== null) return;
+    this.#fullSyncWanted = reason;
+    if (!movesFirst) this.#owedFirst = new Set();
+  }
+
   #startFull(reason: string): void {
     this.#fullSyncWanted = null;
+    this.#owedFirst = null;
     this.#fullRunning = true;
     this.#start({ kind: 'full', reason });
   }
@@ -297,6 +337,7 @@ export class TargetQueue {
     };
     if (job.kind === 'paths') {
       for (const change of job.changes) {
+        this.#owedFirst?.delete(change.path);
         this.#inFlight.set(change.path, change);
         if (change.from !== undefined) this.#inFlight.set(change.from, change);
       }
@@ -340,7 +381,7 @@ export class TargetQueue {
       // the re-check finds there, or the reverse, as when directories keep moving): a full sync, which compares
       // the whole tree as it is when it runs, takes them over instead of another round of the same run.
       this.#vanishedRetries = 0;
-      this.#fullSyncWanted ??= 'files kept vanishing during transfers';
+      this.#wantFull('files kept vanishing during transfers', false);
     } else {
       this.#requeue(run.job, outcome.retry);
       this.#fail(outcome, now);

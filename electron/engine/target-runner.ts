@@ -21,7 +21,14 @@ import { planMoves, retryIncompleteMoves, runMovePlan } from './rsync/move-plan.
 import { runRsync } from './rsync/runner.js';
 import { TransferTracker, type SentFile } from './rsync/transfer-progress.js';
 import { pruneBelowDeleted } from './rsync/deletion-list.js';
-import { DRY_LISTING, LISTED, LISTING_LIMIT, sampleOf, suggestSubPath } from './rsync/target-listing.js';
+import {
+  DRY_LISTING,
+  LISTED,
+  LISTING_LIMIT,
+  sampleOf,
+  splitOwed,
+  suggestSubPath,
+} from './rsync/target-listing.js';
 import { classifyFailure } from './rsync/exit-codes.js';
 import { FULL_CAPABILITIES, type ServerCapabilities } from './rsync/server-capabilities.js';
 import { TargetServer } from './rsync/target-server.js';
@@ -627,17 +634,22 @@ export class TargetRunner {
     let report = first;
     for (let pass = 0; pass < 3 && skipped !== null && skipped > 0; pass++) {
       const count = await host.probe.count();
-      const sample =
-        host.guard.tripped || skipped >= host.config.deleteGuard.minEntries ? await this.#sample(runId) : [];
+      // Old paths that queued moves and deletions still owe are expected to go: no loss.
+      const listing =
+        host.guard.tripped || skipped >= host.config.deleteGuard.minEntries
+          ? splitOwed(await this.#listDeletions(runId), this.queue.owedOldPaths())
+          : { owed: 0, rest: [] };
       // A full sync of this target completed in this run: the guard watched what made the excess.
       const observed = this.queue.lastFullSyncAt !== null;
-      if (!(await host.guard.judgeTargetExcess(skipped, count, sample, observed)))
+      const excess = Math.max(0, skipped - listing.owed);
+      if (!(await host.guard.judgeTargetExcess(excess, count, sampleOf(listing.rest), observed)))
         return this.#fullOutcome(report);
       report = await this.#run({ kind: 'full', reason }, runId, { maxDelete: skipped });
       if (!completed(report)) return this.#fullOutcome(report);
       skipped = report.reading.deletionsSkipped;
     }
-    if (skipped !== null && skipped > 0) this.queue.requestFullSync('more to delete after a full sync');
+    if (skipped !== null && skipped > 0)
+      this.queue.requestFullSync('more to delete after a full sync', false);
     return this.#fullOutcome(report);
   }
 
@@ -688,10 +700,10 @@ export class TargetRunner {
     );
   }
 
-  /** The first paths a full sync would delete (a dry run), for the guard's list. */
-  async #sample(runId: number): Promise<string[]> {
+  /** The paths a full sync would delete (a dry run; up to LISTING_LIMIT), for the guard. */
+  async #listDeletions(runId: number): Promise<RelPath[]> {
     const listing = await this.#run({ kind: 'full', reason: 'list deletions' }, runId, DRY_LISTING);
-    return sampleOf(listing.allDeleted ?? []);
+    return listing.allDeleted ?? [];
   }
 
   /** A full sync that began at `startedMs` completed: did it restore what the target lost? Then remember it. */

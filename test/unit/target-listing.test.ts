@@ -2,7 +2,8 @@
 // lines, the sub-path suggested for each kind of target, and the top-most sample of a listing.
 import { describe, expect, it } from 'vitest';
 import { formatConnectionTest } from '../../electron/cli/commands/test-connection.js';
-import { sampleOf, suggestSubPath } from '../../electron/engine/rsync/target-listing.js';
+import type { RelPath } from '../../electron/engine/byte-path.js';
+import { sampleOf, splitOwed, suggestSubPath } from '../../electron/engine/rsync/target-listing.js';
 import { parseTarget } from '../../electron/engine/rsync/target.js';
 import { describeTargetContents, type ConnectionTestResult } from '../../electron/shared/api.js';
 
@@ -33,6 +34,28 @@ describe('sampleOf', () => {
     const below = Array.from({ length: 300 }, (_, i) => `other/f${i}`);
     expect(sampleOf(['other/', ...below, 'caf\xe9.txt'])).toEqual(['other/', 'caf\uFFFD.txt']);
     expect(sampleOf(Array.from({ length: 150 }, (_, i) => `f${i}`))).toHaveLength(100);
+  });
+});
+
+describe('splitOwed', () => {
+  it('counts the entries at or below an owed old path and keeps the rest, names as bytes', () => {
+    const owed = new Set(['old dir', 'gone.txt', 'caf\xe9'] as RelPath[]);
+    const listing = [
+      'old dir/',
+      'old dir/f1',
+      'old dir/sub/',
+      'old dir/sub/f2',
+      'old directory/f3',
+      'gone.txt',
+      'gone.txt.bak',
+      'caf\xe9/x',
+      'kept/old dir/',
+    ];
+    expect(splitOwed(listing, owed)).toEqual({
+      owed: 6,
+      rest: ['old directory/f3', 'gone.txt.bak', 'kept/old dir/'],
+    });
+    expect(splitOwed(listing, new Set())).toEqual({ owed: 0, rest: listing });
   });
 });
 

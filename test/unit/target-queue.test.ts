@@ -220,6 +220,40 @@ describe('TargetQueue', () => {
     expect(paths(started[3]!.job)).toEqual(['b']);
   });
 
+  it('only the moves and deletions pending when the full sync was held back go first: new or failed ones wait', async () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([up('a')]);
+    queue.enqueue([moved('y', 'x', true)]);
+    queue.requestFullSync('verify');
+    await started[0]!.finish({});
+    expect(paths(started[1]!.job)).toEqual(['y']);
+    // While the owed move runs, another move arrives; the owed one fails and is put back.
+    queue.enqueue([moved('w', 'v', false)]);
+    await started[1]!.finish({ ok: false, exitCode: 23, error: partialError, partial: true });
+    expect(paths(started[2]!.job)).toEqual(['<full>']);
+    // The old paths both still owe (x: its move waits for a retry), for the full sync's judgement.
+    expect([...queue.owedOldPaths()].sort()).toEqual(['v', 'x']);
+    await started[2]!.finish({});
+    expect(paths(started[3]!.job)).toEqual(['w']);
+  });
+
+  it('a full sync wanted because the folder keeps changing (more to delete) does not wait for pending moves', async () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([up('a')]);
+    queue.enqueue([moved('y', 'x', true), del('gone')]);
+    queue.requestFullSync('more to delete after a full sync', false);
+    await started[0]!.finish({});
+    expect(paths(started[1]!.job)).toEqual(['<full>']);
+    expect([...queue.owedOldPaths()].sort()).toEqual(['gone', 'x']);
+    await started[1]!.finish({});
+    expect(paths(started[2]!.job)).toEqual(['y', 'gone']);
+    // A later full sync wanted for another reason lets the pending ones go first again.
+    queue.enqueue([del('old')]);
+    queue.requestFullSync('verify');
+    await started[2]!.finish({});
+    expect(started.slice(3).map((s) => paths(s.job))).toEqual([['old']]);
+  });
+
   it('re-checks vanished files at once without raising an error; if that does not settle them, a full sync takes over', async () => {
     const { queue, started, errors } = setup(1);
     queue.enqueue([up('a/f')]);

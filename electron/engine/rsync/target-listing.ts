@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DeletionPolicy, RsyncOptions } from '../../shared/config.js';
-import { display, topMost, type RelPath } from '../byte-path.js';
+import { ancestors, display, topMost, type RelPath } from '../byte-path.js';
 import { planRun, readOutcome } from '../run-plan.js';
 import type { Classified } from './exit-codes.js';
 import { runRsync } from './runner.js';
@@ -27,6 +27,29 @@ export function sampleOf(paths: readonly string[]): string[] {
   return topMost(paths)
     .slice(0, LISTED)
     .map((p) => display(p));
+}
+
+/**
+ * Splits the paths a listing would delete (a directory ends in "/") into those at or below an old path a queued
+ * move or deletion still owes (counted: they are expected to go) and the rest.
+ */
+export function splitOwed(
+  paths: readonly string[],
+  owed: ReadonlySet<RelPath>,
+): { owed: number; rest: string[] } {
+  if (owed.size === 0) return { owed: 0, rest: [...paths] };
+  const isOwed = (rel: RelPath): boolean => {
+    if (owed.has(rel)) return true;
+    for (const dir of ancestors(rel)) if (owed.has(dir)) return true;
+    return false;
+  };
+  let count = 0;
+  const rest: string[] = [];
+  for (const listed of paths) {
+    if (isOwed((listed.endsWith('/') ? listed.slice(0, -1) : listed) as RelPath)) count++;
+    else rest.push(listed);
+  }
+  return { owed: count, rest };
 }
 
 export interface CompareRequest {
