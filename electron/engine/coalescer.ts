@@ -55,6 +55,8 @@ interface Entry {
   fresh: boolean;
   /** A fresh directory that has had an event below it (an empty one waits longer, see #dueAt). */
   filled: boolean;
+  /** Every event since its last release changed it where it stood (none created, moved or removed it). */
+  inPlace: boolean;
 }
 
 export interface CoalescerOptions {
@@ -69,6 +71,11 @@ export interface CoalescerOptions {
    * listeners that want each path: plugins, the burst check).
    */
   onSettled?: (changes: PathChange[]) => void;
+  /**
+   * Files that settled having only been changed where they stood (written or chmodded, not created, moved or
+   * removed since their last release): what a hard link's other names share (hard-links.ts).
+   */
+  onChangedInPlace?: (paths: RelPath[]) => void;
   /** How long a new directory may gather what is written below it (default FRESH_HOLD_MS; 0: never). */
   freshHoldMs?: number;
   /**
@@ -166,6 +173,7 @@ export class Coalescer {
       maxGap,
       events,
       open,
+      inPlace: (previous?.inPlace ?? true) && (event.kind === 'changed' || event.kind === 'closed'),
       ...(combined.from !== undefined ? { from: combined.from } : {}),
     };
     // Delete first so that the map stays ordered by last event.
@@ -323,6 +331,7 @@ export class Coalescer {
       }
     }
     if (this.#entries.size === 0) this.#vacated.clear();
+    this.#reportInPlace(released);
     const settled = released.length > 0 ? this.#collapse(released) : [];
     const freshOut = new Set<RelPath>();
     for (const [path, entry] of released) {
@@ -435,6 +444,14 @@ export class Coalescer {
           },
     );
     return [...changes, ...owed];
+  }
+
+  #reportInPlace(released: readonly [RelPath, Entry][]): void {
+    if (!this.#options.onChangedInPlace) return;
+    const paths: RelPath[] = [];
+    for (const [path, entry] of released)
+      if (entry.inPlace && entry.change === 'upsert' && !entry.dir) paths.push(path);
+    if (paths.length > 0) this.#options.onChangedInPlace(paths);
   }
 
   /** One timer for everything held, moved earlier when needed, never one per event. */

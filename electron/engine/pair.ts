@@ -19,6 +19,7 @@ import { DeleteGuard } from './delete-guard.js';
 import { compileExcludes, type ExcludeMatcher } from './excludes.js';
 import { DiskFolderProbe } from './folder-probe.js';
 import { GuardStore } from './guard-store.js';
+import { HardLinkCheck } from './hard-links.js';
 import type { EnginePairConfig, PairContext } from './pair-types.js';
 import { checkPasswordFile } from './password-file.js';
 import type { PathChange } from './path-change.js';
@@ -51,6 +52,7 @@ export class Pair {
   readonly #excluded: ExcludeMatcher;
   readonly #targets: TargetRunner[] = [];
   readonly #coalescer: Coalescer;
+  readonly #hardLinks: HardLinkCheck;
   readonly #probe: DiskFolderProbe;
   readonly #guard: DeleteGuard;
   readonly #guardStore: GuardStore | null;
@@ -73,12 +75,18 @@ export class Pair {
     this.#root = Buffer.from(config.folder.replace(/\/+$/, '') || '/', 'utf8');
     const versionsRule = config.deletion === 'versions' ? [VERSIONS_DIR] : [];
     this.#excluded = compileExcludes(config.excludes, versionsRule);
+    this.#hardLinks = new HardLinkCheck({
+      root: this.#root,
+      clock: ctx.clock,
+      resync: (rel) => this.fullSync(`${display(rel)} has other hard links: their copies are refreshed`),
+    });
     this.#coalescer = new Coalescer({
       delayMs: config.delayMs,
       maxDelayMs: config.maxDelayMs,
       clock: ctx.clock,
       onFlush: (changes) => this.#dispatch(changes),
       onSettled: (changes) => this.#settled(changes),
+      onChangedInPlace: (paths) => void this.#hardLinks.check(paths),
     });
     this.#probe = new DiskFolderProbe(config.folder, this.#root, this.#excluded);
     this.#guardStore = ctx.stateDir ? new GuardStore(ctx.stateDir, config.folder) : null;
@@ -468,6 +476,7 @@ export class Pair {
     this.#stopFallback?.();
     this.#stopRootCheck?.();
     this.#guard.stop();
+    this.#hardLinks.stop();
     await this.#watcher?.close();
     this.#coalescer.flush();
     await Promise.all(this.#targets.map((runner) => runner.close()));

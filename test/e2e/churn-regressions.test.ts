@@ -1,6 +1,6 @@
 // Regression tests for the engine bugs the randomized churn (churn.test.ts) and the soak found, each reduced to
 // a minimal deterministic case: the five fixed in 038288b assert the correct behaviour (each fails on 0e876d4
-// with the symptom in its "was:" comment). The hard-link gap, still open, is described in docs/reliability.md.
+// with the symptom in its "was:" comment). Writes through hard links are tested in engine-replication.test.ts.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';

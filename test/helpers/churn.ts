@@ -756,10 +756,8 @@ export class Churn {
  * soak runner unless asked to run into them. Remove an entry once its test shows the bug fixed.
  */
 export function knownEngineBugTriggers(): Pick<ChurnRunOptions, 'weights' | 'writeHardLinked'> {
-  return {
-    // KNOWN GAP (hard links): a write through one name is not sent for the file's other names.
-    writeHardLinked: false,
-  };
+  // None open. (Writes through one name of a hard-linked file were one until hard-links.ts.)
+  return {};
 }
 
 /** Runs `ops` random operations on the folder `root` (its existing tree is read first). */

@@ -31,6 +31,38 @@ describe('Coalescer', () => {
     expect(flushes).toEqual([[{ path: 'a.txt', change: 'upsert', dir: false }]]);
   });
 
+  it('reports the files changed where they stood (what hard links share), not those created, moved or removed', () => {
+    const clock = new FakeClock();
+    const inPlace: string[][] = [];
+    const coalescer = new Coalescer({
+      delayMs: 50,
+      maxDelayMs: 1000,
+      clock,
+      onFlush: () => undefined,
+      onChangedInPlace: (paths) => inPlace.push(paths),
+    });
+    coalescer.useCloseWrite(true);
+    coalescer.add({ kind: 'changed', path: p('written'), writing: true });
+    coalescer.add({ kind: 'closed', path: p('written') });
+    coalescer.add({ kind: 'changed', path: p('chmodded') });
+    coalescer.add({ kind: 'created', path: p('new') });
+    coalescer.add({ kind: 'changed', path: p('new'), writing: true });
+    coalescer.add({ kind: 'closed', path: p('new') });
+    coalescer.add({ kind: 'moved', path: p('renamed'), from: p('old') });
+    coalescer.add({ kind: 'changed', path: p('renamed'), writing: true });
+    coalescer.add({ kind: 'closed', path: p('renamed') });
+    coalescer.add({ kind: 'changed', path: p('gone') });
+    coalescer.add({ kind: 'removed', path: p('gone') });
+    coalescer.add({ kind: 'created', path: p('dir'), dir: true });
+    coalescer.add({ kind: 'changed', path: p('dir'), dir: true });
+    clock.advance(2000);
+    expect(inPlace).toEqual([['written', 'chmodded']]);
+    // The next write to a released file is in place again.
+    coalescer.add({ kind: 'changed', path: p('new') });
+    clock.advance(100);
+    expect(inPlace.at(-1)).toEqual(['new']);
+  });
+
   it('mv a b; mv c b in one window: b comes from c, and a (overwritten) is deleted', () => {
     const { clock, flushes, coalescer } = setup();
     coalescer.add({ kind: 'moved', path: p('b'), from: p('a') });
