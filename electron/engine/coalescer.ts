@@ -117,6 +117,13 @@ export class Coalescer {
     return this.#entries.size;
   }
 
+  /** The old paths of the moves still held here (not yet released to the delete guard and the targets). */
+  movedFrom(): RelPath[] {
+    const from: RelPath[] = [];
+    for (const entry of this.#entries.values()) if (entry.from !== undefined) from.push(entry.from);
+    return from;
+  }
+
   add(event: WatchEvent): void {
     const now = this.#options.clock.now();
     const seq = ++this.#seq;

@@ -78,7 +78,10 @@ export class Pair {
     this.#hardLinks = new HardLinkCheck({
       root: this.#root,
       clock: ctx.clock,
-      resync: (rel) => this.fullSync(`${display(rel)} has other hard links: their copies are refreshed`),
+      resync: (rel) => {
+        this.#log('info', `${display(rel)} changed and has other hard links: a full sync updates them too`);
+        this.fullSync('a file with other hard links changed');
+      },
     });
     this.#coalescer = new Coalescer({
       delayMs: config.delayMs,
@@ -123,6 +126,7 @@ export class Pair {
       excluded: this.#excluded,
       guard: this.#guard,
       probe: this.#probe,
+      movesHeld: () => this.#coalescer.movedFrom(),
       pairings: ctx.pairings,
       log: (level: 'info' | 'warn' | 'error', message: string) => this.#log(level, message),
       makeError: (kind: SyncError['kind'], message: string, cls?: SyncError['class']) =>

@@ -56,6 +56,8 @@ export class TargetQueue {
   #fullSyncWanted: string | null = null;
   /** The paths of the moves and deletions pending when the wanted full sync was first held back (see #pump). */
   #owedFirst: Set<RelPath> | null = null;
+  /** Old paths owed by changes a wanted full sync took over (runs that kept vanishing), until it completes. */
+  readonly #takenOver = new Set<RelPath>();
   #fullRunning = false;
   #paused = false;
   #stopped = false;
@@ -106,10 +108,11 @@ export class TargetQueue {
 
   /**
    * The old paths on the target that pending, in-flight and deferred changes still owe (deleted, or replaced by
-   * a move's new path): a full sync finds them as entries the folder no longer has, yet they are no loss.
+   * a move's new path), and those a wanted full sync took over: a full sync finds them as entries the folder no
+   * longer has, yet they are no loss.
    */
   owedOldPaths(): Set<RelPath> {
-    const owed = new Set<RelPath>();
+    const owed = new Set<RelPath>(this.#takenOver);
     for (const changes of [this.#pending.values(), this.#inFlight.values(), this.#partialPaths.values()])
       for (const change of changes) {
         const old = owedOldPath(change);
@@ -367,7 +370,10 @@ export class TargetQueue {
     if (outcome.ok) {
       this.#vanishedRetries = 0;
       this.#lastSuccessAt = now;
-      if (run.job.kind === 'full') this.#lastFullSyncAt = now;
+      if (run.job.kind === 'full') {
+        this.#lastFullSyncAt = now;
+        this.#takenOver.clear();
+      }
       this.#clearPartial(run);
       if (this.#error) {
         this.#error = null;
@@ -382,6 +388,10 @@ export class TargetQueue {
       // the whole tree as it is when it runs, takes them over instead of another round of the same run.
       this.#vanishedRetries = 0;
       this.#wantFull('files kept vanishing during transfers', false);
+      for (const change of [...run.job.changes, ...(outcome.retry ?? [])]) {
+        const old = owedOldPath(change);
+        if (old !== null) this.#takenOver.add(old);
+      }
     } else {
       this.#requeue(run.job, outcome.retry);
       this.#fail(outcome, now);

@@ -71,6 +71,8 @@ export interface TargetHost {
   readonly excluded: ExcludeMatcher;
   readonly guard: DeleteGuard;
   readonly probe: FolderProbe;
+  /** Old paths of moves the pair still holds back (coalescing): like the queue's, no loss on the target. */
+  movesHeld(): RelPath[];
   readonly pairings: PairingStore;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   makeError(kind: SyncError['kind'], message: string, cls?: SyncError['class']): SyncError;
@@ -633,11 +635,16 @@ export class TargetRunner {
     // turned up meanwhile, and a few rounds in, the rest is left to another full sync.
     let report = first;
     for (let pass = 0; pass < 3 && skipped !== null && skipped > 0; pass++) {
+      // Deletions the guard still holds are judged first: released, they are queued (owed below); a mass
+      // deletion trips the guard, and with it this judgement. (Judged before the guard had counted the folder
+      // once, a reorganisation the watcher saw as deletions tripped it.)
+      await host.guard.settle();
       const count = await host.probe.count();
-      // Old paths that queued moves and deletions still owe are expected to go: no loss.
+      // Old paths that moves and deletions still owe (queued, or moves still being coalesced) are expected to go:
+      // no loss.
       const listing =
         host.guard.tripped || skipped >= host.config.deleteGuard.minEntries
-          ? splitOwed(await this.#listDeletions(runId), this.queue.owedOldPaths())
+          ? splitOwed(await this.#listDeletions(runId), this.#owed())
           : { owed: 0, rest: [] };
       // A full sync of this target completed in this run: the guard watched what made the excess.
       const observed = this.queue.lastFullSyncAt !== null;
@@ -698,6 +705,13 @@ export class TargetRunner {
         'Keep them in Rsync Live (Failures), or restart rsync-live with --confirm-deletions (mirror) or ' +
         `--keep-existing (keep); or pair with a sub-path instead, e.g. ${existing.suggestion}`,
     );
+  }
+
+  /** Old paths on the target that moves and deletions on their way to it still owe. */
+  #owed(): Set<RelPath> {
+    const owed = this.queue.owedOldPaths();
+    for (const from of this.#host.movesHeld()) owed.add(from);
+    return owed;
   }
 
   /** The paths a full sync would delete (a dry run; up to LISTING_LIMIT), for the guard. */

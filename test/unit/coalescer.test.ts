@@ -67,7 +67,10 @@ describe('Coalescer', () => {
     const { clock, flushes, coalescer } = setup();
     coalescer.add({ kind: 'moved', path: p('b'), from: p('a') });
     coalescer.add({ kind: 'moved', path: p('b'), from: p('c') });
+    // Until released, the move's old path is what a full sync may still find on the target.
+    expect(coalescer.movedFrom()).toEqual(['c']);
     clock.advance(100);
+    expect(coalescer.movedFrom()).toEqual([]);
     expect(flushes.flat()).toEqual(
       expect.arrayContaining([
         { path: 'b', change: 'move', dir: false, from: 'c' },

@@ -275,6 +275,20 @@ describe('TargetQueue', () => {
     expect(errors[0]?.kind).toBe('vanished');
   });
 
+  it('a full sync that takes over runs that kept vanishing counts their old paths as owed until it completes', async () => {
+    const { queue, started } = setup(1);
+    queue.enqueue([moved('b', 'a', true)]);
+    const vanished = { kind: 'vanished' as const, class: 'transient' as const, message: 'vanished' };
+    for (let i = 0; i < 4; i++)
+      await started[i]!.finish({ ok: false, exitCode: 24, error: vanished, retry: [moved('b', 'a', true)] });
+    expect(paths(started[4]!.job)).toEqual(['<full>']);
+    expect(queue.queued).toBe(0);
+    // Dropped from the queue, yet a's old copy is still on the target: no loss for the full sync's judgement.
+    expect([...queue.owedOldPaths()]).toEqual(['a']);
+    await started[4]!.finish({});
+    expect([...queue.owedOldPaths()]).toEqual([]);
+  });
+
   it('whenIdle resolves once everything is sent, or the target is waiting on a retry', async () => {
     const { queue, started } = setup(1);
     queue.enqueue([up('a')]);
