@@ -57,6 +57,8 @@ interface Entry {
   filled: boolean;
   /** Every event since its last release changed it where it stood (none created, moved or removed it). */
   inPlace: boolean;
+  /** Its content was written since its last release (IN_MODIFY, or a writer closed it), not only its attributes. */
+  written: boolean;
 }
 
 export interface CoalescerOptions {
@@ -72,8 +74,9 @@ export interface CoalescerOptions {
    */
   onSettled?: (changes: PathChange[]) => void;
   /**
-   * Files that settled having only been changed where they stood (written or chmodded, not created, moved or
-   * removed since their last release): what a hard link's other names share (hard-links.ts).
+   * Files that settled having been written where they stood (content written or closed by a writer; not created,
+   * moved or removed since their last release): what a hard link's other names share (hard-links.ts). Changes of
+   * attributes alone are left out: `ln a b` changes a's (its link count), and so does every new link.
    */
   onChangedInPlace?: (paths: RelPath[]) => void;
   /** How long a new directory may gather what is written below it (default FRESH_HOLD_MS; 0: never). */
@@ -181,6 +184,7 @@ export class Coalescer {
       events,
       open,
       inPlace: (previous?.inPlace ?? true) && (event.kind === 'changed' || event.kind === 'closed'),
+      written: (previous?.written ?? false) || event.kind === 'closed' || event.writing === true,
       ...(combined.from !== undefined ? { from: combined.from } : {}),
     };
     // Delete first so that the map stays ordered by last event.
@@ -457,7 +461,7 @@ export class Coalescer {
     if (!this.#options.onChangedInPlace) return;
     const paths: RelPath[] = [];
     for (const [path, entry] of released)
-      if (entry.inPlace && entry.change === 'upsert' && !entry.dir) paths.push(path);
+      if (entry.inPlace && entry.written && entry.change === 'upsert' && !entry.dir) paths.push(path);
     if (paths.length > 0) this.#options.onChangedInPlace(paths);
   }
 

@@ -1,7 +1,8 @@
-// Hard links: a write or chmod through one name of a file changes every name it has, yet the watcher reports
-// only the name used. Files changed where they stood (the coalescer's onChangedInPlace: not created, moved or
-// removed) are looked at; one that has other names (nlink > 1) asks for a full sync of the pair, whose quick
-// check finds those names (same inode: new size, mtime or mode). At most one such full sync per
+// Hard links: a write through one name of a file changes every name it has, yet the watcher reports only the
+// name used. Files written where they stood (the coalescer's onChangedInPlace: not created, moved or removed)
+// are looked at; one that has other names (nlink > 1) asks for a full sync of the pair, whose quick check finds
+// those names (same inode: new size or mtime). A chmod alone is not looked at: `ln` changes the same attributes
+// (the link count), and a full sync for every new link would be waste. At most one such full sync per
 // HARD_LINK_RESYNC_MS: a hard-linked file written all the time costs one full sync per interval, and the
 // last write of a series is always followed by one.
 import fs from 'node:fs/promises';

@@ -142,6 +142,8 @@ export interface ChurnOptions {
    * is visible under every name, but inotify reports it only for the name that was written.
    */
   writeHardLinked?: boolean;
+  /** Whether a chmod alone may hit a file that has other hard links (default: as writeHardLinked). */
+  chmodHardLinked?: boolean;
   /**
    * Only plain names (`f12`, `d7`, `l3`): no odd bytes, no long names (default false). For peers that cannot
    * sync some names (the benchmark's plain-names churn).
@@ -265,6 +267,7 @@ export class Churn {
   #counter = 0;
   #index = 0;
   #writeHardLinked = true;
+  #chmodHardLinked = true;
   #plainNames = false;
 
   private constructor(root: string, seed: number) {
@@ -290,6 +293,7 @@ export class Churn {
     const pauseChance = options.pauseChance ?? 0.03;
     const maxPauseMs = options.maxPauseMs ?? 120;
     this.#writeHardLinked = options.writeHardLinked ?? true;
+    this.#chmodHardLinked = options.chmodHardLinked ?? this.#writeHardLinked;
     this.#plainNames = options.plainNames ?? false;
     const counts = Object.fromEntries(OP_KINDS.map((k) => [k, 0])) as Record<OpKind, number>;
     let applied = 0;
@@ -455,8 +459,8 @@ export class Churn {
   }
 
   /** Skips the op when `rel` has other hard links and those must not change (`writeHardLinked: false`). */
-  async #checkWritable(rel: string): Promise<void> {
-    if (this.#writeHardLinked) return;
+  async #checkWritable(rel: string, allowed = this.#writeHardLinked): Promise<void> {
+    if (allowed) return;
     if ((await fs.lstat(this.#abs(rel))).nlink > 1) throw new SkipOp('file has other hard links');
   }
 
@@ -727,7 +731,7 @@ export class Churn {
         const rel = this.#pickFile();
         const mode = rng.pick(FILE_MODES);
         op.paths.push(rel);
-        await this.#checkWritable(rel);
+        await this.#checkWritable(rel, this.#chmodHardLinked);
         op.detail = mode.toString(8);
         await fs.chmod(this.#abs(rel), mode);
         return;
@@ -755,9 +759,15 @@ export class Churn {
  * a minimal test under "engine bugs found by the churn" in test/e2e/churn.test.ts. Used by that test and by the
  * soak runner unless asked to run into them. Remove an entry once its test shows the bug fixed.
  */
-export function knownEngineBugTriggers(): Pick<ChurnRunOptions, 'weights' | 'writeHardLinked'> {
-  // None open. (Writes through one name of a hard-linked file were one until hard-links.ts.)
-  return {};
+export function knownEngineBugTriggers(): Pick<
+  ChurnRunOptions,
+  'weights' | 'writeHardLinked' | 'chmodHardLinked'
+> {
+  return {
+    // KNOWN GAP (hard links): a chmod alone through one name reaches the other names only at the next full sync
+    // (inotify's IN_ATTRIB is the same for `ln`, see hard-links.ts). Writes through one name are sent since then.
+    chmodHardLinked: false,
+  };
 }
 
 /** Runs `ops` random operations on the folder `root` (its existing tree is read first). */

@@ -31,7 +31,7 @@ describe('Coalescer', () => {
     expect(flushes).toEqual([[{ path: 'a.txt', change: 'upsert', dir: false }]]);
   });
 
-  it('reports the files changed where they stood (what hard links share), not those created, moved or removed', () => {
+  it('reports the files written where they stood (what hard links share), not those created, moved, removed or only chmodded', () => {
     const clock = new FakeClock();
     const inPlace: string[][] = [];
     const coalescer = new Coalescer({
@@ -44,6 +44,8 @@ describe('Coalescer', () => {
     coalescer.useCloseWrite(true);
     coalescer.add({ kind: 'changed', path: p('written'), writing: true });
     coalescer.add({ kind: 'closed', path: p('written') });
+    coalescer.add({ kind: 'closed', path: p('touched') });
+    // Attributes alone (a chmod, or `ln` raising the link count) are left out.
     coalescer.add({ kind: 'changed', path: p('chmodded') });
     coalescer.add({ kind: 'created', path: p('new') });
     coalescer.add({ kind: 'changed', path: p('new'), writing: true });
@@ -56,9 +58,10 @@ describe('Coalescer', () => {
     coalescer.add({ kind: 'created', path: p('dir'), dir: true });
     coalescer.add({ kind: 'changed', path: p('dir'), dir: true });
     clock.advance(2000);
-    expect(inPlace).toEqual([['written', 'chmodded']]);
+    expect(inPlace).toEqual([['written', 'touched']]);
     // The next write to a released file is in place again.
-    coalescer.add({ kind: 'changed', path: p('new') });
+    coalescer.add({ kind: 'changed', path: p('new'), writing: true });
+    coalescer.add({ kind: 'closed', path: p('new') });
     clock.advance(100);
     expect(inPlace.at(-1)).toEqual(['new']);
   });
