@@ -112,14 +112,22 @@ export function holdChange(held: Map<RelPath, PathChange>, change: PathChange, o
  * move, or a change still owing the deletion of the path it came from. Such changes are cheap and travel first.
  */
 export function owesOldPath(change: PathChange): boolean {
-  return change.change === 'delete' || change.change === 'move' || change.from !== undefined;
+  return change.change === 'move' || owedOldPath(change) !== null;
 }
 
-/** The old path on the target that `change` deletes or replaces (see owesOldPath), or null. */
+/** The old path on the target that `change` deletes or replaces (a deletion's own, a move's `from`), or null. */
 export function owedOldPath(change: PathChange): RelPath | null {
   if (change.change === 'delete') return change.path;
   if (change.from !== undefined) return change.from;
   return null;
+}
+
+/** Adds the old paths `changes` owe (owedOldPath) to `owed`. */
+export function addOwedOldPaths(owed: Set<RelPath>, changes: Iterable<PathChange>): void {
+  for (const change of changes) {
+    const old = owedOldPath(change);
+    if (old !== null) owed.add(old);
+  }
 }
 
 /** Entries a list of changes deletes (a directory delete counts its subtree). */

@@ -4,7 +4,7 @@
 import { ancestors, isWithin, type RelPath } from './byte-path.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Clock } from './clock.js';
-import { holdChange, owedOldPath, owesOldPath, type PathChange } from './path-change.js';
+import { addOwedOldPaths, holdChange, owesOldPath, type PathChange } from './path-change.js';
 import type { Classified } from './rsync/exit-codes.js';
 import { runWeight, shareFor } from './run-share.js';
 import type { SyncError, TargetStatus } from '../shared/state.js';
@@ -113,11 +113,9 @@ export class TargetQueue {
    */
   owedOldPaths(): Set<RelPath> {
     const owed = new Set<RelPath>(this.#takenOver);
-    for (const changes of [this.#pending.values(), this.#inFlight.values(), this.#partialPaths.values()])
-      for (const change of changes) {
-        const old = owedOldPath(change);
-        if (old !== null) owed.add(old);
-      }
+    addOwedOldPaths(owed, this.#pending.values());
+    addOwedOldPaths(owed, this.#inFlight.values());
+    addOwedOldPaths(owed, this.#partialPaths.values());
     return owed;
   }
 
@@ -388,10 +386,8 @@ export class TargetQueue {
       // the whole tree as it is when it runs, takes them over instead of another round of the same run.
       this.#vanishedRetries = 0;
       this.#wantFull('files kept vanishing during transfers', false);
-      for (const change of [...run.job.changes, ...(outcome.retry ?? [])]) {
-        const old = owedOldPath(change);
-        if (old !== null) this.#takenOver.add(old);
-      }
+      addOwedOldPaths(this.#takenOver, run.job.changes);
+      addOwedOldPaths(this.#takenOver, outcome.retry ?? []);
     } else {
       this.#requeue(run.job, outcome.retry);
       this.#fail(outcome, now);

@@ -46,7 +46,7 @@ export function splitOwed(
   let count = 0;
   const rest: string[] = [];
   for (const listed of paths) {
-    if (isOwed((listed.endsWith('/') ? listed.slice(0, -1) : listed) as RelPath)) count++;
+    if (isOwed(listed.replace(/\/$/, '') as RelPath)) count++;
     else rest.push(listed);
   }
   return { owed: count, rest };
