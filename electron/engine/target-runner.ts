@@ -19,6 +19,7 @@ import { QueueStore } from './queue-store.js';
 import { planRun, readOutcome, RULES_FILE_PLACEHOLDER, type RunReading, type RunSpec } from './run-plan.js';
 import { planMoves, retryIncompleteMoves, runMovePlan } from './rsync/move-plan.js';
 import { runRsync } from './rsync/runner.js';
+import type { StatName } from './rsync/output.js';
 import { TransferTracker, type SentFile } from './rsync/transfer-progress.js';
 import { pruneBelowDeleted } from './rsync/deletion-list.js';
 import {
@@ -790,6 +791,7 @@ export class TargetRunner {
     const sent = new Map<string, number>();
     const deletedPaths: RelPath[] = [];
     const allDeleted: RelPath[] | null = extra.listAll ? [] : null;
+    const totals: Record<StatName, number> = { files: 0, bytes: 0, deleted: 0 };
     // rsync names a file before sending it: it is counted (files, bytes, sent today) once it is done.
     const tracker = new TransferTracker();
     let shownAt = -Infinity;
@@ -815,6 +817,11 @@ export class TargetRunner {
       password: this.config.password ?? null,
       stall: { ms: this.options.timeoutSec * 1000, clock: ctx.clock },
       onItem: (item) => {
+        if (item.type === 'stat') {
+          // A bulk run (plan.eachFile false) reports its totals at the end instead of a line per file.
+          if (!plan.eachFile) totals[item.name] = item.value;
+          return;
+        }
         if (item.type === 'file') {
           if (item.created && spec.kind === 'full' && !extra.dryRun)
             this.#loss.noteCreated(item.path as RelPath);
@@ -843,6 +850,11 @@ export class TargetRunner {
     // deletions were held back by --max-delete, every file was sent).
     const last = tracker.finish(result.exitCode === 0 || result.exitCode === 24 || result.exitCode === 25);
     if (last) done(last);
+    if (!plan.eachFile) {
+      files = totals.files;
+      bytes = totals.bytes;
+      deleted = totals.deleted;
+    }
     if (rulesFile) await fs.rm(rulesFile, { force: true });
     const reading = readOutcome(result, {
       folder: config.folder,
@@ -852,6 +864,7 @@ export class TargetRunner {
     if (quiet) return { reading, exitCode: result.exitCode, deletedPaths, allDeleted, deleted };
     this.#current = null;
     for (const [file, size] of sent) this.#sent.add(today, file, size);
+    if (!plan.eachFile) this.#sent.addUnnamed(today, files, bytes);
     const vanishedOnly = result.exitCode === 24;
     const summary: BatchSummary = {
       pairId: host.pairId,

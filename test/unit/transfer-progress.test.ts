@@ -31,7 +31,7 @@ function replay(all: OutputItem[], ok: boolean): { shown: TransferProgress[]; do
   const done: SentFile[] = [];
   for (const item of all) {
     if (item.type === 'file') done.push(...tracker.file(item));
-    else {
+    else if (item.type === 'progress') {
       tracker.record(item);
       shown.push(tracker.view((name) => display(name as RelPath)) as TransferProgress);
     }

@@ -67,6 +67,11 @@ export interface CommandSpec {
   basis?: MoveBasis;
   /** What the target's server accepts (probeCapabilities); default: a current server. */
   capabilities?: ServerCapabilities;
+  /**
+   * false: rsync reports only its totals (--info=stats2: files sent, their size, entries deleted) instead of a
+   * line per file and per-file progress (bulk runs, see run-plan.ts: reportsEachFile). Default true.
+   */
+  eachFile?: boolean;
 }
 
 /**
@@ -96,12 +101,18 @@ export function buildArgs(spec: CommandSpec): string[] {
   // --modify-window=-1: compare modification times to the nanosecond, so the quick check of full and tree
   // syncs does not skip a same-size rewrite made within the same second as the previous sync. rsync 3.1.2
   // refuses it: there the engine re-sends recently changed files by content after a full sync instead.
+  // A line per file (named before it is sent) and progress2 (a line at the end of every file, rewritten as a
+  // large one is sent) cost the rsync client and us ~0.3 CPU-s per 20,000 small files (docs/benchmarks.md):
+  // bulk runs ask for the totals instead, printed once at the end ("--no-human-readable": plain digits).
+  const report =
+    spec.eachFile === false
+      ? ['--info=stats2']
+      : [`--out-format=${spec.kind === 'move' ? MOVE_OUT_FORMAT : OUT_FORMAT}`, '--info=progress2'];
   const args = [
     '-a',
     caps.modifyWindowNs ? '--modify-window=-1' : '--modify-window=0',
     '--no-human-readable',
-    `--out-format=${spec.kind === 'move' ? MOVE_OUT_FORMAT : OUT_FORMAT}`,
-    '--info=progress2',
+    ...report,
   ];
   if (spec.kind === 'paths') {
     // Listed files did change: rsync's quick check (size + whole-second mtime) would skip a same-size rewrite

@@ -1,5 +1,6 @@
 // Parses rsync's stdout as it streams: itemized lines (our --out-format) become file events, --info=progress2
-// lines become progress. Works on latin1 text so names keep their exact bytes. Pure.
+// lines become progress, and the totals of --info=stats2 (bulk runs) become stats. Works on latin1 text so
+// names keep their exact bytes. Pure.
 import { MOVE_OUT_MARKER, OUT_MARKER } from './command.js';
 
 export type OutputItem =
@@ -33,7 +34,23 @@ export type OutputItem =
       etaSeconds: number | null;
       /** The line rsync prints when a file is done ("(xfr#N, …)"). */
       fileDone: boolean;
+    }
+  | {
+      /** One of the totals --info=stats2 prints at the end of a run (rsync 3.1.0 and later). */
+      type: 'stat';
+      /** files: regular files sent; bytes: their size; deleted: entries deleted on the receiving side. */
+      name: StatName;
+      value: number;
     };
+
+export type StatName = 'files' | 'bytes' | 'deleted';
+
+/** The --info=stats2 lines read, by their label (digits may carry separators without --no-human-readable). */
+const STATS: readonly (readonly [StatName, RegExp])[] = [
+  ['files', /^Number of regular files transferred: ([\d,.]+)$/],
+  ['bytes', /^Total transferred file size: ([\d,.]+) bytes$/],
+  ['deleted', /^Number of deleted files: ([\d,.]+)/],
+];
 
 /** rsync prints non-printable bytes as \#ooo; this restores the original bytes (as latin1 chars). */
 export function unescapeName(name: string): string {
@@ -109,6 +126,12 @@ export function parseLine(line: string): OutputItem | null {
       etaSeconds: fileDone ? null : parseClock(m[4] as string),
       fileDone,
     };
+  }
+  if (line.startsWith('Number of ') || line.startsWith('Total ')) {
+    for (const [name, pattern] of STATS) {
+      const stat = pattern.exec(line);
+      if (stat) return { type: 'stat', name, value: Number((stat[1] as string).replace(/[,.]/g, '')) };
+    }
   }
   return null;
 }
