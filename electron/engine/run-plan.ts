@@ -7,7 +7,7 @@ import { literalRsyncPattern } from './excludes.js';
 import type { PathChange } from './path-change.js';
 import { buildArgs, encodeFileList, encodeRules, type JobKind } from './rsync/command.js';
 import { classifyFailure, type Classified } from './rsync/exit-codes.js';
-import { failedPaths } from './rsync/failed-paths.js';
+import { failedPaths, onlyChangedWhileSent } from './rsync/failed-paths.js';
 import type { ServerCapabilities } from './rsync/server-capabilities.js';
 import type { Target } from './rsync/target.js';
 
@@ -158,6 +158,8 @@ export interface RunReading {
   vanished: number;
   /** The paths rsync named as failed (exit 23/24), when it named each one; null otherwise. */
   failed: RelPath[] | null;
+  /** Every file rsync named as failed vanished or changed while it was sent (exit 23/24): sent again at once. */
+  changedWhileSent: boolean;
 }
 
 const DELETIONS_STOPPED = /Deletions stopped due to --max-delete limit(?: \((\d+) skipped\))?/;
@@ -184,5 +186,6 @@ export function readOutcome(
     !ok && result.exitCode === 23 && (error?.kind === 'permission-denied' || error?.kind === 'partial');
   const failed =
     !ok && (result.exitCode === 23 || result.exitCode === 24) ? failedPaths(result.stderr, ctx.folder) : null;
-  return { ok, error, partial, deletionsSkipped, vanished, failed };
+  const changedWhileSent = failed !== null && onlyChangedWhileSent(result.stderr);
+  return { ok, error, partial, deletionsSkipped, vanished, failed, changedWhileSent };
 }

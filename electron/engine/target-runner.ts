@@ -543,7 +543,9 @@ export class TargetRunner {
             ? { ...c, dir: true, subtree: true }
             : c,
         );
-      return { ...this.#outcome(report), retry };
+      const outcome: JobOutcome = { ...this.#outcome(report), retry };
+      if (report.reading.changedWhileSent) this.#changedWhileSent(outcome);
+      return outcome;
     }
     // What is still there is sent again (recursively), what is gone becomes a deletion at its top.
     return {
@@ -577,16 +579,11 @@ export class TargetRunner {
       const failed = named(spec.changes, reading.failed);
       if (failed.length === reading.failed.length) {
         // A file that is gone by now (its directory was renamed or deleted during the run: "link_stat ...
-        // No such file or directory") is no failure: it becomes a deletion at once, like a vanished one.
+        // No such file or directory") is no failure: it becomes a deletion at once, like a vanished one; nor is
+        // one that shrank while rsync read it: it is sent again at once.
         outcome.retry = await this.#recheck(failed);
-        if (outcome.retry.every((change) => change.change === 'delete')) {
-          outcome.partial = false;
-          outcome.error = {
-            kind: 'vanished',
-            class: 'transient',
-            message: `some files vanished while being sent to ${this.label}; checking them again`,
-          };
-        }
+        if (outcome.retry.every((change) => change.change === 'delete') || reading.changedWhileSent)
+          this.#changedWhileSent(outcome);
       }
     }
     if (this.#host.ctx.hasListeners('paths-failed')) {
@@ -599,6 +596,19 @@ export class TargetRunner {
       });
     }
     return outcome;
+  }
+
+  /**
+   * The files a run could not send vanished or changed while it read them: normal in a live folder, so no
+   * failure. The queue re-checks them at once (a few times in a row, then a full sync takes over).
+   */
+  #changedWhileSent(outcome: JobOutcome): void {
+    outcome.partial = false;
+    outcome.error = {
+      kind: 'vanished',
+      class: 'transient',
+      message: `some files vanished or changed while being sent to ${this.label}; sending them again`,
+    };
   }
 
   #outcome(report: RunReport): JobOutcome {
@@ -865,7 +875,7 @@ export class TargetRunner {
     this.#current = null;
     for (const [file, size] of sent) this.#sent.add(today, file, size);
     if (!plan.eachFile) this.#sent.addUnnamed(today, files, bytes);
-    const vanishedOnly = result.exitCode === 24;
+    const vanishedOnly = result.exitCode === 24 || reading.changedWhileSent;
     const summary: BatchSummary = {
       pairId: host.pairId,
       targetId: this.id,
@@ -933,9 +943,12 @@ function shownKind(kind: RunSpec['kind']): 'paths' | 'tree' | 'full' {
   return kind === 'subtree' ? 'tree' : kind;
 }
 
-/** A full sync run that did its work: ok, or only some files vanished while it ran (normal in a live folder). */
+/**
+ * A full sync run that did its work: ok, or only some files vanished or changed while it ran (normal in a live
+ * folder: their events send them again).
+ */
 function completed(report: RunReport): boolean {
-  return report.reading.ok || report.exitCode === 24;
+  return report.reading.ok || report.exitCode === 24 || report.reading.changedWhileSent;
 }
 
 async function isDirectory(root: Buffer, rel: RelPath): Promise<boolean> {

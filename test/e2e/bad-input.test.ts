@@ -389,6 +389,43 @@ describe('files that vanish while rsync sends them', () => {
   }, 60_000);
 });
 
+describe('a file that shrinks while rsync reads it', () => {
+  it('exit 23 "read errors mapping … No data available": sent again at once, no error, the target converges', async () => {
+    const src = await folder();
+    const dest = await folder();
+    const h = await harness(
+      pairConfig({
+        folder: src,
+        targets: [{ id: 'a', url: dest, concurrency: 1 }],
+        // 8 MiB at 2 MiB/s: rsync reads the file as it sends it, over ~4 s.
+        rsync: { bwlimitKiB: 2048 },
+        fullSync: { onStart: false, schedule: null, excludes: [] },
+      }),
+    );
+    const file = path.join(src, 'growing log.bin');
+    const shrunk = new Promise<void>((resolve, reject) => {
+      const onProgress = (p: { file: string; bytes: number }): void => {
+        if (p.file !== 'growing log.bin' || p.bytes < 1024 * 1024) return;
+        h.engine.off('progress', onProgress);
+        // Cut to 512 KiB while rsync is past its first MiB: its next read finds the end of the file.
+        fs.truncate(file, 512 * 1024).then(resolve, reject);
+      };
+      h.engine.on('progress', onProgress);
+    });
+    const exit23 = nextBatch(h, 'run exiting 23', (b) => b.exitCode === 23);
+    await fs.writeFile(file, Buffer.alloc(8 * 1024 * 1024, 7));
+    await shrunk;
+    const failed = await exit23;
+    expect(failed.error?.message ?? null).toBeNull();
+    await waitForConverge(src, dest, { timeoutMs: 30_000 });
+    await h.engine.whenIdle();
+    await eventually(() => expect(targetOf(h, 'a')?.status).toBe('idle'));
+    expect((await fs.stat(path.join(dest, 'growing log.bin'))).size).toBe(512 * 1024);
+    expect(targetOf(h, 'a')?.error).toBeNull();
+    expect(h.failures).toEqual([]);
+  }, 60_000);
+});
+
 describe('names at the limits', () => {
   it('255-byte names and a 4,000-byte path replicate to a daemon and to a local directory, live and at start-up', async () => {
     const d = await daemon();

@@ -8,7 +8,7 @@ import {
 } from '../../electron/engine/rsync/command.js';
 import { needsStallWatch } from '../../electron/engine/rsync/runner.js';
 import { classifyFailure, exitMeaning } from '../../electron/engine/rsync/exit-codes.js';
-import { failedPaths } from '../../electron/engine/rsync/failed-paths.js';
+import { failedPaths, onlyChangedWhileSent } from '../../electron/engine/rsync/failed-paths.js';
 import { LineSplitter, parseLine, parseRate, unescapeName } from '../../electron/engine/rsync/output.js';
 import { describeTarget, destinationArg, parseTarget } from '../../electron/engine/rsync/target.js';
 import { parseModuleList } from '../../electron/engine/connection-test.js';
@@ -247,6 +247,28 @@ describe('failedPaths', () => {
     ).toBeNull();
     expect(failedPaths('rsync error: some files/attrs were not transferred (code 23)', folder)).toBeNull();
     expect(failedPaths('', folder)).toBeNull();
+  });
+
+  it('tells files that changed or vanished while they were sent from real failures', () => {
+    const shrank = `rsync: [sender] read errors mapping "${escaped}/log \\#012x": No data available (61)`;
+    const redo = 'WARNING: log \\#012x failed verification -- update discarded (will try again).';
+    const summary =
+      'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394)';
+    const stderr = ['', shrank, redo, `file has vanished: "${escaped}/gone"`, summary].join('\n');
+    expect(failedPaths(stderr, folder)).toEqual(['log \nx', 'gone']);
+    expect(onlyChangedWhileSent(stderr)).toBe(true);
+    // rsync 3.1 has no role in its messages.
+    expect(onlyChangedWhileSent(shrank.replace('[sender] ', ''))).toBe(true);
+    // A read error of the disk, a file that cannot be opened, a redo that failed too: failures.
+    expect(onlyChangedWhileSent(shrank.replace('No data available (61)', 'Input/output error (5)'))).toBe(
+      false,
+    );
+    const denied = `rsync: [sender] send_files failed to open "${escaped}/a": Permission denied (13)`;
+    expect(onlyChangedWhileSent(`${shrank}\n${denied}`)).toBe(false);
+    expect(onlyChangedWhileSent(`${shrank}\nERROR: log failed verification -- update discarded.`)).toBe(
+      false,
+    );
+    expect(onlyChangedWhileSent(summary)).toBe(false);
   });
 });
 
