@@ -22,9 +22,19 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
     const backstop = () => {
       if (watcher === 'chokidar') h.engine.fullSync();
     };
-    const converge = async (timeoutMs = 15_000) => {
-      await waitForConverge(src, a.modulePath, { timeoutMs });
-      await waitForConverge(src, b.modulePath, { timeoutMs });
+    // Room for a busy CI machine; a miss names what each target was doing (queued, held, failing).
+    const converge = async (timeoutMs = 30_000) => {
+      try {
+        await waitForConverge(src, a.modulePath, { timeoutMs });
+        await waitForConverge(src, b.modulePath, { timeoutMs });
+      } catch (error) {
+        const pair = h.engine.state().pairs[0];
+        const targets = pair?.targets.map(
+          (t) => `${t.id}: ${t.status}, ${t.queued} queued, error ${t.error ? t.error.message : 'none'}`,
+        );
+        const guard = pair?.deleteGuard ? `guard: ${JSON.stringify(pair.deleteGuard)}` : 'guard: not tripped';
+        throw new Error(`${(error as Error).message}\n  ${[...(targets ?? []), guard].join('\n  ')}`);
+      }
     };
 
     beforeAll(async () => {
