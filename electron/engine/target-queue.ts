@@ -152,7 +152,15 @@ export class TargetQueue {
 
   enqueue(changes: readonly PathChange[]): void {
     if (this.#closed) return;
-    for (const change of changes) holdChange(this.#pending, change);
+    for (const change of changes) {
+      // A name a run in flight is deleting, back meanwhile: that run may find it back (--delete-missing-args
+      // then sends the directory alone and keeps what it held on the target), so the change after it counts
+      // the deletion too: a directory back at a deleted name is a replaced one (a tree run; combine()).
+      const flying = this.#inFlight.get(change.path);
+      if (flying?.change === 'delete' && flying.path === change.path && !this.#pending.has(change.path))
+        holdChange(this.#pending, { path: change.path, change: 'delete', dir: flying.dir });
+      holdChange(this.#pending, change);
+    }
     this.#pump();
     this.#changed();
   }

@@ -33,7 +33,9 @@ for (const watcher of ['inotify', 'chokidar'] as const) {
           (t) => `${t.id}: ${t.status}, ${t.queued} queued, error ${t.error ? t.error.message : 'none'}`,
         );
         const guard = pair?.deleteGuard ? `guard: ${JSON.stringify(pair.deleteGuard)}` : 'guard: not tripped';
-        throw new Error(`${(error as Error).message}\n  ${[...(targets ?? []), guard].join('\n  ')}`);
+        throw new Error(`${(error as Error).message}\n  ${[...(targets ?? []), guard].join('\n  ')}`, {
+          cause: error,
+        });
       }
     };
 
