@@ -98,9 +98,6 @@ export function watchdogReplacesTimeout(spec: Pick<CommandSpec, 'kind' | 'target
 export function buildArgs(spec: CommandSpec): string[] {
   const { target, options, deletion } = spec;
   const caps = spec.capabilities ?? FULL_CAPABILITIES;
-  // --modify-window=-1: compare modification times to the nanosecond, so the quick check of full and tree
-  // syncs does not skip a same-size rewrite made within the same second as the previous sync. rsync 3.1.2
-  // refuses it: there the engine re-sends recently changed files by content after a full sync instead.
   // A line per file (named before it is sent) and progress2 (a line at the end of every file, rewritten as a
   // large one is sent) cost the rsync client and us ~0.3 CPU-s per 20,000 small files (docs/benchmarks.md):
   // bulk runs ask for the totals instead, printed once at the end ("--no-human-readable": plain digits).
@@ -108,6 +105,9 @@ export function buildArgs(spec: CommandSpec): string[] {
     spec.eachFile === false
       ? ['--info=stats2']
       : [`--out-format=${spec.kind === 'move' ? MOVE_OUT_FORMAT : OUT_FORMAT}`, '--info=progress2'];
+  // --modify-window=-1: compare modification times to the nanosecond, so the quick check of full and tree
+  // syncs does not skip a same-size rewrite made within the same second as the previous sync. rsync 3.1.2
+  // refuses it: there the engine re-sends recently changed files by content after a full sync instead.
   const args = [
     '-a',
     caps.modifyWindowNs ? '--modify-window=-1' : '--modify-window=0',
