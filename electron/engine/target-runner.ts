@@ -875,7 +875,7 @@ export class TargetRunner {
     this.#current = null;
     for (const [file, size] of sent) this.#sent.add(today, file, size);
     if (!plan.eachFile) this.#sent.addUnnamed(today, files, bytes);
-    const vanishedOnly = result.exitCode === 24 || reading.changedWhileSent;
+    const vanishedOnly = vanishedOrChanged(result.exitCode, reading);
     const summary: BatchSummary = {
       pairId: host.pairId,
       targetId: this.id,
@@ -948,7 +948,12 @@ function shownKind(kind: RunSpec['kind']): 'paths' | 'tree' | 'full' {
  * folder: their events send them again).
  */
 function completed(report: RunReport): boolean {
-  return report.reading.ok || report.exitCode === 24 || report.reading.changedWhileSent;
+  return report.reading.ok || vanishedOrChanged(report.exitCode, report.reading);
+}
+
+/** A run that failed only because files vanished (exit 24) or changed while it sent them: no failure. */
+function vanishedOrChanged(exitCode: number | null, reading: RunReading): boolean {
+  return exitCode === 24 || reading.changedWhileSent;
 }
 
 async function isDirectory(root: Buffer, rel: RelPath): Promise<boolean> {

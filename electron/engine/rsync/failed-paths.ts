@@ -29,8 +29,7 @@ const CHANGED_WHILE_READ = /^rsync: (?:\[sender\] )?read errors mapping "(.*)": 
 export function failedPaths(stderr: string, folder: string): RelPath[] | null {
   const root = `${Buffer.from(folder.replace(/\/+$/, ''), 'utf8').toString('latin1')}/`;
   const found = new Set<RelPath>();
-  for (const line of stderr.split('\n')) {
-    if (line.trim() === '' || HARMLESS.test(line)) continue;
+  for (const line of failureLines(stderr)) {
     const quoted =
       VANISHED.exec(line)?.[1] ?? (line.startsWith('rsync: [sender] ') ? QUOTED.exec(line)?.[1] : null);
     if (quoted === undefined || quoted === null) return null;
@@ -49,10 +48,14 @@ export function failedPaths(stderr: string, folder: string): RelPath[] | null {
  */
 export function onlyChangedWhileSent(stderr: string): boolean {
   let named = false;
-  for (const line of stderr.split('\n')) {
-    if (line.trim() === '' || HARMLESS.test(line)) continue;
+  for (const line of failureLines(stderr)) {
     if (!VANISHED.test(line) && !CHANGED_WHILE_READ.test(line)) return false;
     named = true;
   }
   return named;
+}
+
+/** The lines of rsync's stderr that may name a failed file: not blank, not HARMLESS. */
+function* failureLines(stderr: string): Generator<string> {
+  for (const line of stderr.split('\n')) if (line.trim() !== '' && !HARMLESS.test(line)) yield line;
 }
